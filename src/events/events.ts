@@ -1,0 +1,131 @@
+/**
+ * Scheduler events: the 17 codes of APScheduler 3 as bit flags (combine them into a listener mask
+ * with `|`), and the event objects, a union keyed on `code`.
+ */
+export const EVENT_SCHEDULER_STARTED = 1 << 0;
+/** APScheduler 3's older name for `EVENT_SCHEDULER_STARTED`. */
+export const EVENT_SCHEDULER_START = EVENT_SCHEDULER_STARTED;
+export const EVENT_SCHEDULER_SHUTDOWN = 1 << 1;
+export const EVENT_SCHEDULER_PAUSED = 1 << 2;
+export const EVENT_SCHEDULER_RESUMED = 1 << 3;
+export const EVENT_EXECUTOR_ADDED = 1 << 4;
+export const EVENT_EXECUTOR_REMOVED = 1 << 5;
+export const EVENT_JOBSTORE_ADDED = 1 << 6;
+export const EVENT_JOBSTORE_REMOVED = 1 << 7;
+export const EVENT_ALL_JOBS_REMOVED = 1 << 8;
+export const EVENT_JOB_ADDED = 1 << 9;
+export const EVENT_JOB_REMOVED = 1 << 10;
+export const EVENT_JOB_MODIFIED = 1 << 11;
+export const EVENT_JOB_EXECUTED = 1 << 12;
+export const EVENT_JOB_ERROR = 1 << 13;
+export const EVENT_JOB_MISSED = 1 << 14;
+export const EVENT_JOB_SUBMITTED = 1 << 15;
+export const EVENT_JOB_MAX_INSTANCES = 1 << 16;
+export const EVENT_ALL = (1 << 17) - 1;
+
+/** The typed names accepted by `scheduler.on(name, listener)`, each bound to one code. */
+export const EVENT_NAMES = {
+  scheduler_started: EVENT_SCHEDULER_STARTED,
+  scheduler_shutdown: EVENT_SCHEDULER_SHUTDOWN,
+  scheduler_paused: EVENT_SCHEDULER_PAUSED,
+  scheduler_resumed: EVENT_SCHEDULER_RESUMED,
+  executor_added: EVENT_EXECUTOR_ADDED,
+  executor_removed: EVENT_EXECUTOR_REMOVED,
+  jobstore_added: EVENT_JOBSTORE_ADDED,
+  jobstore_removed: EVENT_JOBSTORE_REMOVED,
+  all_jobs_removed: EVENT_ALL_JOBS_REMOVED,
+  job_added: EVENT_JOB_ADDED,
+  job_removed: EVENT_JOB_REMOVED,
+  job_modified: EVENT_JOB_MODIFIED,
+  job_executed: EVENT_JOB_EXECUTED,
+  job_error: EVENT_JOB_ERROR,
+  job_missed: EVENT_JOB_MISSED,
+  job_submitted: EVENT_JOB_SUBMITTED,
+  job_max_instances: EVENT_JOB_MAX_INSTANCES,
+} as const;
+
+export type EventName = keyof typeof EVENT_NAMES;
+
+type SchedulerCode =
+  | typeof EVENT_SCHEDULER_STARTED
+  | typeof EVENT_SCHEDULER_SHUTDOWN
+  | typeof EVENT_SCHEDULER_PAUSED
+  | typeof EVENT_SCHEDULER_RESUMED;
+
+/** Scheduler started, shut down, paused or resumed. */
+export interface SchedulerEvent {
+  code: SchedulerCode;
+}
+
+/** An executor or job store was added or removed; `alias` names it. */
+export interface ComponentEvent {
+  code:
+    | typeof EVENT_EXECUTOR_ADDED
+    | typeof EVENT_EXECUTOR_REMOVED
+    | typeof EVENT_JOBSTORE_ADDED
+    | typeof EVENT_JOBSTORE_REMOVED;
+  alias: string;
+}
+
+/** Every job of `jobStore` (or of all stores, when undefined) was removed. */
+export interface AllJobsRemovedEvent {
+  code: typeof EVENT_ALL_JOBS_REMOVED;
+  jobStore: string | undefined;
+}
+
+/** A job was added, removed or modified. */
+export interface JobEvent {
+  code: typeof EVENT_JOB_ADDED | typeof EVENT_JOB_REMOVED | typeof EVENT_JOB_MODIFIED;
+  jobId: string;
+  jobStore: string;
+}
+
+/** Runs of a job were handed to its executor, or refused because `maxInstances` runs were in progress. */
+export interface JobSubmissionEvent {
+  code: typeof EVENT_JOB_SUBMITTED | typeof EVENT_JOB_MAX_INSTANCES;
+  jobId: string;
+  jobStore: string;
+  scheduledRunTimes: Date[];
+}
+
+/** A run finished (`retval`), failed (`exception`, with its stack in `traceback`) or was missed. */
+export interface JobExecutionEvent {
+  code: typeof EVENT_JOB_EXECUTED | typeof EVENT_JOB_ERROR | typeof EVENT_JOB_MISSED;
+  jobId: string;
+  jobStore: string;
+  scheduledRunTime: Date;
+  retval?: unknown;
+  exception?: unknown;
+  traceback?: string;
+  /** True on an `EVENT_JOB_ERROR` caused by the job's `timeout` running out. */
+  timedOut?: boolean;
+  /** When the run started and finished (absent for a missed run). */
+  startedAt?: Date;
+  finishedAt?: Date;
+}
+
+export type SchedulerEventUnion =
+  SchedulerEvent | ComponentEvent | AllJobsRemovedEvent | JobEvent | JobSubmissionEvent | JobExecutionEvent;
+
+/** The event type delivered for each typed name. */
+export interface EventMap {
+  scheduler_started: SchedulerEvent;
+  scheduler_shutdown: SchedulerEvent;
+  scheduler_paused: SchedulerEvent;
+  scheduler_resumed: SchedulerEvent;
+  executor_added: ComponentEvent;
+  executor_removed: ComponentEvent;
+  jobstore_added: ComponentEvent;
+  jobstore_removed: ComponentEvent;
+  all_jobs_removed: AllJobsRemovedEvent;
+  job_added: JobEvent;
+  job_removed: JobEvent;
+  job_modified: JobEvent;
+  job_executed: JobExecutionEvent;
+  job_error: JobExecutionEvent;
+  job_missed: JobExecutionEvent;
+  job_submitted: JobSubmissionEvent;
+  job_max_instances: JobSubmissionEvent;
+}
+
+export type EventListener = (event: SchedulerEventUnion) => void;

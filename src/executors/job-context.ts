@@ -1,0 +1,32 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+/** What a running job can learn about itself through `currentJob()`. */
+export interface JobContext {
+  jobId: string;
+  jobStore: string;
+  executor: string;
+  /** The time this run was scheduled for (jitter included). */
+  scheduledRunTime: Date;
+  /** Aborted when the run should stop: on `shutdown({ wait: false })` (and, with a `timeout`, when it expires). */
+  signal: AbortSignal;
+}
+
+const storage = new AsyncLocalStorage<JobContext>();
+
+/**
+ * The context of the job run this code executes in, or `undefined` outside of one. Job functions
+ * keep their own arguments; they read their context here instead.
+ *
+ * @example
+ * async function report() {
+ *   const { jobId, signal } = currentJob()!;
+ *   await fetch(url, { signal });
+ * }
+ */
+export function currentJob(): JobContext | undefined {
+  return storage.getStore();
+}
+
+export function runInJobContext<T>(context: JobContext, fn: () => T): T {
+  return storage.run(context, fn);
+}

@@ -1,0 +1,30 @@
+export {
+  Scheduler,
+  type SchedulerState,
+  type StoreSelector,
+  type JobCallable,
+} from './scheduler/scheduler.js';
+export { Job } from './scheduler/job.js';
+export type {
+  SchedulerOptions,
+  JobOptions,
+  JobDefaults,
+  JobChanges,
+  ExecutorConfig,
+  JobStoreConfig,
+} from './scheduler/options.js';
+export { MAX_CATCH_UP_RUNS } from './scheduler/run-plan.js';
+export * from './triggers/index.js';
+export * from './events/events.js';
+export * from './errors.js';
+export type { JobState, JobFunction } from './job-state.js';
+export type { JobStore, JobStoreContext, JobRelease } from './stores/job-store.js';
+export { MemoryJobStore } from './stores/memory/index.js';
+export { registerJobStoreType, registerJobStoreScheme, createJobStoreFromUrl } from './stores/registry.js';
+export type { Executor, ExecutorContext, JobSubmission } from './executors/executor.js';
+export { AsyncExecutor, type AsyncExecutorOptions } from './executors/async-executor.js';
+export { registerExecutorType } from './executors/registry.js';
+export { currentJob, type JobContext } from './executors/job-context.js';
+export { SystemClock, type Clock, type TimerHandle } from './clock.js';
+export { defaultLogger, silentLogger, type Logger } from './logger.js';
+export { assertJsonSafe } from './serialization.js';

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { InvalidArgumentError, InvalidTriggerError, SerializationError } from '../errors.js';
+import type { JobFunction, JobState } from '../job-state.js';
+import { assertJsonSafe } from '../serialization.js';
+import type { JobStore } from '../stores/job-store.js';
+import { parseDateInput } from '../time/parse.js';
+import { registeredTriggerTypes, triggerFactory } from '../triggers/registry.js';
+import type { Trigger } from '../triggers/trigger.js';
+import {
+  JOB_OPTION_KEYS,
+  describe,
+  invalidOption,
+  readArgs,
+  readBoolean,
+  readGraceTime,
+  readMaxInstances,
+  readNonEmptyString,
+  readRetry,
+  readTimeout,
+  type JobDefaults,
+} from './options.js';
+
+/** A job as `addJob` understood it, before it is stored. */
+export interface BuiltJob {
+  state: JobState;
+  jobStore: string;
+  replaceExisting: boolean;
+  /** True when the caller set `nextRunTime` (so the trigger does not pick the first run). */
+  explicitNextRunTime: boolean;
+}
+
+export interface BuildContext {
+  timezone: string;
+  defaults: Required<JobDefaults>;
+  now: () => number;
+}
+
+/**
+ * Validates `addJob`'s arguments and turns them into a job. Everything here is synchronous and
+ * touches no state, so bad input fails before anything changes.
+ */
+export function buildJob(func: unknown, trigger: unknown, options: unknown, context: BuildContext): BuiltJob {
+  const jobFunc = readFunc(func);
+  if (options !== undefined && (options === null || typeof options !== 'object' || Array.isArray(options))) {
+    throw invalidOption('options', options, 'an object of job and trigger options');
+  }
+  const given = (options ?? {}) as Record<string, unknown>;
+  const jobOptions: Record<string, unknown> = {};
+  const triggerOptions: Record<string, unknown> = {};
+  const resolvedTrigger = makeTrigger(trigger, given, jobOptions, triggerOptions, context);
+
+  const state: JobState = {
+    id: jobOptions.id === undefined ? randomUUID() : readNonEmptyString(jobOptions.id, 'id'),
+    name: jobOptions.name === undefined ? defaultName(jobFunc) : readNonEmptyString(jobOptions.name, 'name'),
+    func: jobFunc,
+    trigger: resolvedTrigger,
+    executor:
+      jobOptions.executor === undefined ? 'default' : readNonEmptyString(jobOptions.executor, 'executor'),
+    args: jobOptions.args === undefined ? [] : [...readArgs(jobOptions.args)],
+    misfireGraceTime:
+      jobOptions.misfireGraceTime === undefined
+        ? context.defaults.misfireGraceTime
+        : readGraceTime(jobOptions.misfireGraceTime),
+    coalesce:
+      jobOptions.coalesce === undefined
+        ? context.defaults.coalesce
+        : readBoolean(jobOptions.coalesce, 'coalesce'),
+    maxInstances:
+      jobOptions.maxInstances === undefined
+        ? context.defaults.maxInstances
+        : readMaxInstances(jobOptions.maxInstances),
+    nextRunTime: null,
+    nextFireTime: null,
+    timeout: readTimeout(jobOptions.timeout),
+    retry: readRetry(jobOptions.retry),
+  };
+  const explicitNextRunTime = 'nextRunTime' in jobOptions;
+  if (explicitNextRunTime) {
+    state.nextRunTime = readNextRunTime(jobOptions.nextRunTime, context.timezone);
+    state.nextFireTime = state.nextRunTime;
+  }
+  return {
+    state,
+    jobStore:
+      jobOptions.jobStore === undefined ? 'default' : readNonEmptyString(jobOptions.jobStore, 'jobStore'),
+    replaceExisting:
+      jobOptions.replaceExisting === undefined
+        ? false
+        : readBoolean(jobOptions.replaceExisting, 'replaceExisting'),
+    explicitNextRunTime,
+  };
+}
+
+function makeTrigger(
+  trigger: unknown,
+  given: Record<string, unknown>,
+  jobOptions: Record<string, unknown>,
+  triggerOptions: Record<string, unknown>,
+  context: BuildContext,
+): Trigger {
+  if (trigger === undefined || trigger === null || typeof trigger === 'string') {
+    const alias = trigger ?? 'date';
+    let factory;
+    try {
+      factory = triggerFactory(alias);
+    } catch {
+      throw new InvalidTriggerError(
+        `Unknown trigger alias ${JSON.stringify(alias)}; valid aliases are: ${registeredTriggerTypes().join(', ')}`,
+        { field: 'trigger', value: alias },
+      );
+    }
+    for (const [key, value] of Object.entries(given)) {
+      if ((JOB_OPTION_KEYS as readonly string[]).includes(key)) jobOptions[key] = value;
+      else if (factory.optionKeys.includes(key)) triggerOptions[key] = value;
+      else {
+        throw new InvalidArgumentError(
+          `Unknown option "${key}" for a job with the "${alias}" trigger; trigger options are: ${factory.optionKeys.join(
+            ', ',
+          )}; job options are: ${JOB_OPTION_KEYS.join(', ')}`,
+          { field: key, value },
+        );
+      }
+    }
+    if (alias === 'date' && triggerOptions.runDate === undefined)
+      triggerOptions.runDate = new Date(context.now());
+    return factory.create(triggerOptions, { timezone: context.timezone });
+  }
+  if (!isTrigger(trigger)) {
+    throw new InvalidTriggerError(
+      `Invalid trigger ${describe(trigger)}: expected a trigger alias (${registeredTriggerTypes().join(', ')}) or a Trigger instance`,
+      { field: 'trigger', value: trigger },
+    );
+  }
+  for (const [key, value] of Object.entries(given)) {
+    if (!(JOB_OPTION_KEYS as readonly string[]).includes(key)) {
+      throw new InvalidArgumentError(
+        `Unknown job option "${key}" (trigger options belong in the trigger instance); job options are: ${JOB_OPTION_KEYS.join(', ')}`,
+        { field: key, value },
+      );
+    }
+    jobOptions[key] = value;
+  }
+  return trigger;
+}
+
+export function isTrigger(value: unknown): value is Trigger {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Trigger).getNextFireTime === 'function' &&
+    typeof (value as Trigger).toJSON === 'function'
+  );
+}
+
+export function readFunc(func: unknown): JobFunction | string {
+  if (typeof func === 'function') return func as JobFunction;
+  if (typeof func === 'string' && func !== '') return func;
+  throw new InvalidArgumentError(
+    `Invalid job function ${describe(func)}: expected a function, a "module:export" reference or the name of a registered task`,
+    { field: 'func', value: func },
+  );
+}
+
+export function readNextRunTime(value: unknown, timezone: string): Date | null {
+  if (value === null) return null;
+  try {
+    return parseDateInput(value, timezone, 'nextRunTime');
+  } catch (cause) {
+    throw new InvalidArgumentError((cause as Error).message, { field: 'nextRunTime', value, cause });
+  }
+}
+
+function defaultName(func: JobFunction | string): string {
+  if (typeof func === 'string') return func;
+  return func.name || '(anonymous)';
+}
+
+/** A persistent store keeps jobs as data: the function must be a name, the args JSON. */
+export function assertStorable(state: JobState, store: JobStore, alias: string): void {
+  if (!store.persistent) return;
+  if (typeof state.func === 'function') {
+    throw new SerializationError(
+      `Job "${state.id}" cannot go to the persistent job store "${alias}" with a function object: pass a "module:export" reference or a task name registered with scheduler.registerTask`,
+      { path: 'func' },
+    );
+  }
+  assertJsonSafe(state.args, 'args');
+}
+
+/** The default first run: the trigger's first fire time at or after `now`, jittered. */
+export function firstRun(trigger: Trigger, now: number, jitterMs: (trigger: Trigger) => number) {
+  const fire = trigger.getNextFireTime(null, new Date(now));
+  return {
+    nextFireTime: fire,
+    nextRunTime: fire === null ? null : new Date(fire.getTime() + jitterMs(trigger)),
+  };
+}

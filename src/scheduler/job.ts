@@ -1,0 +1,94 @@
+import type { JobFunction, JobState } from '../job-state.js';
+import type { Trigger } from '../triggers/trigger.js';
+import type { JobChanges } from './options.js';
+import type { Scheduler } from './scheduler.js';
+
+/**
+ * A handle on one job: a snapshot of its settings, with methods that act on the stored job through
+ * its scheduler. After a method resolves, the handle shows the job as it is now.
+ */
+export class Job {
+  id: string;
+  name: string;
+  func: JobFunction | string;
+  trigger: Trigger;
+  executor: string;
+  args: unknown[];
+  misfireGraceTime: number | null;
+  coalesce: boolean;
+  maxInstances: number;
+  nextRunTime: Date | null;
+  /** Alias of the store the job lives in. */
+  jobStore: string;
+  /** True until the scheduler starts and stores the job. */
+  pending: boolean;
+
+  constructor(
+    private readonly scheduler: Scheduler,
+    state: JobState,
+    jobStore: string,
+    pending: boolean,
+  ) {
+    this.id = state.id;
+    this.name = state.name;
+    this.func = state.func;
+    this.trigger = state.trigger;
+    this.executor = state.executor;
+    this.args = state.args;
+    this.misfireGraceTime = state.misfireGraceTime;
+    this.coalesce = state.coalesce;
+    this.maxInstances = state.maxInstances;
+    this.nextRunTime = state.nextRunTime;
+    this.jobStore = jobStore;
+    this.pending = pending;
+  }
+
+  /** Changes the job's options (see `Scheduler.modifyJob`). */
+  async modify(changes: JobChanges): Promise<this> {
+    return this.refresh(await this.scheduler.modifyJob(this.id, changes, { jobStore: this.jobStore }));
+  }
+
+  /** Gives the job a new trigger and recomputes its next run time (see `Scheduler.rescheduleJob`). */
+  async reschedule(trigger: Trigger | string, options: Record<string, unknown> = {}): Promise<this> {
+    return this.refresh(
+      await this.scheduler.rescheduleJob(this.id, trigger as Trigger, {
+        ...options,
+        jobStore: this.jobStore,
+      }),
+    );
+  }
+
+  async pause(): Promise<this> {
+    return this.refresh(await this.scheduler.pauseJob(this.id, { jobStore: this.jobStore }));
+  }
+
+  /** Resumes the job; resolves to `null` (and removes the job) when its trigger will not fire again. */
+  async resume(): Promise<this | null> {
+    const job = await this.scheduler.resumeJob(this.id, { jobStore: this.jobStore });
+    return job === null ? null : this.refresh(job);
+  }
+
+  async remove(): Promise<void> {
+    await this.scheduler.removeJob(this.id, { jobStore: this.jobStore });
+  }
+
+  toString(): string {
+    if (this.pending) return `${this.name} (trigger: ${this.trigger.toString()}, pending)`;
+    const next = this.nextRunTime === null ? 'paused' : `next run at: ${this.nextRunTime.toISOString()}`;
+    return `${this.name} (trigger: ${this.trigger.toString()}, ${next})`;
+  }
+
+  private refresh(job: Job): this {
+    this.name = job.name;
+    this.func = job.func;
+    this.trigger = job.trigger;
+    this.executor = job.executor;
+    this.args = job.args;
+    this.misfireGraceTime = job.misfireGraceTime;
+    this.coalesce = job.coalesce;
+    this.maxInstances = job.maxInstances;
+    this.nextRunTime = job.nextRunTime;
+    this.pending = job.pending;
+    return this;
+  }
+}

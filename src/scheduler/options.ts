@@ -1,0 +1,244 @@
+import type { Clock } from '../clock.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Executor } from '../executors/executor.js';
+import type { Logger } from '../logger.js';
+import type { JobStore } from '../stores/job-store.js';
+import type { RetryPolicy } from '../job-state.js';
+import type { Trigger } from '../triggers/trigger.js';
+
+/** Defaults applied to each job's options that the job does not set itself. */
+export interface JobDefaults {
+  /** Seconds a run may start late; `null` for no limit. Default 1. */
+  misfireGraceTime?: number | null;
+  /** Run a backlog of missed runs once instead of once per run. Default true. */
+  coalesce?: boolean;
+  /** Runs of one job that may be in progress at once. Default 1. */
+  maxInstances?: number;
+}
+
+/** An executor given as configuration: `{ type: 'async', maxConcurrency: 20 }`. */
+export interface ExecutorConfig {
+  type: string;
+  [option: string]: unknown;
+}
+
+/** A job store given as configuration: `{ type: 'memory' }`; persistent stores may also take a URL string. */
+export interface JobStoreConfig {
+  type: string;
+  [option: string]: unknown;
+}
+
+export interface SchedulerOptions {
+  /** Job stores by alias. Default: `{ default: new MemoryJobStore() }`. */
+  jobStores?: Record<string, JobStore | JobStoreConfig | string>;
+  /** Executors by alias. Default: `{ default: new AsyncExecutor() }`. */
+  executors?: Record<string, Executor | ExecutorConfig>;
+  jobDefaults?: JobDefaults;
+  /** IANA zone for triggers made from aliases. Default: the system zone. */
+  timezone?: string;
+  /** Directory that relative `'./module.js:export'` references resolve against. Default: `process.cwd()`. */
+  baseDir?: string;
+  /** Where log lines go. Default: warnings and errors to stderr. */
+  logger?: Logger;
+  /** The source of time. Default: the system clock. Tests pass a `FakeClock` from `horae/testing`. */
+  clock?: Clock;
+  /** Identifies this scheduler in job leases. Default: a random UUID. */
+  schedulerId?: string;
+  /** Longest the scheduler sleeps between checks for due jobs, in seconds. Default 30. */
+  maxSleep?: number;
+  /** How long a claimed due job stays leased to this scheduler, in seconds. Default 60. */
+  leaseTime?: number;
+  /** Run history kept in the job stores: `{ retention }` records per job (default 10), or `false` for none. */
+  runHistory?: { retention?: number } | false;
+}
+
+/** Options of one job, shared by every trigger alias. */
+export interface JobOptions {
+  /** Unique id. Default: a random UUID. */
+  id?: string;
+  /** Readable name. Default: the function's name or the reference. */
+  name?: string;
+  /** Positional arguments the function is called with. */
+  args?: unknown[];
+  misfireGraceTime?: number | null;
+  coalesce?: boolean;
+  maxInstances?: number;
+  /** First run time regardless of the trigger; `null` adds the job paused. */
+  nextRunTime?: Date | string | number | null;
+  /** Alias of the job store to keep the job in. Default `'default'`. */
+  jobStore?: string;
+  /** Alias of the executor to run the job in. Default `'default'`. */
+  executor?: string;
+  /** Replace a job with the same id instead of failing with `ConflictingIdError`. */
+  replaceExisting?: boolean;
+  /** Seconds a run may take; then its `AbortSignal` is aborted and the run is reported as timed out. */
+  timeout?: number | null;
+  /** Retry a failed run: a number of attempts, or a policy. */
+  retry?: number | Partial<RetryPolicy> | null;
+}
+
+/** What `modifyJob` may change. */
+export interface JobChanges {
+  name?: string;
+  func?: import('../job-state.js').JobFunction | string;
+  args?: unknown[];
+  misfireGraceTime?: number | null;
+  coalesce?: boolean;
+  maxInstances?: number;
+  nextRunTime?: Date | string | number | null;
+  trigger?: Trigger;
+  executor?: string;
+  timeout?: number | null;
+  retry?: number | Partial<RetryPolicy> | null;
+}
+
+export const JOB_OPTION_KEYS = [
+  'id',
+  'name',
+  'args',
+  'misfireGraceTime',
+  'coalesce',
+  'maxInstances',
+  'nextRunTime',
+  'jobStore',
+  'executor',
+  'replaceExisting',
+  'timeout',
+  'retry',
+] as const;
+
+export const JOB_CHANGE_KEYS = [
+  'name',
+  'func',
+  'args',
+  'misfireGraceTime',
+  'coalesce',
+  'maxInstances',
+  'nextRunTime',
+  'trigger',
+  'executor',
+  'timeout',
+  'retry',
+] as const;
+
+export const SCHEDULER_OPTION_KEYS = [
+  'jobStores',
+  'executors',
+  'jobDefaults',
+  'timezone',
+  'baseDir',
+  'logger',
+  'clock',
+  'schedulerId',
+  'maxSleep',
+  'leaseTime',
+  'runHistory',
+] as const;
+
+export function invalidOption(field: string, value: unknown, expected: string): InvalidArgumentError {
+  return new InvalidArgumentError(`Invalid ${field} ${describe(value)}: expected ${expected}`, {
+    field,
+    value,
+  });
+}
+
+export function describe(value: unknown): string {
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
+  if (value instanceof Date) return value.toISOString();
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+export function readGraceTime(value: unknown, field = 'misfireGraceTime'): number | null {
+  if (value === null) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw invalidOption(field, value, 'a non-negative number of seconds, or null for no limit');
+  }
+  return value;
+}
+
+export function readMaxInstances(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw invalidOption('maxInstances', value, 'a positive integer');
+  }
+  return value;
+}
+
+export function readBoolean(value: unknown, field: string): boolean {
+  if (typeof value !== 'boolean') throw invalidOption(field, value, 'true or false');
+  return value;
+}
+
+export function readArgs(value: unknown): unknown[] {
+  if (!Array.isArray(value)) throw invalidOption('args', value, 'an array of arguments');
+  return value;
+}
+
+export function readNonEmptyString(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value === '') throw invalidOption(field, value, 'a non-empty string');
+  return value;
+}
+
+export function readTimeout(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw invalidOption('timeout', value, 'a positive number of seconds, or null for no limit');
+  }
+  return value;
+}
+
+const RETRY_KEYS = ['attempts', 'delay', 'backoff', 'maxDelay', 'retryOn'];
+
+/** Reads `retry`: a number of attempts or a partial policy, filled in with the defaults. */
+export function readRetry(value: unknown): RetryPolicy | null {
+  if (value === null || value === undefined) return null;
+  const given = (typeof value === 'number' ? { attempts: value } : value) as Record<string, unknown>;
+  if (typeof given !== 'object' || Array.isArray(given)) {
+    throw invalidOption(
+      'retry',
+      value,
+      'a number of attempts or { attempts, delay, backoff, maxDelay, retryOn }',
+    );
+  }
+  for (const key of Object.keys(given)) {
+    if (!RETRY_KEYS.includes(key)) {
+      throw new InvalidArgumentError(
+        `Unknown retry option "${key}"; valid options are: ${RETRY_KEYS.join(', ')}`,
+        {
+          field: `retry.${key}`,
+          value: given[key],
+        },
+      );
+    }
+  }
+  const attempts = given.attempts ?? 3;
+  if (typeof attempts !== 'number' || !Number.isInteger(attempts) || attempts < 1) {
+    throw invalidOption('retry.attempts', attempts, 'a positive integer (the first attempt included)');
+  }
+  const delay = given.delay ?? 1;
+  if (typeof delay !== 'number' || !Number.isFinite(delay) || delay < 0) {
+    throw invalidOption('retry.delay', delay, 'a non-negative number of seconds');
+  }
+  const maxDelay = given.maxDelay ?? 300;
+  if (typeof maxDelay !== 'number' || !Number.isFinite(maxDelay) || maxDelay < 0) {
+    throw invalidOption('retry.maxDelay', maxDelay, 'a non-negative number of seconds');
+  }
+  const backoff = given.backoff ?? 'exponential';
+  if (backoff !== 'fixed' && backoff !== 'exponential') {
+    throw invalidOption('retry.backoff', backoff, '"fixed" or "exponential"');
+  }
+  const retryOn = given.retryOn ?? null;
+  if (retryOn !== null && (!Array.isArray(retryOn) || !retryOn.every((name) => typeof name === 'string'))) {
+    throw invalidOption('retry.retryOn', retryOn, 'an array of error class names, or null for every error');
+  }
+  return {
+    attempts,
+    delay,
+    backoff,
+    maxDelay,
+    retryOn: retryOn === null ? null : [...(retryOn as string[])],
+  };
+}

@@ -1,0 +1,60 @@
+import type { JobState } from '../job-state.js';
+
+/** At most this many run times are worked through per job per pass; the rest of a backlog is skipped. */
+export const MAX_CATCH_UP_RUNS = 1000;
+
+export interface RunPlan {
+  /** Run times to execute now, oldest first. */
+  runTimes: Date[];
+  /** Run times that are already past their misfire grace time. */
+  missed: Date[];
+  /** True when the backlog was too long and due runs past the first `MAX_CATCH_UP_RUNS` were skipped. */
+  truncated: boolean;
+  nextRunTime: Date | null;
+  nextFireTime: Date | null;
+}
+
+/**
+ * Works out what to do with a due job at `now`: which of its due run times to run, which are missed
+ * (later than `misfireGraceTime`), and its next run time. With `coalesce`, only the latest due run
+ * counts, as in APScheduler. The work is bounded: a job that was down for a year at one run per
+ * second looks at no more than `MAX_CATCH_UP_RUNS` run times, then jumps to the present.
+ */
+export function planRuns(
+  job: JobState,
+  now: number,
+  jitterMs: (trigger: JobState['trigger']) => number,
+): RunPlan {
+  const due: Date[] = [];
+  let fire = job.nextFireTime ?? job.nextRunTime;
+  let run = job.nextRunTime;
+  let truncated = false;
+  const nowDate = new Date(now);
+  while (fire !== null && run !== null && run.getTime() <= now) {
+    if (due.length >= MAX_CATCH_UP_RUNS) {
+      // Jump: the first fire time at or after now, unless the trigger cannot skip ahead (date trigger).
+      const ahead = job.trigger.getNextFireTime(null, nowDate);
+      if (ahead === null || ahead.getTime() <= fire.getTime()) {
+        fire = job.trigger.getNextFireTime(fire, nowDate);
+      } else {
+        fire = ahead;
+      }
+      truncated = true;
+      run = fire === null ? null : new Date(fire.getTime() + jitterMs(job.trigger));
+      if (run !== null && run.getTime() <= now) continue;
+      break;
+    }
+    due.push(run);
+    fire = job.trigger.getNextFireTime(fire, nowDate);
+    run = fire === null ? null : new Date(fire.getTime() + jitterMs(job.trigger));
+  }
+  const candidates = job.coalesce ? due.slice(-1) : due;
+  const runTimes: Date[] = [];
+  const missed: Date[] = [];
+  const graceMs = job.misfireGraceTime === null ? Infinity : job.misfireGraceTime * 1000;
+  for (const time of candidates) {
+    if (now - time.getTime() > graceMs) missed.push(time);
+    else runTimes.push(time);
+  }
+  return { runTimes, missed, truncated, nextRunTime: run, nextFireTime: run === null ? null : fire };
+}

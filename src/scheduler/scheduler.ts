@@ -1,0 +1,999 @@
+// This file is the scheduler's whole public surface (SPEC section 2) and runs over 500 lines on
+// purpose: the job operations, lifecycle and processing loop share private state that splitting
+// would have to expose. Validation, run planning, function lookup and the job handle live apart.
+import { randomUUID } from 'node:crypto';
+import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
+import {
+  ConflictingIdError,
+  InvalidArgumentError,
+  InvalidTriggerError,
+  JobLookupError,
+  JobStoreError,
+  LookupError,
+  MaxInstancesReachedError,
+  SchedulerAlreadyRunningError,
+  SchedulerNotRunningError,
+} from '../errors.js';
+import {
+  EVENT_ALL,
+  EVENT_ALL_JOBS_REMOVED,
+  EVENT_EXECUTOR_ADDED,
+  EVENT_EXECUTOR_REMOVED,
+  EVENT_JOBSTORE_ADDED,
+  EVENT_JOBSTORE_REMOVED,
+  EVENT_JOB_ADDED,
+  EVENT_JOB_MAX_INSTANCES,
+  EVENT_JOB_MISSED,
+  EVENT_JOB_MODIFIED,
+  EVENT_JOB_REMOVED,
+  EVENT_JOB_SUBMITTED,
+  EVENT_NAMES,
+  EVENT_SCHEDULER_PAUSED,
+  EVENT_SCHEDULER_RESUMED,
+  EVENT_SCHEDULER_SHUTDOWN,
+  EVENT_SCHEDULER_STARTED,
+  type EventListener,
+  type EventMap,
+  type EventName,
+  type JobExecutionEvent,
+  type SchedulerEventUnion,
+} from '../events/events.js';
+import { ListenerRegistry } from '../events/listeners.js';
+import { AsyncExecutor } from '../executors/async-executor.js';
+import type { Executor } from '../executors/executor.js';
+import { createExecutor } from '../executors/registry.js';
+import { copyJobState, type JobFunction, type JobState } from '../job-state.js';
+import { defaultLogger, type Logger } from '../logger.js';
+import type { JobRelease, JobStore, RunRecord } from '../stores/job-store.js';
+import { MemoryJobStore } from '../stores/memory/memory-job-store.js';
+import { createJobStoreFromConfig, createJobStoreFromUrl } from '../stores/registry.js';
+import { assertTimeZone, systemTimeZone } from '../time/zone.js';
+import type { TriggerAlias, TriggerAliases } from '../triggers/registry.js';
+import type { Trigger } from '../triggers/trigger.js';
+import { FunctionResolver } from './function-resolver.js';
+import { Job } from './job.js';
+import {
+  assertStorable,
+  buildJob,
+  firstRun,
+  isTrigger,
+  readFunc,
+  readNextRunTime,
+  type BuiltJob,
+} from './job-builder.js';
+import {
+  JOB_CHANGE_KEYS,
+  SCHEDULER_OPTION_KEYS,
+  describe,
+  invalidOption,
+  readArgs,
+  readBoolean,
+  readGraceTime,
+  readMaxInstances,
+  readNonEmptyString,
+  readRetry,
+  readTimeout,
+  type ExecutorConfig,
+  type JobChanges,
+  type JobDefaults,
+  type JobOptions,
+  type JobStoreConfig,
+  type SchedulerOptions,
+} from './options.js';
+import { planRuns } from './run-plan.js';
+import { toRunRecord } from './run-record.js';
+
+export type SchedulerState = 'stopped' | 'running' | 'paused';
+
+/** Which store an operation looks in; without it, every store is searched. */
+export interface StoreSelector {
+  jobStore?: string;
+}
+
+/** The first argument of `addJob`: a function, a `'module:export'` reference or a registered task name. */
+export type JobCallable = JobFunction | string;
+
+/** How many due jobs one store hands over per round trip. */
+const ACQUIRE_BATCH = 1000;
+/** How long to wait before asking a failing store again. */
+const STORE_RETRY_MS = 5000;
+
+/**
+ * The scheduler: keeps jobs in job stores, works out when each runs from its trigger, and hands due
+ * runs to executors. `await start()` runs it in the background of the event loop; `await run()`
+ * resolves only once it is shut down (by `shutdown()`, SIGINT or SIGTERM).
+ *
+ * @example
+ * const scheduler = new Scheduler({ timezone: 'Asia/Shanghai' });
+ * await scheduler.addJob(tick, 'interval', { seconds: 3 });
+ * await scheduler.start();
+ */
+export class Scheduler {
+  private currentState: SchedulerState = 'stopped';
+  private readonly stores = new Map<string, JobStore>();
+  private readonly storeConfigs = new Map<string, JobStore | JobStoreConfig | string>();
+  private readonly executors = new Map<string, Executor>();
+  private pending: BuiltJob[] = [];
+  private readonly listeners = new ListenerRegistry(() => this.logger);
+  private readonly resolver = new FunctionResolver(() => this.baseDir);
+  private timezone = systemTimeZone();
+  private baseDir = process.cwd();
+  private logger: Logger = defaultLogger;
+  private clock: Clock = new SystemClock();
+  private schedulerId: string = randomUUID();
+  private maxSleepMs = 30_000;
+  private leaseMs = 60_000;
+  private runRetention = 10;
+  private jobDefaults: Required<JobDefaults> = { misfireGraceTime: 1, coalesce: true, maxInstances: 1 };
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private processing: Promise<void> | null = null;
+  private processAgain = false;
+  private stopWaiters: (() => void)[] = [];
+  private signalHandler: (() => void) | null = null;
+
+  constructor(options: SchedulerOptions = {}) {
+    this.applyOptions(options);
+  }
+
+  /** `'stopped'`, `'running'` or `'paused'` (started, but not processing jobs). */
+  get state(): SchedulerState {
+    return this.currentState;
+  }
+
+  /** Changes the scheduler's options. Only while stopped: throws `SchedulerAlreadyRunningError` otherwise. */
+  configure(options: SchedulerOptions): void {
+    if (this.currentState !== 'stopped') throw new SchedulerAlreadyRunningError();
+    this.applyOptions(options);
+  }
+
+  private applyOptions(options: SchedulerOptions): void {
+    if (options === null || typeof options !== 'object') {
+      throw invalidOption('options', options, 'an object of scheduler options');
+    }
+    for (const key of Object.keys(options)) {
+      if (!(SCHEDULER_OPTION_KEYS as readonly string[]).includes(key)) {
+        throw new InvalidArgumentError(
+          `Unknown scheduler option "${key}"; valid options are: ${SCHEDULER_OPTION_KEYS.join(', ')}`,
+          { field: key, value: (options as Record<string, unknown>)[key] },
+        );
+      }
+    }
+    // Validate everything first, so a bad option leaves the previous configuration whole.
+    const timezone = options.timezone === undefined ? this.timezone : assertTimeZone(options.timezone);
+    const defaults = { ...this.jobDefaults };
+    if (options.jobDefaults !== undefined) {
+      const given = options.jobDefaults;
+      for (const key of Object.keys(given)) {
+        if (!['misfireGraceTime', 'coalesce', 'maxInstances'].includes(key)) {
+          throw new InvalidArgumentError(
+            `Unknown job default "${key}"; valid job defaults are: misfireGraceTime, coalesce, maxInstances`,
+            { field: `jobDefaults.${key}`, value: (given as Record<string, unknown>)[key] },
+          );
+        }
+      }
+      if (given.misfireGraceTime !== undefined) {
+        defaults.misfireGraceTime = readGraceTime(given.misfireGraceTime, 'jobDefaults.misfireGraceTime');
+      }
+      if (given.coalesce !== undefined)
+        defaults.coalesce = readBoolean(given.coalesce, 'jobDefaults.coalesce');
+      if (given.maxInstances !== undefined) defaults.maxInstances = readMaxInstances(given.maxInstances);
+    }
+    const maxSleep = options.maxSleep === undefined ? this.maxSleepMs / 1000 : options.maxSleep;
+    if (typeof maxSleep !== 'number' || !(maxSleep > 0))
+      throw invalidOption('maxSleep', maxSleep, 'a positive number of seconds');
+    const leaseTime = options.leaseTime === undefined ? this.leaseMs / 1000 : options.leaseTime;
+    if (typeof leaseTime !== 'number' || !(leaseTime > 0)) {
+      throw invalidOption('leaseTime', leaseTime, 'a positive number of seconds');
+    }
+    const executors = new Map<string, Executor>();
+    for (const [alias, executor] of Object.entries(options.executors ?? {})) {
+      executors.set(alias, this.toExecutor(executor));
+    }
+
+    const runHistory = options.runHistory;
+    if (runHistory !== undefined && runHistory !== false) {
+      const retention = (runHistory as { retention?: unknown }).retention;
+      if (
+        retention !== undefined &&
+        (typeof retention !== 'number' || !Number.isInteger(retention) || retention < 1)
+      ) {
+        throw invalidOption('runHistory.retention', retention, 'a positive integer');
+      }
+    }
+
+    this.timezone = timezone;
+    this.jobDefaults = defaults;
+    if (runHistory === false) this.runRetention = 0;
+    else if (runHistory !== undefined) this.runRetention = runHistory.retention ?? 10;
+    this.maxSleepMs = maxSleep * 1000;
+    this.leaseMs = leaseTime * 1000;
+    if (options.baseDir !== undefined) this.baseDir = readNonEmptyString(options.baseDir, 'baseDir');
+    if (options.logger !== undefined) this.logger = options.logger;
+    if (options.clock !== undefined) this.clock = options.clock;
+    if (options.schedulerId !== undefined)
+      this.schedulerId = readNonEmptyString(options.schedulerId, 'schedulerId');
+    for (const [alias, store] of Object.entries(options.jobStores ?? {})) this.storeConfigs.set(alias, store);
+    for (const [alias, executor] of executors) this.executors.set(alias, executor);
+  }
+
+  private toExecutor(executor: Executor | ExecutorConfig): Executor {
+    if (
+      executor !== null &&
+      typeof executor === 'object' &&
+      typeof (executor as Executor).submitJob === 'function'
+    ) {
+      return executor as Executor;
+    }
+    if (
+      executor !== null &&
+      typeof executor === 'object' &&
+      typeof (executor as ExecutorConfig).type === 'string'
+    ) {
+      return createExecutor(executor as ExecutorConfig);
+    }
+    throw invalidOption('executors', executor, 'an Executor instance or { type: "async", ... }');
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /**
+   * Starts the executors and job stores, stores the jobs added so far and begins processing.
+   * With `{ paused: true }` nothing runs until `resume()`. Throws `SchedulerAlreadyRunningError`
+   * when already started; when a store cannot start, or a pending job's id is taken, it throws and
+   * stays stopped with every job kept.
+   */
+  async start(options: { paused?: boolean } = {}): Promise<void> {
+    if (this.currentState !== 'stopped') throw new SchedulerAlreadyRunningError();
+    this.currentState = options.paused === true ? 'paused' : 'running';
+    try {
+      if (!this.executors.has('default')) this.executors.set('default', new AsyncExecutor());
+      if (!this.storeConfigs.has('default') && !this.stores.has('default')) {
+        this.storeConfigs.set('default', new MemoryJobStore());
+      }
+      for (const [alias, config] of this.storeConfigs) {
+        this.stores.set(alias, await this.toStore(config, alias));
+      }
+      this.storeConfigs.clear();
+      for (const [alias, executor] of this.executors) await executor.start(this.executorContext(alias));
+      for (const [alias, store] of this.stores) {
+        try {
+          await store.start({ alias, clock: this.clock, logger: this.logger });
+        } catch (cause) {
+          if (cause instanceof JobStoreError) throw cause;
+          throw new JobStoreError(`Job store "${alias}" failed to start: ${(cause as Error).message}`, {
+            jobStore: alias,
+            cause,
+          });
+        }
+      }
+      await this.storePendingJobs();
+    } catch (error) {
+      this.currentState = 'stopped';
+      await this.stopComponents(false);
+      throw error;
+    }
+    this.emit({ code: EVENT_SCHEDULER_STARTED });
+    if (this.currentState === 'running') this.wakeup();
+  }
+
+  private async storePendingJobs(): Promise<void> {
+    for (const built of this.pending) {
+      const store = this.lookupStore(built.jobStore);
+      if (!built.replaceExisting && (await store.lookupJob(built.state.id)) !== null) {
+        throw new ConflictingIdError(built.state.id);
+      }
+    }
+    const pending = this.pending;
+    this.pending = [];
+    for (let i = 0; i < pending.length; i++) {
+      try {
+        await this.storeJob(pending[i] as BuiltJob);
+      } catch (error) {
+        this.pending = pending.slice(i);
+        throw error;
+      }
+    }
+  }
+
+  /**
+   * Starts the scheduler and resolves only when it has been shut down: the BlockingScheduler way.
+   * SIGINT and SIGTERM shut it down cleanly (waiting for running jobs).
+   */
+  async run(options: { paused?: boolean } = {}): Promise<void> {
+    const stopped = new Promise<void>((resolve) => this.stopWaiters.push(resolve));
+    await this.start(options);
+    const handler = () => {
+      if (this.currentState !== 'stopped')
+        void this.shutdown().catch((error) => this.logger.error('Shutdown failed', error));
+    };
+    this.signalHandler = handler;
+    process.once('SIGINT', handler);
+    process.once('SIGTERM', handler);
+    await stopped;
+  }
+
+  /**
+   * Stops processing, shuts the executors down (with `wait`, the default, after their running jobs
+   * finish; without, aborting them) and closes the job stores. Throws `SchedulerNotRunningError`
+   * when stopped.
+   */
+  async shutdown(options: { wait?: boolean } = {}): Promise<void> {
+    if (this.currentState === 'stopped') throw new SchedulerNotRunningError();
+    this.currentState = 'stopped';
+    this.clearTimer();
+    await this.processing;
+    await this.stopComponents(options.wait ?? true);
+    if (this.signalHandler !== null) {
+      process.removeListener('SIGINT', this.signalHandler);
+      process.removeListener('SIGTERM', this.signalHandler);
+      this.signalHandler = null;
+    }
+    this.emit({ code: EVENT_SCHEDULER_SHUTDOWN });
+    const waiters = this.stopWaiters;
+    this.stopWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+
+  private async stopComponents(wait: boolean): Promise<void> {
+    const results = await Promise.allSettled([
+      ...[...this.executors.values()].map((executor) => executor.shutdown({ wait })),
+      ...[...this.stores.values()].map((store) => store.shutdown()),
+    ]);
+    for (const result of results) {
+      if (result.status === 'rejected') this.logger.error('A component failed to shut down', result.reason);
+    }
+  }
+
+  /** Stops processing jobs until `resume()`; running jobs go on. */
+  pause(): void {
+    if (this.currentState === 'stopped') throw new SchedulerNotRunningError();
+    if (this.currentState === 'paused') return;
+    this.currentState = 'paused';
+    this.clearTimer();
+    this.emit({ code: EVENT_SCHEDULER_PAUSED });
+  }
+
+  resume(): void {
+    if (this.currentState === 'stopped') throw new SchedulerNotRunningError();
+    if (this.currentState === 'running') return;
+    this.currentState = 'running';
+    this.emit({ code: EVENT_SCHEDULER_RESUMED });
+    this.wakeup();
+  }
+
+  /** Checks for due jobs now instead of at the next planned wakeup. */
+  wakeup(): void {
+    if (this.currentState !== 'running') return;
+    void this.processJobs();
+  }
+
+  // ---------------------------------------------------------------- components
+
+  /** Adds a job store under `alias`; starts it when the scheduler is running. */
+  async addJobStore(store: JobStore | JobStoreConfig | string, alias = 'default'): Promise<void> {
+    if (this.stores.has(alias) || this.storeConfigs.has(alias)) {
+      throw new InvalidArgumentError(`This scheduler already has a job store by the alias of "${alias}"`, {
+        field: 'alias',
+        value: alias,
+      });
+    }
+    if (this.currentState === 'stopped') {
+      this.storeConfigs.set(alias, store);
+    } else {
+      const instance = await this.toStore(store, alias);
+      await instance.start({ alias, clock: this.clock, logger: this.logger });
+      this.stores.set(alias, instance);
+    }
+    this.emit({ code: EVENT_JOBSTORE_ADDED, alias });
+    this.wakeup();
+  }
+
+  /** Removes the job store `alias` (its jobs stay in it) and shuts it down. */
+  async removeJobStore(alias: string, options: { shutdown?: boolean } = {}): Promise<void> {
+    const store = this.stores.get(alias);
+    if (store === undefined && !this.storeConfigs.delete(alias)) throw new LookupError('job store', alias);
+    this.stores.delete(alias);
+    if (store !== undefined && this.currentState !== 'stopped' && options.shutdown !== false)
+      await store.shutdown();
+    this.emit({ code: EVENT_JOBSTORE_REMOVED, alias });
+  }
+
+  /** Adds an executor under `alias`; starts it when the scheduler is running. */
+  async addExecutor(executor: Executor | ExecutorConfig, alias = 'default'): Promise<void> {
+    if (this.executors.has(alias)) {
+      throw new InvalidArgumentError(`This scheduler already has an executor by the alias of "${alias}"`, {
+        field: 'alias',
+        value: alias,
+      });
+    }
+    const instance = this.toExecutor(executor);
+    if (this.currentState !== 'stopped') await instance.start(this.executorContext(alias));
+    this.executors.set(alias, instance);
+    this.emit({ code: EVENT_EXECUTOR_ADDED, alias });
+  }
+
+  /** Removes the executor `alias`, shutting it down (waiting for its jobs unless `wait: false`). */
+  async removeExecutor(alias: string, options: { shutdown?: boolean; wait?: boolean } = {}): Promise<void> {
+    const executor = this.executors.get(alias);
+    if (executor === undefined) throw new LookupError('executor', alias);
+    this.executors.delete(alias);
+    if (this.currentState !== 'stopped' && options.shutdown !== false) {
+      await executor.shutdown({ wait: options.wait ?? true });
+    }
+    this.emit({ code: EVENT_EXECUTOR_REMOVED, alias });
+  }
+
+  private async toStore(config: JobStore | JobStoreConfig | string, alias: string): Promise<JobStore> {
+    if (typeof config === 'string') return createJobStoreFromUrl(config);
+    if (
+      config !== null &&
+      typeof config === 'object' &&
+      typeof (config as JobStore).acquireDueJobs === 'function'
+    ) {
+      return config as JobStore;
+    }
+    if (
+      config !== null &&
+      typeof config === 'object' &&
+      typeof (config as JobStoreConfig).type === 'string'
+    ) {
+      return createJobStoreFromConfig(config as JobStoreConfig);
+    }
+    throw new JobStoreError(
+      `Invalid job store "${alias}": ${describe(config)}; expected a JobStore, { type: ... } or a URL`,
+      { jobStore: alias },
+    );
+  }
+
+  private lookupStore(alias: string): JobStore {
+    const store = this.stores.get(alias);
+    if (store === undefined) throw new LookupError('job store', alias);
+    return store;
+  }
+
+  private executorContext(alias: string) {
+    return {
+      alias,
+      clock: this.clock,
+      logger: this.logger,
+      emit: (event: JobExecutionEvent) => {
+        this.emit(event);
+        this.recordRun(event);
+      },
+      wants: (code: number) => this.listeners.wants(code),
+    };
+  }
+
+  // ---------------------------------------------------------------- tasks and events
+
+  /** Names a function so jobs can refer to it by a string that survives persistence: `addJob('send-report', ...)`. */
+  registerTask(name: string, fn: JobFunction): void {
+    this.resolver.registerTask(name, fn);
+  }
+
+  /** Calls `callback` for every event whose code is in `mask` (default: all events). */
+  addListener(callback: EventListener, mask: number = EVENT_ALL): void {
+    if (typeof callback !== 'function') throw invalidOption('callback', callback, 'a function');
+    this.listeners.add(callback, mask);
+  }
+
+  removeListener(callback: EventListener): void {
+    this.listeners.remove(callback);
+  }
+
+  /** Typed listener for one event by name: `scheduler.on('job_executed', (event) => event.retval)`. */
+  on<K extends EventName>(name: K, listener: (event: EventMap[K]) => void): this {
+    const code = EVENT_NAMES[name];
+    if (code === undefined) {
+      throw new InvalidArgumentError(
+        `Unknown event name ${JSON.stringify(name)}; valid names are: ${Object.keys(EVENT_NAMES).join(', ')}`,
+        { field: 'name', value: name },
+      );
+    }
+    this.listeners.add(listener as EventListener, code);
+    return this;
+  }
+
+  off<K extends EventName>(_name: K, listener: (event: EventMap[K]) => void): this {
+    this.listeners.remove(listener as EventListener);
+    return this;
+  }
+
+  private emit(event: SchedulerEventUnion): void {
+    this.listeners.dispatch(event);
+  }
+
+  // ---------------------------------------------------------------- jobs
+
+  /**
+   * Adds a job. `trigger` is a Trigger instance or an alias (`'date'`, `'interval'`, `'cron'`, ...)
+   * whose own options go in `options` beside the job options; no trigger runs the job once, now.
+   * Bad input throws (`InvalidTriggerError`, `InvalidArgumentError`, `FunctionLookupError`,
+   * `ConflictingIdError`, `SerializationError`) and changes nothing.
+   */
+  addJob(
+    func: JobCallable,
+    trigger?: null,
+    options?: JobOptions & { runDate?: Date | string | number; timezone?: string },
+  ): Promise<Job>;
+  addJob<A extends TriggerAlias>(
+    func: JobCallable,
+    trigger: A,
+    options?: JobOptions & TriggerAliases[A],
+  ): Promise<Job>;
+  addJob(func: JobCallable, trigger: Trigger, options?: JobOptions): Promise<Job>;
+  async addJob(func: JobCallable, trigger?: Trigger | string | null, options?: object): Promise<Job> {
+    const built = buildJob(func, trigger, options, this.buildContext());
+    await this.checkFunction(built.state.func);
+    return this.addBuiltJob(built);
+  }
+
+  /**
+   * The decorator form of `addJob`: `scheduler.scheduledJob('cron', { hour: 8 })(fn)` adds `fn` and
+   * returns it. Bad input throws at once; a failure to store the job is logged.
+   */
+  scheduledJob<A extends TriggerAlias>(
+    trigger: A | Trigger,
+    options?: JobOptions & Partial<TriggerAliases[A]>,
+  ): <F extends JobFunction>(fn: F) => F {
+    return (fn) => {
+      const built = buildJob(fn, trigger, options, this.buildContext());
+      this.addBuiltJob(built).catch((error) =>
+        this.logger.error(`Could not add job "${built.state.id}"`, error),
+      );
+      return fn;
+    };
+  }
+
+  private buildContext() {
+    return { timezone: this.timezone, defaults: this.jobDefaults, now: () => this.clock.now() };
+  }
+
+  private async checkFunction(func: JobFunction | string): Promise<void> {
+    if (typeof func === 'string') await this.resolver.resolve(func);
+  }
+
+  private async addBuiltJob(built: BuiltJob): Promise<Job> {
+    if (this.currentState === 'stopped') {
+      if (this.stores.size > 0 || this.storeConfigs.size > 0) {
+        if (
+          !this.stores.has(built.jobStore) &&
+          !this.storeConfigs.has(built.jobStore) &&
+          built.jobStore !== 'default'
+        ) {
+          throw new LookupError('job store', built.jobStore);
+        }
+      }
+      const existing = this.pending.findIndex((job) => job.state.id === built.state.id);
+      if (existing >= 0) {
+        if (!built.replaceExisting) throw new ConflictingIdError(built.state.id);
+        this.pending.splice(existing, 1);
+      }
+      this.pending.push(built);
+      return new Job(this, built.state, built.jobStore, true);
+    }
+    const state = await this.storeJob(built);
+    return new Job(this, state, built.jobStore, false);
+  }
+
+  /** Stores a job, computing its first run unless one was given; emits `EVENT_JOB_ADDED`. */
+  private async storeJob(built: BuiltJob): Promise<JobState> {
+    const store = this.lookupStore(built.jobStore);
+    assertStorable(built.state, store, built.jobStore);
+    const state = copyJobState(built.state);
+    if (!built.explicitNextRunTime)
+      Object.assign(state, firstRun(state.trigger, this.clock.now(), this.jitterMs));
+    try {
+      await store.addJob(state);
+    } catch (error) {
+      if (!(error instanceof ConflictingIdError) || !built.replaceExisting) throw error;
+      await store.updateJob(state);
+    }
+    this.emit({ code: EVENT_JOB_ADDED, jobId: state.id, jobStore: built.jobStore });
+    this.scheduleCheck(state.nextRunTime);
+    return state;
+  }
+
+  /** Finds a job (pending or stored) by id; throws `JobLookupError`. */
+  private async findJob(
+    id: string,
+    jobStore?: string,
+  ): Promise<{ state: JobState; alias: string; pending: boolean }> {
+    const pending = this.pending.find(
+      (job) => job.state.id === id && (jobStore === undefined || job.jobStore === jobStore),
+    );
+    if (pending !== undefined) return { state: pending.state, alias: pending.jobStore, pending: true };
+    for (const [alias, store] of this.stores) {
+      if (jobStore !== undefined && alias !== jobStore) continue;
+      const state = await store.lookupJob(id);
+      if (state !== null) return { state, alias, pending: false };
+    }
+    throw new JobLookupError(id, jobStore);
+  }
+
+  /**
+   * Changes a job's options: any of `name`, `func`, `args`, `misfireGraceTime`, `coalesce`,
+   * `maxInstances`, `nextRunTime`, `trigger`, `executor`. Resolves to the job as changed.
+   */
+  async modifyJob(id: string, changes: JobChanges, selector: StoreSelector = {}): Promise<Job> {
+    if (changes === null || typeof changes !== 'object') throw invalidOption('changes', changes, 'an object');
+    const found = await this.findJob(id, selector.jobStore);
+    const state = copyJobState(found.state);
+    for (const [key, value] of Object.entries(changes)) {
+      switch (key as (typeof JOB_CHANGE_KEYS)[number]) {
+        case 'name':
+          state.name = readNonEmptyString(value, 'name');
+          break;
+        case 'func':
+          state.func = readFunc(value);
+          await this.checkFunction(state.func);
+          break;
+        case 'args':
+          state.args = [...readArgs(value)];
+          break;
+        case 'misfireGraceTime':
+          state.misfireGraceTime = readGraceTime(value);
+          break;
+        case 'coalesce':
+          state.coalesce = readBoolean(value, 'coalesce');
+          break;
+        case 'maxInstances':
+          state.maxInstances = readMaxInstances(value);
+          break;
+        case 'nextRunTime':
+          state.nextRunTime = readNextRunTime(value, this.timezone);
+          state.nextFireTime = state.nextRunTime;
+          break;
+        case 'trigger':
+          if (!isTrigger(value))
+            throw new InvalidTriggerError(`Invalid trigger ${describe(value)}`, { field: 'trigger', value });
+          state.trigger = value;
+          break;
+        case 'executor':
+          state.executor = readNonEmptyString(value, 'executor');
+          break;
+        case 'timeout':
+          state.timeout = readTimeout(value);
+          break;
+        case 'retry':
+          state.retry = readRetry(value);
+          break;
+        default:
+          throw new InvalidArgumentError(
+            `Cannot modify "${key}"; modifiable job options are: ${JOB_CHANGE_KEYS.join(', ')}`,
+            { field: key, value },
+          );
+      }
+    }
+    return this.saveModified(found, state);
+  }
+
+  private async saveModified(found: { alias: string; pending: boolean }, state: JobState): Promise<Job> {
+    if (found.pending) {
+      const entry = this.pending.find((job) => job.state.id === state.id);
+      if (entry !== undefined) {
+        entry.state = state;
+        if (state.nextRunTime !== null || entry.explicitNextRunTime) entry.explicitNextRunTime = true;
+      }
+      return new Job(this, state, found.alias, true);
+    }
+    const store = this.lookupStore(found.alias);
+    assertStorable(state, store, found.alias);
+    await store.updateJob(state);
+    this.emit({ code: EVENT_JOB_MODIFIED, jobId: state.id, jobStore: found.alias });
+    this.scheduleCheck(state.nextRunTime);
+    return new Job(this, state, found.alias, false);
+  }
+
+  /** Gives a job a new trigger (instance, or alias with its options) and computes its next run time from it. */
+  rescheduleJob<A extends TriggerAlias>(
+    id: string,
+    trigger: A,
+    options?: StoreSelector & TriggerAliases[A],
+  ): Promise<Job>;
+  rescheduleJob(id: string, trigger: Trigger, options?: StoreSelector): Promise<Job>;
+  async rescheduleJob(
+    id: string,
+    trigger: Trigger | string,
+    options: StoreSelector & object = {},
+  ): Promise<Job> {
+    const { jobStore, ...triggerOptions } = options as StoreSelector & Record<string, unknown>;
+    const built = buildJob(() => undefined, trigger, triggerOptions, this.buildContext());
+    const found = await this.findJob(id, jobStore);
+    const state = copyJobState(found.state);
+    state.trigger = built.state.trigger;
+    Object.assign(state, firstRun(state.trigger, this.clock.now(), this.jitterMs));
+    return this.saveModified(found, state);
+  }
+
+  /** Stops a job from running until `resumeJob`. */
+  async pauseJob(id: string, selector: StoreSelector = {}): Promise<Job> {
+    return this.modifyJob(id, { nextRunTime: null }, selector);
+  }
+
+  /**
+   * Resumes a paused job from its trigger's next fire time; when the trigger will not fire again,
+   * removes the job and resolves to `null`.
+   */
+  async resumeJob(id: string, selector: StoreSelector = {}): Promise<Job | null> {
+    const found = await this.findJob(id, selector.jobStore);
+    const state = copyJobState(found.state);
+    Object.assign(state, firstRun(state.trigger, this.clock.now(), this.jitterMs));
+    if (state.nextRunTime === null) {
+      await this.removeJob(id, { jobStore: found.alias });
+      return null;
+    }
+    return this.saveModified(found, state);
+  }
+
+  /** Removes a job; throws `JobLookupError` when there is none by that id. */
+  async removeJob(id: string, selector: StoreSelector = {}): Promise<void> {
+    const found = await this.findJob(id, selector.jobStore);
+    if (found.pending) {
+      this.pending = this.pending.filter((job) => job.state.id !== id);
+      return;
+    }
+    await this.lookupStore(found.alias).removeJob(id);
+    this.emit({ code: EVENT_JOB_REMOVED, jobId: id, jobStore: found.alias });
+  }
+
+  /** Removes every job, of one store or of all. */
+  async removeAllJobs(jobStore?: string): Promise<void> {
+    if (
+      jobStore !== undefined &&
+      !this.stores.has(jobStore) &&
+      !this.storeConfigs.has(jobStore) &&
+      jobStore !== 'default'
+    ) {
+      throw new LookupError('job store', jobStore);
+    }
+    this.pending = this.pending.filter((job) => jobStore !== undefined && job.jobStore !== jobStore);
+    for (const [alias, store] of this.stores) {
+      if (jobStore === undefined || alias === jobStore) await store.removeAllJobs();
+    }
+    this.emit({ code: EVENT_ALL_JOBS_REMOVED, jobStore });
+  }
+
+  /** The job with this id, or `null`. */
+  async getJob(id: string, selector: StoreSelector = {}): Promise<Job | null> {
+    try {
+      const found = await this.findJob(id, selector.jobStore);
+      return new Job(this, copyJobState(found.state), found.alias, found.pending);
+    } catch (error) {
+      if (error instanceof JobLookupError) return null;
+      throw error;
+    }
+  }
+
+  /** Every job (pending ones first), of one store or of all, each store's ordered by next run time. */
+  async getJobs(selector: StoreSelector = {}): Promise<Job[]> {
+    const jobs = this.pending
+      .filter((job) => selector.jobStore === undefined || job.jobStore === selector.jobStore)
+      .map((job) => new Job(this, copyJobState(job.state), job.jobStore, true));
+    for (const [alias, store] of this.stores) {
+      if (selector.jobStore !== undefined && alias !== selector.jobStore) continue;
+      for (const state of await store.getAllJobs()) jobs.push(new Job(this, state, alias, false));
+    }
+    return jobs;
+  }
+
+  /**
+   * Prints the jobs, grouped by store, with their triggers and next run times, and returns the text.
+   * `out` receives each line (default: standard output).
+   */
+  async printJobs(options: StoreSelector & { out?: (line: string) => void } = {}): Promise<string> {
+    const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
+    const lines: string[] = [];
+    const jobs = await this.getJobs({ jobStore: options.jobStore });
+    if (this.currentState === 'stopped') {
+      lines.push('Pending jobs:');
+      const pending = jobs.filter((job) => job.pending);
+      if (pending.length === 0) lines.push('    No pending jobs');
+      for (const job of pending) lines.push(`    ${job.toString()}`);
+    }
+    for (const alias of this.stores.keys()) {
+      if (options.jobStore !== undefined && alias !== options.jobStore) continue;
+      lines.push(`Jobstore ${alias}:`);
+      const stored = jobs.filter((job) => !job.pending && job.jobStore === alias);
+      if (stored.length === 0) lines.push('    No scheduled jobs');
+      for (const job of stored) lines.push(`    ${job.toString()}`);
+    }
+    for (const line of lines) out(line);
+    return lines.join('\n');
+  }
+
+  // ---------------------------------------------------------------- processing
+
+  private readonly jitterMs = (trigger: Trigger): number =>
+    trigger.jitter === null ? 0 : Math.round(Math.random() * trigger.jitter * 1000);
+
+  /** Makes sure a check happens by `time` (a job was added or changed). */
+  private scheduleCheck(time: Date | null): void {
+    if (this.currentState !== 'running' || time === null) return;
+    if (this.processing !== null) {
+      this.processAgain = true;
+      return;
+    }
+    if (time.getTime() < this.timerAt) this.armTimer(time.getTime());
+  }
+
+  private processJobs(): Promise<void> {
+    if (this.processing !== null) {
+      this.processAgain = true;
+      return this.processing;
+    }
+    this.processing = this.processLoop().finally(() => {
+      this.processing = null;
+    });
+    return this.processing;
+  }
+
+  private async processLoop(): Promise<void> {
+    do {
+      this.processAgain = false;
+      if (this.currentState !== 'running') return;
+      let wakeAt = Infinity;
+      for (const [alias, store] of [...this.stores]) {
+        wakeAt = Math.min(wakeAt, await this.processStore(alias, store));
+      }
+      if (this.currentState === 'running' && !this.processAgain) this.armTimer(wakeAt);
+    } while (this.processAgain);
+  }
+
+  /** Runs the due jobs of one store; returns when the store wants the next check. */
+  private async processStore(alias: string, store: JobStore): Promise<number> {
+    for (;;) {
+      const now = this.clock.now();
+      let batch: { releases: JobRelease[]; more: boolean };
+      try {
+        batch = await this.processBatch(alias, store, now);
+      } catch (error) {
+        this.logger.error(
+          `Job store "${alias}" failed while processing due jobs; retrying in ${STORE_RETRY_MS} ms`,
+          error,
+        );
+        return now + STORE_RETRY_MS;
+      }
+      const { releases, more } = batch;
+      for (const release of releases) {
+        if (release.remove) this.emit({ code: EVENT_JOB_REMOVED, jobId: release.id, jobStore: alias });
+      }
+      if (more && this.currentState === 'running') continue;
+      try {
+        const next = await store.getNextRunTime();
+        return next === null ? Infinity : next.getTime();
+      } catch (error) {
+        this.logger.error(`Job store "${alias}" failed to report its next run time`, error);
+        return now + STORE_RETRY_MS;
+      }
+    }
+  }
+
+  private async processBatch(alias: string, store: JobStore, now: number) {
+    const due = await store.acquireDueJobs(this.schedulerId, new Date(now), this.leaseMs, ACQUIRE_BATCH);
+    const releases = due.map((job) => this.dispatch(job, alias, now));
+    if (releases.length > 0) await store.releaseJobs(this.schedulerId, releases);
+    return { releases, more: due.length === ACQUIRE_BATCH };
+  }
+
+  /** Submits one due job's runs and works out its next run. */
+  private dispatch(job: JobState, alias: string, now: number): JobRelease {
+    const plan = planRuns(job, now, this.jitterMs);
+    if (plan.truncated) {
+      this.logger.warn(
+        `Job "${job.name}" (id ${job.id}) had too many missed runs; skipped ahead to the present`,
+      );
+    }
+    if (this.listeners.wants(EVENT_JOB_MISSED)) {
+      for (const scheduledRunTime of plan.missed) {
+        this.emit({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore: alias, scheduledRunTime });
+      }
+    }
+    for (const scheduledRunTime of plan.missed) {
+      this.recordRun({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore: alias, scheduledRunTime });
+    }
+    for (const missed of plan.missed) {
+      this.logger.warn(
+        `Run time of job "${job.name}" (id ${job.id}) was missed by ${now - missed.getTime()} ms`,
+      );
+    }
+    if (plan.runTimes.length > 0) {
+      const executor = this.executors.get(job.executor);
+      if (executor === undefined) {
+        this.logger.error(
+          `Executor "${job.executor}" of job "${job.name}" (id ${job.id}) was not found; run skipped`,
+        );
+      } else {
+        try {
+          executor.submitJob({
+            job,
+            jobStore: alias,
+            scheduledRunTimes: plan.runTimes,
+            resolveFunction: () => this.resolveFunction(job.func),
+          });
+          if (this.listeners.wants(EVENT_JOB_SUBMITTED)) {
+            this.emit({
+              code: EVENT_JOB_SUBMITTED,
+              jobId: job.id,
+              jobStore: alias,
+              scheduledRunTimes: plan.runTimes,
+            });
+          }
+        } catch (error) {
+          if (!(error instanceof MaxInstancesReachedError)) throw error;
+          this.logger.warn(error.message);
+          this.emit({
+            code: EVENT_JOB_MAX_INSTANCES,
+            jobId: job.id,
+            jobStore: alias,
+            scheduledRunTimes: plan.runTimes,
+          });
+        }
+      }
+    }
+    return {
+      id: job.id,
+      nextRunTime: plan.nextRunTime,
+      nextFireTime: plan.nextFireTime,
+      remove: plan.nextRunTime === null,
+    };
+  }
+
+  /** Keeps the outcome of a run in its store's run history (when enabled); failures are logged. */
+  private recordRun(event: JobExecutionEvent): void {
+    if (this.runRetention === 0) return;
+    const store = this.stores.get(event.jobStore);
+    if (store === undefined) return;
+    const record = toRunRecord(event, this.schedulerId);
+    store.addRun(record, this.runRetention).catch((error: unknown) => {
+      this.logger.error(
+        `Could not record a run of job ${event.jobId} in job store "${event.jobStore}"`,
+        error,
+      );
+    });
+  }
+
+  /**
+   * The run history of a job, newest first: outcome, scheduled, start and end times, error or
+   * return value. Records outlive their job, so a finished one-shot job's runs can still be read.
+   */
+  async getRuns(jobId: string, options: StoreSelector & { limit?: number } = {}): Promise<RunRecord[]> {
+    const limit = options.limit ?? this.runRetention;
+    const records: RunRecord[] = [];
+    for (const [alias, store] of this.stores) {
+      if (options.jobStore === undefined || alias === options.jobStore)
+        records.push(...(await store.getRuns(jobId, limit)));
+    }
+    return records
+      .sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime())
+      .slice(0, limit);
+  }
+
+  private resolveFunction(func: JobFunction | string): JobFunction | Promise<JobFunction> {
+    if (typeof func === 'function') return func;
+    return this.resolver.cached(func) ?? this.resolver.resolve(func);
+  }
+
+  /** One timer for the whole scheduler, never longer than `maxSleep`, so clock jumps are noticed. */
+  private armTimer(at: number): void {
+    this.clearTimer();
+    const now = this.clock.now();
+    const target = Math.min(at, now + this.maxSleepMs);
+    this.timerAt = target;
+    this.timer = this.clock.setTimer(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        void this.processJobs();
+      },
+      Math.max(0, Math.ceil(target - now)),
+    );
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.clock.clearTimer(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+}

@@ -1,0 +1,59 @@
+import { SerializationError } from './errors.js';
+
+/**
+ * Refuses a value that JSON cannot carry faithfully: functions, symbols, `undefined` (as a value or
+ * an array hole), BigInt, non-finite numbers, class instances (Dates, Maps, ...) and cycles. A
+ * persistent store calls this at `addJob`, so a bad argument fails loudly then instead of coming
+ * back different after a restart.
+ */
+export function assertJsonSafe(value: unknown, path = 'args'): void {
+  walk(value, path, new Set());
+}
+
+function walk(value: unknown, path: string, seen: Set<object>): void {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return;
+    case 'number':
+      if (!Number.isFinite(value)) fail(path, `${value} is not a finite number`);
+      return;
+    case 'bigint':
+      fail(path, 'a BigInt cannot be stored as JSON (pass it as a string)');
+      return;
+    case 'undefined':
+      fail(path, 'undefined cannot be stored as JSON (use null)');
+      return;
+    case 'function':
+      fail(path, 'a function cannot be stored; pass data and look the function up in the job');
+      return;
+    case 'symbol':
+      fail(path, 'a symbol cannot be stored as JSON');
+      return;
+  }
+  if (value === null) return;
+  const object = value as object;
+  if (seen.has(object)) fail(path, 'the value contains a cycle');
+  seen.add(object);
+  if (Array.isArray(object)) {
+    for (let i = 0; i < object.length; i++) {
+      if (!(i in object)) fail(`${path}[${i}]`, 'arrays with holes cannot be stored as JSON');
+      walk(object[i], `${path}[${i}]`, seen);
+    }
+  } else {
+    const proto = Object.getPrototypeOf(object) as unknown;
+    if (proto !== Object.prototype && proto !== null) {
+      const name = (object as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      fail(
+        path,
+        `a ${name} instance cannot be stored as JSON (pass plain objects, arrays, strings, numbers)`,
+      );
+    }
+    for (const [key, child] of Object.entries(object)) walk(child, `${path}.${key}`, seen);
+  }
+  seen.delete(object);
+}
+
+function fail(path: string, reason: string): never {
+  throw new SerializationError(`Cannot serialize ${path}: ${reason}`, { path });
+}

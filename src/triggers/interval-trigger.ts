@@ -1,0 +1,159 @@
+import { InvalidTriggerError } from '../errors.js';
+import { formatInZone, parseDateInput } from '../time/parse.js';
+import { offsetAt } from '../time/zone.js';
+import { assertTriggerVersion, registerTriggerFactory } from './registry.js';
+import type { Trigger, TriggerJSON } from './trigger.js';
+import { assertKnownKeys, assertStartBeforeEnd, readJitter, readTimeZone } from './validate.js';
+
+export interface IntervalTriggerOptions {
+  weeks?: number;
+  days?: number;
+  hours?: number;
+  minutes?: number;
+  seconds?: number;
+  milliseconds?: number;
+  /** First fire time; later ones are aligned to it. Default: one interval after the job is added. */
+  startDate?: Date | string | number;
+  /** Last possible fire time (inclusive). */
+  endDate?: Date | string | number;
+  /** IANA zone for naive dates and `toString()`. The interval itself is elapsed time, unaffected by DST. */
+  timezone?: string;
+  /** Random delay of up to this many seconds added to each run. */
+  jitter?: number;
+}
+
+const UNITS = [
+  ['weeks', 604_800_000],
+  ['days', 86_400_000],
+  ['hours', 3_600_000],
+  ['minutes', 60_000],
+  ['seconds', 1000],
+  ['milliseconds', 1],
+] as const;
+
+const OPTION_KEYS = [...UNITS.map(([unit]) => unit), 'startDate', 'endDate', 'timezone', 'jitter'] as const;
+
+/**
+ * Fires every fixed amount of elapsed time, so a 24-hour interval stays 24 real hours across a DST
+ * change (use `CalendarIntervalTrigger` for "same wall time every day").
+ *
+ * @example new IntervalTrigger({ minutes: 5, startDate: '2026-01-01 00:00', timezone: 'Europe/Berlin' })
+ */
+export class IntervalTrigger implements Trigger {
+  readonly type = 'interval';
+  readonly intervalMs: number;
+  readonly startDate: Date | null;
+  readonly endDate: Date | null;
+  readonly timezone: string;
+  readonly jitter: number | null;
+
+  constructor(options: IntervalTriggerOptions, defaults?: { timezone: string }) {
+    assertKnownKeys(options, OPTION_KEYS, 'interval');
+    let interval = 0;
+    for (const [unit, ms] of UNITS) {
+      const value = options[unit];
+      if (value === undefined) continue;
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new InvalidTriggerError(
+          `Invalid ${unit} ${JSON.stringify(value)} for the interval trigger: expected a non-negative number`,
+          { field: unit, value },
+        );
+      }
+      interval += value * ms;
+    }
+    interval = Math.round(interval);
+    if (interval <= 0) {
+      throw new InvalidTriggerError(
+        'The interval trigger needs a positive length: give at least one of weeks, days, hours, minutes, seconds, milliseconds',
+        { field: 'interval', value: interval },
+      );
+    }
+    this.intervalMs = interval;
+    this.timezone = readTimeZone(options.timezone, defaults?.timezone);
+    this.startDate =
+      options.startDate === undefined ? null : parseDateInput(options.startDate, this.timezone, 'startDate');
+    this.endDate =
+      options.endDate === undefined ? null : parseDateInput(options.endDate, this.timezone, 'endDate');
+    assertStartBeforeEnd(this.startDate, this.endDate);
+    this.jitter = readJitter(options.jitter);
+  }
+
+  getNextFireTime(previousFireTime: Date | null, now: Date): Date | null {
+    let next: number;
+    if (previousFireTime !== null) {
+      next = previousFireTime.getTime() + this.intervalMs;
+      if (this.startDate !== null && next < this.startDate.getTime()) next = this.startDate.getTime();
+    } else if (this.startDate === null) {
+      next = now.getTime() + this.intervalMs;
+    } else {
+      const start = this.startDate.getTime();
+      const behind = now.getTime() - start;
+      next = behind <= 0 ? start : start + Math.ceil(behind / this.intervalMs) * this.intervalMs;
+    }
+    if (this.endDate !== null && next > this.endDate.getTime()) return null;
+    return new Date(next);
+  }
+
+  toJSON(): TriggerJSON {
+    return {
+      type: 'interval',
+      version: 1,
+      intervalMs: this.intervalMs,
+      startDate: this.startDate?.toISOString() ?? null,
+      endDate: this.endDate?.toISOString() ?? null,
+      timezone: this.timezone,
+      jitter: this.jitter,
+    };
+  }
+
+  toString(): string {
+    const parts = [formatDuration(this.intervalMs)];
+    if (this.startDate !== null) parts.push(`start=${this.format(this.startDate)}`);
+    if (this.endDate !== null) parts.push(`end=${this.format(this.endDate)}`);
+    if (this.jitter !== null) parts.push(`jitter=${this.jitter}s`);
+    return `interval[${parts.join(', ')}]`;
+  }
+
+  private format(date: Date): string {
+    return formatInZone(date, this.timezone, offsetAt(this.timezone, date.getTime()));
+  }
+
+  static fromJSON(json: TriggerJSON): IntervalTrigger {
+    assertTriggerVersion(json, 1);
+    const options: IntervalTriggerOptions = {
+      milliseconds: json.intervalMs as number,
+      timezone: json.timezone as string,
+    };
+    if (json.startDate !== null && json.startDate !== undefined) options.startDate = json.startDate as string;
+    if (json.endDate !== null && json.endDate !== undefined) options.endDate = json.endDate as string;
+    if (json.jitter !== null && json.jitter !== undefined) options.jitter = json.jitter as number;
+    return new IntervalTrigger(options);
+  }
+}
+
+/** `1 day, 2:03:04.500` in the style of Python's timedelta, which APScheduler users read. */
+export function formatDuration(ms: number): string {
+  const days = Math.floor(ms / 86_400_000);
+  let rest = ms - days * 86_400_000;
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  const clock = `${hours}:${String(minutes).padStart(2, '0')}:${String(seconds).padStart(2, '0')}${millis ? `.${String(millis).padStart(3, '0')}` : ''}`;
+  return days > 0 ? `${days} day${days === 1 ? '' : 's'}, ${clock}` : clock;
+}
+
+declare module './registry.js' {
+  interface TriggerAliases {
+    interval: IntervalTriggerOptions;
+  }
+}
+
+registerTriggerFactory({
+  type: 'interval',
+  optionKeys: OPTION_KEYS,
+  create: (options, defaults) => new IntervalTrigger(options as IntervalTriggerOptions, defaults),
+  fromJSON: IntervalTrigger.fromJSON,
+});
