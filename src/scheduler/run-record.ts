@@ -13,7 +13,7 @@ export function toRunRecord(event: JobExecutionEvent, schedulerId: string): RunR
       event.code === EVENT_JOB_EXECUTED
         ? 'success'
         : event.code === EVENT_JOB_ERROR
-          ? timedOut
+          ? event.timedOut === true
             ? 'timeout'
             : 'error'
           : 'missed',
