@@ -1,6 +1,6 @@
 import { InvalidTriggerError } from '../errors.js';
 
-/** Wall-clock fields in some time zone. `month` is 1-12, `weekday` 0-6 with 0 = Sunday. */
+/** Wall-clock fields in some time zone. `month` is 1-12. */
 export interface WallTime {
   year: number;
   month: number;
@@ -11,25 +11,207 @@ export interface WallTime {
   millisecond: number;
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
+/** A change of a zone's UTC offset: from `at` on, the offset is `after` instead of `before` (milliseconds). */
+export interface ZoneTransition {
+  readonly at: number;
+  readonly before: number;
+  readonly after: number;
+}
 
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (formatter === undefined) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: 'numeric',
-      day: 'numeric',
-      hour: 'numeric',
-      minute: 'numeric',
-      second: 'numeric',
-      era: 'short',
-    });
-    formatters.set(timeZone, formatter);
+/**
+ * Offsets are read from `Intl` only while a zone's transitions are discovered, never per query.
+ * The time line is cut into buckets of about 199 days; a bucket is filled on first use by sampling
+ * the offset every `SAMPLE_MS` and binary-searching each change to the second. After that an offset
+ * is one `Map` lookup and a scan of at most a few transitions.
+ *
+ * `SAMPLE_MS` must be shorter than the shortest time a zone keeps one offset, or a short period
+ * could fall between two samples. Scanning every IANA zone from 1900 to 2040 with 6-hour samples
+ * (1970-2040) and 12-hour samples (1900-1970) found no two transitions closer than 13 days, except
+ * a few pre-1970 changes that reverse within two days; 2 days is that limit with a margin.
+ */
+const BUCKET_MS = 2 ** 34;
+const SAMPLE_MS = 2 * 86_400_000;
+
+interface Bucket {
+  /** Transition instants inside the bucket, ascending. */
+  readonly at: number[];
+  /** `offsets[0]` holds at the bucket's start; `offsets[i + 1]` from `at[i]` on. */
+  readonly offsets: number[];
+}
+
+/**
+ * The offset history of one IANA zone, discovered lazily and cached. Shared by every trigger that
+ * uses the zone; obtain it with `zoneRules(name)`.
+ */
+export class ZoneRules {
+  private readonly buckets = new Map<number, Bucket>();
+  private lastIndex = Number.NaN;
+  private lastBucket: Bucket = { at: [], offsets: [0] };
+
+  constructor(
+    readonly name: string,
+    private readonly formatter: Intl.DateTimeFormat | null,
+  ) {}
+
+  /** True for zones known never to change offset (UTC and its aliases). */
+  get isFixed(): boolean {
+    return this.formatter === null;
   }
-  return formatter;
+
+  /** The UTC offset in milliseconds at `epochMs` (positive east of Greenwich). */
+  offsetAt(epochMs: number): number {
+    if (this.formatter === null) return 0;
+    const bucket = this.bucket(Math.floor(epochMs / BUCKET_MS));
+    const at = bucket.at;
+    let i = 0;
+    while (i < at.length && (at[i] as number) <= epochMs) i++;
+    return bucket.offsets[i] as number;
+  }
+
+  /** The first transition with `after < at <= until`, or null. Scans only the buckets in that range. */
+  transitionAfter(after: number, until: number): ZoneTransition | null {
+    if (this.formatter === null) return null;
+    const last = Math.floor(until / BUCKET_MS);
+    for (let index = Math.floor(after / BUCKET_MS); index <= last; index++) {
+      const bucket = this.bucket(index);
+      for (let i = 0; i < bucket.at.length; i++) {
+        const at = bucket.at[i] as number;
+        if (at > until) return null;
+        if (at > after) return { at, before: bucket.offsets[i] as number, after: bucket.offsets[i + 1] as number };
+      }
+    }
+    return null;
+  }
+
+  /** The last transition with `since <= at <= atOrBefore`, or null. */
+  transitionAtOrBefore(atOrBefore: number, since: number): ZoneTransition | null {
+    if (this.formatter === null) return null;
+    const first = Math.floor(since / BUCKET_MS);
+    for (let index = Math.floor(atOrBefore / BUCKET_MS); index >= first; index--) {
+      const bucket = this.bucket(index);
+      for (let i = bucket.at.length - 1; i >= 0; i--) {
+        const at = bucket.at[i] as number;
+        if (at < since) return null;
+        if (at <= atOrBefore) return { at, before: bucket.offsets[i] as number, after: bucket.offsets[i + 1] as number };
+      }
+    }
+    return null;
+  }
+
+  private bucket(index: number): Bucket {
+    if (index === this.lastIndex) return this.lastBucket;
+    let bucket = this.buckets.get(index);
+    if (bucket === undefined) {
+      bucket = this.discover(index * BUCKET_MS, (index + 1) * BUCKET_MS);
+      this.buckets.set(index, bucket);
+    }
+    this.lastIndex = index;
+    this.lastBucket = bucket;
+    return bucket;
+  }
+
+  private discover(start: number, end: number): Bucket {
+    const at: number[] = [];
+    const offsets = [this.sample(start)];
+    let lo = start;
+    let loOffset = offsets[0] as number;
+    while (lo < end) {
+      const hi = Math.min(lo + SAMPLE_MS, end);
+      const hiOffset = this.sample(hi);
+      // Several changes may hide between two samples; find each, earliest first.
+      while (hiOffset !== loOffset) {
+        const change = this.findChange(lo, hi, loOffset);
+        if (change >= end) break;
+        loOffset = this.sample(change);
+        at.push(change);
+        offsets.push(loOffset);
+        lo = change;
+      }
+      lo = hi;
+      loOffset = hiOffset;
+    }
+    return { at, offsets };
+  }
+
+  /** The first whole second in `(lo, hi]` whose offset differs from `loOffset`; `hi` must differ. */
+  private findChange(lo: number, hi: number, loOffset: number): number {
+    while (hi - lo > 1000) {
+      const mid = lo + Math.floor((hi - lo) / 2000) * 1000;
+      if (this.sample(mid) === loOffset) lo = mid;
+      else hi = mid;
+    }
+    return hi;
+  }
+
+  private sample(epochMs: number): number {
+    const formatter = this.formatter as Intl.DateTimeFormat;
+    let year = 0;
+    let month = 1;
+    let day = 1;
+    let hour = 0;
+    let minute = 0;
+    let second = 0;
+    let bc = false;
+    for (const part of formatter.formatToParts(epochMs)) {
+      switch (part.type) {
+        case 'year':
+          year = Number(part.value);
+          break;
+        case 'month':
+          month = Number(part.value);
+          break;
+        case 'day':
+          day = Number(part.value);
+          break;
+        case 'hour':
+          hour = Number(part.value);
+          break;
+        case 'minute':
+          minute = Number(part.value);
+          break;
+        case 'second':
+          second = Number(part.value);
+          break;
+        case 'era':
+          bc = part.value === 'BC' || part.value === 'B';
+          break;
+      }
+    }
+    if (bc) year = 1 - year;
+    const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+    // Date.UTC maps years 0-99 to 1900-1999.
+    const fixed = year >= 0 && year < 100 ? new Date(wall).setUTCFullYear(year) : wall;
+    return fixed - Math.floor(epochMs / 1000) * 1000;
+  }
+}
+
+const FIXED_UTC = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'Etc/Zulu', 'Etc/GMT', 'Etc/Universal', 'GMT', 'UCT', 'Zulu', 'Universal']);
+const rulesByName = new Map<string, ZoneRules>();
+
+/**
+ * The cached offset history of `timeZone`. Throws a `RangeError` for a name the runtime does not
+ * know; public entry points validate names with `assertTimeZone` first.
+ */
+export function zoneRules(timeZone: string): ZoneRules {
+  let rules = rulesByName.get(timeZone);
+  if (rules === undefined) {
+    const formatter = FIXED_UTC.has(timeZone)
+      ? null
+      : new Intl.DateTimeFormat('en-US', {
+          timeZone,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: 'numeric',
+          day: 'numeric',
+          hour: 'numeric',
+          minute: 'numeric',
+          second: 'numeric',
+          era: 'short',
+        });
+    rules = new ZoneRules(timeZone, formatter);
+    rulesByName.set(timeZone, rules);
+  }
+  return rules;
 }
 
 /** The zone the process runs in (`TZ` or the system setting). */
@@ -41,7 +223,7 @@ export function systemTimeZone(): string {
 export function isValidTimeZone(timeZone: string): boolean {
   if (typeof timeZone !== 'string' || timeZone === '') return false;
   try {
-    formatterFor(timeZone);
+    zoneRules(timeZone);
     return true;
   } catch {
     return false;
@@ -59,68 +241,9 @@ export function assertTimeZone(timeZone: unknown, field = 'timezone'): string {
   return timeZone;
 }
 
-const offsetCache = new Map<string, Map<number, number>>();
-const CACHE_BUCKET_MS = 15 * 60_000;
-
-function computeOffset(timeZone: string, epochMs: number): number {
-  const parts = formatterFor(timeZone).formatToParts(new Date(epochMs));
-  let year = 0;
-  let month = 1;
-  let day = 1;
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
-  let bc = false;
-  for (const part of parts) {
-    switch (part.type) {
-      case 'year':
-        year = Number(part.value);
-        break;
-      case 'month':
-        month = Number(part.value);
-        break;
-      case 'day':
-        day = Number(part.value);
-        break;
-      case 'hour':
-        hour = Number(part.value);
-        break;
-      case 'minute':
-        minute = Number(part.value);
-        break;
-      case 'second':
-        second = Number(part.value);
-        break;
-      case 'era':
-        bc = part.value === 'BC' || part.value === 'B';
-        break;
-    }
-  }
-  if (bc) year = 1 - year;
-  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
-  const floorSecond = Math.floor(epochMs / 1000) * 1000;
-  return wall - floorSecond;
-}
-
-/**
- * The zone's UTC offset in milliseconds at `epochMs` (positive east of Greenwich). Offsets are
- * cached per quarter hour, the finest granularity of any transition in the IANA database since 1970.
- */
+/** The zone's UTC offset in milliseconds at `epochMs` (positive east of Greenwich). */
 export function offsetAt(timeZone: string, epochMs: number): number {
-  if (timeZone === 'UTC' || timeZone === 'Etc/UTC') return 0;
-  let cache = offsetCache.get(timeZone);
-  if (cache === undefined) {
-    cache = new Map();
-    offsetCache.set(timeZone, cache);
-  }
-  const bucket = Math.floor(epochMs / CACHE_BUCKET_MS);
-  let offset = cache.get(bucket);
-  if (offset === undefined) {
-    offset = computeOffset(timeZone, bucket * CACHE_BUCKET_MS);
-    if (cache.size > 100_000) cache.clear();
-    cache.set(bucket, offset);
-  }
-  return offset;
+  return zoneRules(timeZone).offsetAt(epochMs);
 }
 
 /** Wall-clock fields of the instant `epochMs` in `timeZone`. */
@@ -137,31 +260,37 @@ export function toWallTime(timeZone: string, epochMs: number): WallTime {
   };
 }
 
+/** No zone's offset is 26 hours from UTC or more, and no change moves a clock by more than a day. */
+const WINDOW_MS = 26 * 3_600_000;
+
 /**
- * The instant of a wall-clock time in `timeZone`, read as RFC 5545 and Temporal's `'compatible'`
- * disambiguation do: a time in a spring-forward gap uses the offset from before the gap (so it moves
- * forward by the gap's length), and a time that occurs twice resolves to its first occurrence.
+ * The instant of a wall-clock time given as UTC-style milliseconds (`Date.UTC(y, m - 1, d, ...)`),
+ * read as RFC 5545 and Temporal's `'compatible'` disambiguation do: a time that occurs twice
+ * resolves to its first occurrence, and a time in a spring-forward gap uses the offset from before
+ * the gap, so it moves forward by the gap's length.
  */
-export function fromWallTime(timeZone: string, wall: WallTime): number {
-  const utcWall = Date.UTC(
-    wall.year,
-    wall.month - 1,
-    wall.day,
-    wall.hour,
-    wall.minute,
-    wall.second,
-    wall.millisecond,
-  );
-  const earlier = offsetAt(timeZone, utcWall - 86_400_000);
-  const later = offsetAt(timeZone, utcWall + 86_400_000);
-  const first = utcWall - earlier;
-  if (offsetAt(timeZone, first) === earlier) {
-    const second = utcWall - later;
-    if (later !== earlier && offsetAt(timeZone, second) === later && second < first) return second;
-    return first;
+export function wallToInstant(rules: ZoneRules, wallMs: number): number {
+  if (rules.isFixed) return wallMs;
+  let periodStart = wallMs - WINDOW_MS;
+  let offset = rules.offsetAt(periodStart);
+  const until = wallMs + WINDOW_MS;
+  let gap: ZoneTransition | null = null;
+  for (;;) {
+    const next = rules.transitionAfter(periodStart, until);
+    const candidate = wallMs - offset;
+    if (candidate >= periodStart && (next === null || candidate < next.at)) return candidate;
+    if (next === null) break;
+    if (next.after > next.before && wallMs >= next.at + next.before && wallMs < next.at + next.after) gap = next;
+    periodStart = next.at;
+    offset = next.after;
   }
-  const second = utcWall - later;
-  if (offsetAt(timeZone, second) === later) return second;
-  // In the gap: no candidate exists, so read the wall time with the offset before the gap.
-  return first;
+  if (gap !== null) return wallMs - gap.before;
+  return wallMs - rules.offsetAt(wallMs);
+}
+
+/** The instant of wall-clock fields in `timeZone`, disambiguated as `wallToInstant` describes. */
+export function fromWallTime(timeZone: string, wall: WallTime): number {
+  const utc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
+  const wallMs = wall.year >= 0 && wall.year < 100 ? new Date(utc).setUTCFullYear(wall.year) : utc;
+  return wallToInstant(zoneRules(timeZone), wallMs);
 }
