@@ -25,6 +25,6 @@ export type { Executor, ExecutorContext, JobSubmission } from './executors/execu
 export { AsyncExecutor, type AsyncExecutorOptions } from './executors/async-executor.js';
 export { registerExecutorType } from './executors/registry.js';
 export { currentJob, type JobContext } from './executors/job-context.js';
-export { SystemClock, type Clock, type TimerHandle } from './clock.js';
+export { SystemClock, MAX_TIMER_DELAY_MS, type Clock, type TimerHandle } from './clock.js';
 export { defaultLogger, silentLogger, type Logger } from './logger.js';
 export { assertJsonSafe } from './serialization.js';

@@ -1,0 +1,26 @@
+import {
+  Scheduler,
+  silentLogger,
+  type SchedulerEventUnion,
+  type SchedulerOptions,
+} from '../../../src/index.js';
+import { FakeClock } from '../../../src/testing.js';
+
+export const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
+
+/** A scheduler on a fake clock at T0 in UTC, with every event it emits collected. */
+export function makeScheduler(options: SchedulerOptions = {}) {
+  const clock = new FakeClock(T0);
+  const scheduler = new Scheduler({ clock, logger: silentLogger, timezone: 'UTC', ...options });
+  const events: SchedulerEventUnion[] = [];
+  scheduler.addListener((event) => events.push(event));
+  return { clock, scheduler, events };
+}
+
+export function codes(events: SchedulerEventUnion[]): number[] {
+  return events.map((event) => event.code);
+}
+
+export function at(offsetMs: number): Date {
+  return new Date(T0 + offsetMs);
+}
