@@ -31,7 +31,7 @@ export class DateTrigger implements Trigger {
     this.runDate = parseDateInput(options.runDate, this.timezone, 'runDate');
   }
 
-  getNextFireTime(previousFireTime: Date | null): Date | null {
+  getNextFireTime(previousFireTime: Date | null, _now?: Date): Date | null {
     return previousFireTime === null ? new Date(this.runDate.getTime()) : null;
   }
 
