@@ -49,9 +49,10 @@ export function buildJob(func: unknown, trigger: unknown, options: unknown, cont
   const triggerOptions: Record<string, unknown> = {};
   const resolvedTrigger = makeTrigger(trigger, given, jobOptions, triggerOptions, context);
 
+  const id = jobOptions.id === undefined ? randomUUID() : readNonEmptyString(jobOptions.id, 'id');
   const state: JobState = {
-    id: jobOptions.id === undefined ? randomUUID() : readNonEmptyString(jobOptions.id, 'id'),
-    name: jobOptions.name === undefined ? defaultName(jobFunc) : readNonEmptyString(jobOptions.name, 'name'),
+    id,
+    name: jobOptions.name === undefined ? defaultName(jobFunc, id) : readNonEmptyString(jobOptions.name, 'name'),
     func: jobFunc,
     trigger: resolvedTrigger,
     executor:
@@ -170,9 +171,10 @@ export function readNextRunTime(value: unknown, timezone: string): Date | null {
   }
 }
 
-function defaultName(func: JobFunction | string): string {
+/** The function's name, the reference, or for an anonymous function the job id. */
+function defaultName(func: JobFunction | string, id: string): string {
   if (typeof func === 'string') return func;
-  return func.name || '(anonymous)';
+  return func.name || id;
 }
 
 /** A persistent store keeps jobs as data: the function must be a name, the args JSON. */
