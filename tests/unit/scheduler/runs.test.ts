@@ -10,8 +10,10 @@ import {
   currentJob,
   type JobContext,
   type JobExecutionEvent,
-  type Scheduler,
+  Scheduler,
+  silentLogger,
 } from '../../../src/index.js';
+import { FakeClock } from '../../../src/testing.js';
 import { T0, at, makeScheduler } from './helpers.js';
 
 let running: Scheduler | undefined;
@@ -292,5 +294,15 @@ describe('execution', () => {
     ]);
     expect(runs[1]?.error?.message).toBe('second fails');
     expect(await scheduler.getRuns('hist', { limit: 1 })).toHaveLength(1);
+  });
+
+  it('records run history even when nobody listens for events', async () => {
+    const clock = new FakeClock(T0);
+    const quiet = new Scheduler({ clock, logger: silentLogger, timezone: 'UTC' });
+    running = quiet;
+    await quiet.addJob(() => 'ok', 'interval', { seconds: 1, id: 'unheard' });
+    await quiet.start();
+    await clock.advance(2000);
+    expect((await quiet.getRuns('unheard')).map((run) => run.outcome)).toEqual(['success', 'success']);
   });
 });
