@@ -1,6 +1,6 @@
 /**
  * Scheduler events: the 17 codes of APScheduler 3 as bit flags (combine them into a listener mask
- * with `|`), and the event objects, a union keyed on `code`.
+ * with `|`), Horae's own codes after them, and the event objects, a union keyed on `code`.
  */
 export const EVENT_SCHEDULER_STARTED = 1 << 0;
 /** APScheduler 3's older name for `EVENT_SCHEDULER_STARTED`. */
@@ -21,7 +21,9 @@ export const EVENT_JOB_ERROR = 1 << 13;
 export const EVENT_JOB_MISSED = 1 << 14;
 export const EVENT_JOB_SUBMITTED = 1 << 15;
 export const EVENT_JOB_MAX_INSTANCES = 1 << 16;
-export const EVENT_ALL = (1 << 17) - 1;
+/** A run failed and will be tried again after a delay (the job's `retry` policy). Not in APScheduler. */
+export const EVENT_JOB_RETRY = 1 << 17;
+export const EVENT_ALL = (1 << 18) - 1;
 
 /** The typed names accepted by `scheduler.on(name, listener)`, each bound to one code. */
 export const EVENT_NAMES = {
@@ -42,6 +44,7 @@ export const EVENT_NAMES = {
   job_missed: EVENT_JOB_MISSED,
   job_submitted: EVENT_JOB_SUBMITTED,
   job_max_instances: EVENT_JOB_MAX_INSTANCES,
+  job_retry: EVENT_JOB_RETRY,
 } as const;
 
 export type EventName = keyof typeof EVENT_NAMES;
@@ -104,8 +107,39 @@ export interface JobExecutionEvent {
   finishedAt?: Date;
 }
 
+/**
+ * An attempt of a run failed and the job's `retry` policy allows another: `attempt` (1 = the first
+ * try) failed with `exception`, and attempt `attempt + 1` starts after `delay` seconds. The run's
+ * final failure is an `EVENT_JOB_ERROR`, not a retry event.
+ */
+export interface JobRetryEvent {
+  code: typeof EVENT_JOB_RETRY;
+  jobId: string;
+  jobStore: string;
+  scheduledRunTime: Date;
+  /** The attempt that failed, counting from 1. */
+  attempt: number;
+  /** Attempts the policy allows in all, the first included. */
+  maxAttempts: number;
+  exception: unknown;
+  traceback?: string;
+  /** True when the attempt failed because the job's `timeout` ran out. */
+  timedOut?: boolean;
+  /** Seconds until the next attempt. */
+  delay: number;
+  /** When the failed attempt started and finished. */
+  startedAt: Date;
+  finishedAt: Date;
+}
+
 export type SchedulerEventUnion =
-  SchedulerEvent | ComponentEvent | AllJobsRemovedEvent | JobEvent | JobSubmissionEvent | JobExecutionEvent;
+  | SchedulerEvent
+  | ComponentEvent
+  | AllJobsRemovedEvent
+  | JobEvent
+  | JobSubmissionEvent
+  | JobExecutionEvent
+  | JobRetryEvent;
 
 /** The event type delivered for each typed name. */
 export interface EventMap {
@@ -126,6 +160,7 @@ export interface EventMap {
   job_missed: JobExecutionEvent;
   job_submitted: JobSubmissionEvent;
   job_max_instances: JobSubmissionEvent;
+  job_retry: JobRetryEvent;
 }
 
 export type EventListener = (event: SchedulerEventUnion) => void;

@@ -7,7 +7,11 @@ export interface JobContext {
   executor: string;
   /** The time this run was scheduled for (jitter included). */
   scheduledRunTime: Date;
-  /** Aborted when the run should stop: on `shutdown({ wait: false })` (and, with a `timeout`, when it expires). */
+  /**
+   * Aborted when the run should stop: on `shutdown({ wait: false })`, and when the job's `timeout`
+   * runs out (with a `JobTimeoutError` as its reason). In a thread or process worker it never aborts:
+   * the worker is terminated instead.
+   */
   signal: AbortSignal;
 }
 

@@ -1,7 +1,5 @@
-import { createRequire } from 'node:module';
-import { isAbsolute, join, resolve as resolvePath } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { FunctionLookupError, InvalidArgumentError } from '../errors.js';
+import { moduleSpecifier, parseReference } from '../function-reference.js';
 import type { JobFunction } from '../job-state.js';
 
 /**
@@ -11,11 +9,18 @@ import type { JobFunction } from '../job-state.js';
  */
 export class FunctionResolver {
   private readonly tasks = new Map<string, JobFunction>();
+  /** Tasks registered by reference: worker executors send the reference, not the function. */
+  private readonly taskReferences = new Map<string, string>();
   private readonly cache = new Map<string, JobFunction>();
 
   constructor(private readonly baseDir: () => string) {}
 
-  registerTask(name: string, fn: JobFunction): void {
+  /**
+   * Names a job function. Given a function, jobs in this process can use the name at once; given a
+   * `'module:export'` reference (resolved when the promise settles), thread and process executors can
+   * run it too. Bad input throws synchronously.
+   */
+  registerTask(name: string, fn: JobFunction | string): Promise<void> {
     if (typeof name !== 'string' || name === '') {
       throw new InvalidArgumentError(
         `Invalid task name ${JSON.stringify(name)}: expected a non-empty string`,
@@ -25,13 +30,26 @@ export class FunctionResolver {
         },
       );
     }
-    if (typeof fn !== 'function') {
-      throw new InvalidArgumentError(`Task "${name}" must be a function, got ${typeof fn}`, {
-        field: 'fn',
-        value: fn,
-      });
+    if (typeof fn === 'function') {
+      this.tasks.set(name, fn);
+      this.taskReferences.delete(name);
+      return Promise.resolve();
     }
-    this.tasks.set(name, fn);
+    if (typeof fn !== 'string' || parseReference(fn) === null) {
+      throw new InvalidArgumentError(
+        `Task "${name}" must be a function or a "module:export" reference, got ${JSON.stringify(fn) ?? typeof fn}`,
+        { field: 'fn', value: fn },
+      );
+    }
+    return this.resolve(fn).then((resolved) => {
+      this.tasks.set(name, resolved);
+      this.taskReferences.set(name, fn);
+    });
+  }
+
+  /** The reference a task was registered by, or `undefined` (not registered, or by function). */
+  taskReference(name: string): string | undefined {
+    return this.taskReferences.get(name);
   }
 
   hasTask(name: string): boolean {
@@ -47,8 +65,8 @@ export class FunctionResolver {
   async resolve(reference: string): Promise<JobFunction> {
     const known = this.cached(reference);
     if (known !== undefined) return known;
-    const separator = reference.lastIndexOf(':');
-    if (separator <= 0 || separator === reference.length - 1) {
+    const parsed = parseReference(reference);
+    if (parsed === null) {
       throw new FunctionLookupError(
         reference,
         `"${reference}" is neither a registered task nor a "module:export" reference; registered tasks are: ${
@@ -56,11 +74,10 @@ export class FunctionResolver {
         }`,
       );
     }
-    const modulePart = reference.slice(0, separator);
-    const exportPart = reference.slice(separator + 1);
+    const { modulePart, exportPath: exportPart } = parsed;
     let namespace: Record<string, unknown>;
     try {
-      namespace = (await import(this.specifier(modulePart))) as Record<string, unknown>;
+      namespace = (await import(moduleSpecifier(modulePart, this.baseDir()))) as Record<string, unknown>;
     } catch (cause) {
       throw new FunctionLookupError(
         reference,
@@ -88,18 +105,5 @@ export class FunctionResolver {
     const fn = target as JobFunction;
     this.cache.set(reference, fn);
     return fn;
-  }
-
-  private specifier(modulePart: string): string {
-    if (isAbsolute(modulePart)) return pathToFileURL(modulePart).href;
-    if (modulePart.startsWith('.') || /\.(m|c)?js$/.test(modulePart)) {
-      return pathToFileURL(resolvePath(this.baseDir(), modulePart)).href;
-    }
-    try {
-      // Resolve a package from the user's project, not from where Horae is installed.
-      return pathToFileURL(createRequire(join(this.baseDir(), 'noop.js')).resolve(modulePart)).href;
-    } catch {
-      return modulePart;
-    }
   }
 }

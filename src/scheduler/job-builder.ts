@@ -52,7 +52,8 @@ export function buildJob(func: unknown, trigger: unknown, options: unknown, cont
   const id = jobOptions.id === undefined ? randomUUID() : readNonEmptyString(jobOptions.id, 'id');
   const state: JobState = {
     id,
-    name: jobOptions.name === undefined ? defaultName(jobFunc, id) : readNonEmptyString(jobOptions.name, 'name'),
+    name:
+      jobOptions.name === undefined ? defaultName(jobFunc, id) : readNonEmptyString(jobOptions.name, 'name'),
     func: jobFunc,
     trigger: resolvedTrigger,
     executor:

@@ -3,11 +3,14 @@ import type { JobState } from '../job-state.js';
 /** At most this many run times are worked through per job per pass; the rest of a backlog is skipped. */
 export const MAX_CATCH_UP_RUNS = 1000;
 
+/** The `missed` list of most plans: shared, so it must never be written to. */
+const NONE: Date[] = Object.freeze([]) as unknown as Date[];
+
 export interface RunPlan {
   /** Run times to execute now, oldest first. */
   runTimes: Date[];
-  /** Run times that are already past their misfire grace time. */
-  missed: Date[];
+  /** Run times that are already past their misfire grace time. Read-only (often a shared empty list). */
+  missed: readonly Date[];
   /** True when the backlog was too long and due runs past the first `MAX_CATCH_UP_RUNS` were skipped. */
   truncated: boolean;
   nextRunTime: Date | null;
@@ -25,13 +28,16 @@ export function planRuns(
   now: number,
   jitterMs: (trigger: JobState['trigger']) => number,
 ): RunPlan {
-  const due: Date[] = [];
   let fire = job.nextFireTime ?? job.nextRunTime;
   let run = job.nextRunTime;
   let truncated = false;
+  // With coalesce only the latest due run matters, so the others are counted, not kept.
+  const due: Date[] | null = job.coalesce ? null : [];
+  let latest: Date | null = null;
+  let count = 0;
   const nowDate = new Date(now);
   while (fire !== null && run !== null && run.getTime() <= now) {
-    if (due.length >= MAX_CATCH_UP_RUNS) {
+    if (count >= MAX_CATCH_UP_RUNS) {
       // Jump: the first fire time at or after now, unless the trigger cannot skip ahead (date trigger).
       const ahead = job.trigger.getNextFireTime(null, nowDate);
       if (ahead === null || ahead.getTime() <= fire.getTime()) {
@@ -44,17 +50,29 @@ export function planRuns(
       if (run !== null && run.getTime() <= now) continue;
       break;
     }
-    due.push(run);
+    count++;
+    latest = run;
+    due?.push(run);
     fire = job.trigger.getNextFireTime(fire, nowDate);
     run = fire === null ? null : new Date(fire.getTime() + jitterMs(job.trigger));
   }
-  const candidates = job.coalesce ? due.slice(-1) : due;
-  const runTimes: Date[] = [];
-  const missed: Date[] = [];
   const graceMs = job.misfireGraceTime === null ? Infinity : job.misfireGraceTime * 1000;
-  for (const time of candidates) {
-    if (now - time.getTime() > graceMs) missed.push(time);
-    else runTimes.push(time);
+  let runTimes: Date[];
+  let missed: Date[] = NONE;
+  if (due === null) {
+    // The usual case: one run (or none), decided without building lists.
+    runTimes = latest === null || now - latest.getTime() > graceMs ? [] : [latest];
+    if (latest !== null && runTimes.length === 0) missed = [latest];
+  } else {
+    runTimes = [];
+    for (const time of due) {
+      if (now - time.getTime() > graceMs) {
+        if (missed === NONE) missed = [];
+        missed.push(time);
+      } else {
+        runTimes.push(time);
+      }
+    }
   }
   return { runTimes, missed, truncated, nextRunTime: run, nextFireTime: run === null ? null : fire };
 }

@@ -22,6 +22,9 @@ import {
   EVENT_JOBSTORE_ADDED,
   EVENT_JOBSTORE_REMOVED,
   EVENT_JOB_ADDED,
+  EVENT_JOB_RETRY,
+  EVENT_JOB_ERROR,
+  EVENT_JOB_EXECUTED,
   EVENT_JOB_MAX_INSTANCES,
   EVENT_JOB_MISSED,
   EVENT_JOB_MODIFIED,
@@ -40,7 +43,7 @@ import {
 } from '../events/events.js';
 import { ListenerRegistry } from '../events/listeners.js';
 import { AsyncExecutor } from '../executors/async-executor.js';
-import type { Executor } from '../executors/executor.js';
+import type { Executor, ExecutorEvent, JobSubmission } from '../executors/executor.js';
 import { createExecutor } from '../executors/registry.js';
 import { copyJobState, type JobFunction, type JobState } from '../job-state.js';
 import { defaultLogger, type Logger } from '../logger.js';
@@ -93,10 +96,27 @@ export interface StoreSelector {
 /** The first argument of `addJob`: a function, a `'module:export'` reference or a registered task name. */
 export type JobCallable = JobFunction | string;
 
+/** Events that become run-history records. */
+const RECORDED_EVENTS = EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED;
+
 /** How many due jobs one store hands over per round trip. */
 const ACQUIRE_BATCH = 1000;
 /** How long to wait before asking a failing store again. */
 const STORE_RETRY_MS = 5000;
+
+/** A due job as an executor receives it: one small object per submission, no closure. */
+class Submission implements JobSubmission {
+  constructor(
+    readonly job: JobState,
+    readonly jobStore: string,
+    readonly scheduledRunTimes: Date[],
+    private readonly resolve: (func: JobFunction | string) => JobFunction | Promise<JobFunction>,
+  ) {}
+
+  resolveFunction(): JobFunction | Promise<JobFunction> {
+    return this.resolve(this.job.func);
+  }
+}
 
 /**
  * The scheduler: keeps jobs in job stores, works out when each runs from its trigger, and hands due
@@ -128,7 +148,10 @@ export class Scheduler {
   private timer: TimerHandle | null = null;
   private timerAt = Infinity;
   private processing: Promise<void> | null = null;
+  private looping = false;
   private processAgain = false;
+  /** The earliest run time of jobs added or changed while a pass was in progress (see `scheduleCheck`). */
+  private checkAt = Infinity;
   private stopWaiters: (() => void)[] = [];
   private signalHandler: (() => void) | null = null;
 
@@ -336,10 +359,13 @@ export class Scheduler {
   }
 
   private async stopComponents(wait: boolean): Promise<void> {
-    const results = await Promise.allSettled([
-      ...[...this.executors.values()].map((executor) => executor.shutdown({ wait })),
-      ...[...this.stores.values()].map((store) => store.shutdown()),
-    ]);
+    // Executors first: runs that end during their shutdown are still recorded in the stores.
+    const results = [
+      ...(await Promise.allSettled(
+        [...this.executors.values()].map((executor) => executor.shutdown({ wait })),
+      )),
+      ...(await Promise.allSettled([...this.stores.values()].map((store) => store.shutdown()))),
+    ];
     for (const result of results) {
       if (result.status === 'rejected') this.logger.error('A component failed to shut down', result.reason);
     }
@@ -457,19 +483,28 @@ export class Scheduler {
       alias,
       clock: this.clock,
       logger: this.logger,
-      emit: (event: JobExecutionEvent) => {
+      baseDir: this.baseDir,
+      taskReference: (name: string) => this.resolver.taskReference(name),
+      emit: (event: ExecutorEvent) => {
         this.emit(event);
-        this.recordRun(event);
+        // Retry attempts are events, not runs: the run's record is its final outcome.
+        if (event.code !== EVENT_JOB_RETRY) this.recordRun(event as JobExecutionEvent);
       },
-      wants: (code: number) => this.listeners.wants(code),
+      // Run history records executed, failed and missed runs, so those are wanted even unheard.
+      wants: (code: number) =>
+        this.listeners.wants(code) || (this.runRetention > 0 && (code & RECORDED_EVENTS) !== 0),
     };
   }
 
   // ---------------------------------------------------------------- tasks and events
 
-  /** Names a function so jobs can refer to it by a string that survives persistence: `addJob('send-report', ...)`. */
-  registerTask(name: string, fn: JobFunction): void {
-    this.resolver.registerTask(name, fn);
+  /**
+   * Names a job function so jobs can refer to it by a string that survives persistence:
+   * `addJob('send-report', ...)`. Registered as a `'module:export'` reference (await it), the task
+   * also runs on thread and process executors; a function is registered at once.
+   */
+  registerTask(name: string, fn: JobFunction | string): Promise<void> {
+    return this.resolver.registerTask(name, fn);
   }
 
   /** Calls `callback` for every event whose code is in `mask` (default: all events). */
@@ -525,6 +560,7 @@ export class Scheduler {
   addJob(func: JobCallable, trigger: Trigger, options?: JobOptions): Promise<Job>;
   async addJob(func: JobCallable, trigger?: Trigger | string | null, options?: object): Promise<Job> {
     const built = buildJob(func, trigger, options, this.buildContext());
+    this.validateForExecutor(built.state);
     await this.checkFunction(built.state.func);
     return this.addBuiltJob(built);
   }
@@ -539,6 +575,7 @@ export class Scheduler {
   ): <F extends JobFunction>(fn: F) => F {
     return (fn) => {
       const built = buildJob(fn, trigger, options, this.buildContext());
+      this.validateForExecutor(built.state);
       this.addBuiltJob(built).catch((error) =>
         this.logger.error(`Could not add job "${built.state.id}"`, error),
       );
@@ -548,6 +585,11 @@ export class Scheduler {
 
   private buildContext() {
     return { timezone: this.timezone, defaults: this.jobDefaults, now: () => this.clock.now() };
+  }
+
+  /** Lets the job's executor refuse what it cannot run (a closure on a worker pool) at `addJob`. */
+  private validateForExecutor(state: JobState): void {
+    this.executors.get(state.executor)?.validateJob?.(state);
   }
 
   private async checkFunction(func: JobFunction | string): Promise<void> {
@@ -590,7 +632,9 @@ export class Scheduler {
       if (!(error instanceof ConflictingIdError) || !built.replaceExisting) throw error;
       await store.updateJob(state);
     }
-    this.emit({ code: EVENT_JOB_ADDED, jobId: state.id, jobStore: built.jobStore });
+    if (this.listeners.wants(EVENT_JOB_ADDED)) {
+      this.emit({ code: EVENT_JOB_ADDED, jobId: state.id, jobStore: built.jobStore });
+    }
     this.scheduleCheck(state.nextRunTime);
     return state;
   }
@@ -666,6 +710,7 @@ export class Scheduler {
           );
       }
     }
+    if ('func' in changes || 'executor' in changes || 'args' in changes) this.validateForExecutor(state);
     return this.saveModified(found, state);
   }
 
@@ -811,34 +856,52 @@ export class Scheduler {
   /** Makes sure a check happens by `time` (a job was added or changed). */
   private scheduleCheck(time: Date | null): void {
     if (this.currentState !== 'running' || time === null) return;
-    if (this.processing !== null) {
-      this.processAgain = true;
+    const at = time.getTime();
+    if (this.looping) {
+      // The pass in progress may have read its stores before this change. A job due now needs
+      // another pass; a later one only needs the pass to arm its timer no later than the job.
+      // (Re-running the pass for every job added while one is in progress would run one pass
+      // per addJob call during a burst of adds.)
+      if (at <= this.clock.now()) this.processAgain = true;
+      else if (at < this.checkAt) this.checkAt = at;
       return;
     }
-    if (time.getTime() < this.timerAt) this.armTimer(time.getTime());
+    if (at < this.timerAt) this.armTimer(at);
   }
 
   private processJobs(): Promise<void> {
-    if (this.processing !== null) {
+    if (this.looping) {
       this.processAgain = true;
-      return this.processing;
+      return this.processing ?? Promise.resolve();
     }
-    this.processing = this.processLoop().finally(() => {
-      this.processing = null;
-    });
+    this.processing = this.processLoop();
     return this.processing;
   }
 
+  /**
+   * One or more passes over the stores. `looping` is cleared in the same synchronous step as the
+   * last `processAgain` check, so a job added while a pass is finishing is never left unchecked.
+   */
   private async processLoop(): Promise<void> {
-    do {
-      this.processAgain = false;
-      if (this.currentState !== 'running') return;
-      let wakeAt = Infinity;
-      for (const [alias, store] of [...this.stores]) {
-        wakeAt = Math.min(wakeAt, await this.processStore(alias, store));
+    this.looping = true;
+    try {
+      for (;;) {
+        this.processAgain = false;
+        if (this.currentState !== 'running') return;
+        let wakeAt = Infinity;
+        for (const [alias, store] of [...this.stores]) {
+          wakeAt = Math.min(wakeAt, await this.processStore(alias, store));
+        }
+        if (this.processAgain) continue;
+        if (this.currentState === 'running') {
+          this.armTimer(Math.min(wakeAt, this.checkAt));
+          this.checkAt = Infinity;
+        }
+        return;
       }
-      if (this.currentState === 'running' && !this.processAgain) this.armTimer(wakeAt);
-    } while (this.processAgain);
+    } finally {
+      this.looping = false;
+    }
   }
 
   /** Runs the due jobs of one store; returns when the store wants the next check. */
@@ -856,8 +919,10 @@ export class Scheduler {
         return now + STORE_RETRY_MS;
       }
       const { releases, more } = batch;
-      for (const release of releases) {
-        if (release.remove) this.emit({ code: EVENT_JOB_REMOVED, jobId: release.id, jobStore: alias });
+      if (this.listeners.wants(EVENT_JOB_REMOVED)) {
+        for (const release of releases) {
+          if (release.remove) this.emit({ code: EVENT_JOB_REMOVED, jobId: release.id, jobStore: alias });
+        }
       }
       if (more && this.currentState === 'running') continue;
       try {
@@ -906,12 +971,7 @@ export class Scheduler {
         );
       } else {
         try {
-          executor.submitJob({
-            job,
-            jobStore: alias,
-            scheduledRunTimes: plan.runTimes,
-            resolveFunction: () => this.resolveFunction(job.func),
-          });
+          executor.submitJob(new Submission(job, alias, plan.runTimes, this.resolveJobFunction));
           if (this.listeners.wants(EVENT_JOB_SUBMITTED)) {
             this.emit({
               code: EVENT_JOB_SUBMITTED,
@@ -969,6 +1029,8 @@ export class Scheduler {
       .sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime())
       .slice(0, limit);
   }
+
+  private readonly resolveJobFunction = (func: JobFunction | string) => this.resolveFunction(func);
 
   private resolveFunction(func: JobFunction | string): JobFunction | Promise<JobFunction> {
     if (typeof func === 'function') return func;

@@ -253,6 +253,32 @@ describe('timing', () => {
     await scheduler2.shutdown();
   });
 
+  it('runs a job added while a pass over the stores is finishing (no lost wakeup)', async () => {
+    // A store that answers after a varying number of microtasks, as a database driver would, so
+    // that some addJob lands in the moment a pass ends.
+    class SlowStore extends MemoryJobStore {
+      constructor(private readonly ticks: number) {
+        super();
+      }
+      override async getNextRunTime(): Promise<Date | null> {
+        for (let i = 0; i < this.ticks; i++) await Promise.resolve();
+        return super.getNextRunTime();
+      }
+    }
+    for (let ticks = 0; ticks < 12; ticks++) {
+      for (let lag = 0; lag < 12; lag++) {
+        const { clock, scheduler } = makeScheduler({ jobStores: { default: new SlowStore(ticks) } });
+        let ran = false;
+        await scheduler.start();
+        for (let i = 0; i < lag; i++) await Promise.resolve();
+        await scheduler.addJob(() => (ran = true));
+        await clock.advance(0);
+        expect(ran, `store delay ${ticks}, add delay ${lag}`).toBe(true);
+        await scheduler.shutdown();
+      }
+    }
+  });
+
   it('fires nothing before its time on the real clock', async () => {
     const { scheduler } = makeScheduler({ clock: new SystemClock() });
     const lateness: number[] = [];

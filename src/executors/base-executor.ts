@@ -1,0 +1,277 @@
+import { InvalidArgumentError, MaxInstancesReachedError } from '../errors.js';
+import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, EVENT_JOB_RETRY } from '../events/events.js';
+import { ExecutorShutdownError, JobTimeoutError } from './errors.js';
+import type { Executor, ExecutorContext, JobSubmission } from './executor.js';
+import { retryDelay, shouldRetry } from './retry.js';
+import { Run, type RunAttempt } from './run.js';
+
+export type { RunAttempt } from './run.js';
+
+type Mode = 'stopped' | 'running' | 'draining' | 'aborting';
+
+/**
+ * What every executor shares, so each one only says how to execute one attempt: counting instances
+ * per job (`maxInstances`), a queue bounded by `concurrency`, the misfire check when a run starts,
+ * timeouts, retries with backoff on the injected clock, the events of each run, and both kinds of
+ * shutdown. See `Executor` for the rules.
+ */
+export abstract class BaseExecutor implements Executor {
+  protected context: ExecutorContext | undefined;
+  private mode: Mode = 'stopped';
+  private readonly instances = new Map<string, number>();
+  private queue: (Run | undefined)[] = [];
+  private queueHead = 0;
+  private readonly active = new Set<Run>();
+  /** Runs waiting out a retry's backoff. */
+  private readonly waiting = new Set<Run>();
+  private drainScheduled = false;
+  private idleWaiters: (() => void)[] = [];
+
+  protected constructor(protected readonly concurrency: number) {}
+
+  /**
+   * Runs one attempt: resolves with the job's return value, rejects with its error, and settles
+   * promptly when the attempt is aborted (see `RunAttempt.onAbort`).
+   */
+  protected abstract execute(attempt: RunAttempt): Promise<unknown>;
+
+  /** Called at `start`, before any submission. Synchronous: pools start their workers lazily. */
+  protected onStart(_context: ExecutorContext): void {}
+
+  /** Called at the end of `shutdown`, once no run is active (pools terminate their workers here). */
+  protected async onShutdown(_wait: boolean): Promise<void> {}
+
+  async start(context: ExecutorContext): Promise<void> {
+    if (this.mode !== 'stopped') {
+      throw new ExecutorShutdownError(`Executor "${context.alias}" is already running`, context.alias);
+    }
+    this.context = context;
+    this.onStart(context);
+    this.mode = 'running';
+  }
+
+  submitJob(submission: JobSubmission): void {
+    if (this.mode !== 'running') {
+      const alias = this.context?.alias ?? '(not started)';
+      throw new ExecutorShutdownError(`Executor "${alias}" is not running; cannot accept a job`, alias);
+    }
+    const { job } = submission;
+    const running = this.instances.get(job.id) ?? 0;
+    if (running >= job.maxInstances) throw new MaxInstancesReachedError(job.id, job.maxInstances);
+    if (submission.scheduledRunTimes.length === 0) return;
+    this.instances.set(job.id, running + 1);
+    this.queue.push(new Run(submission));
+    // Start on a microtask so the scheduler reports the submission before the run's outcome.
+    if (!this.drainScheduled && this.active.size < this.concurrency) {
+      this.drainScheduled = true;
+      queueMicrotask(() => {
+        this.drainScheduled = false;
+        this.drain();
+      });
+    }
+  }
+
+  runningInstances(jobId: string): number {
+    return this.instances.get(jobId) ?? 0;
+  }
+
+  async shutdown({ wait }: { wait: boolean }): Promise<void> {
+    if (this.mode === 'stopped') return;
+    const context = this.context as ExecutorContext;
+    this.mode = wait ? 'draining' : 'aborting';
+    // A retry not yet started is given up in both modes: shutting down should not wait out backoffs.
+    for (const run of [...this.waiting]) {
+      if (run.timer !== null) context.clock.clearTimer(run.timer);
+      run.timer = null;
+      this.waiting.delete(run);
+      this.reportError(run, run.lastError, new Date(context.clock.now()));
+      this.nextRun(run);
+    }
+    if (!wait) {
+      for (let i = this.queueHead; i < this.queue.length; i++) {
+        const run = this.queue[i];
+        if (run !== undefined) this.finishInstance(run.submission.job.id);
+      }
+      this.queue = [];
+      this.queueHead = 0;
+      const reason = new ExecutorShutdownError(`Executor "${context.alias}" was shut down`, context.alias);
+      for (const run of [...this.active]) run.current?.abort(reason);
+    }
+    if (!this.isIdle()) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    try {
+      await this.onShutdown(wait);
+    } finally {
+      this.mode = 'stopped';
+    }
+  }
+
+  private isIdle(): boolean {
+    return this.active.size === 0 && this.queueHead >= this.queue.length && this.waiting.size === 0;
+  }
+
+  private drain(): void {
+    while (this.active.size < this.concurrency && this.queueHead < this.queue.length) {
+      const run = this.queue[this.queueHead] as Run;
+      this.queue[this.queueHead++] = undefined;
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+      void this.runAttempt(run);
+    }
+    if (this.idleWaiters.length > 0 && this.isIdle()) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const resolve of waiters) resolve();
+    }
+  }
+
+  private async runAttempt(run: Run): Promise<void> {
+    const context = this.context as ExecutorContext;
+    const { clock } = context;
+    const { job, jobStore } = run.submission;
+    const scheduledRunTime = run.scheduledRunTime;
+    if (run.attempt === 1) {
+      const grace = job.misfireGraceTime;
+      if (grace !== null && clock.now() - scheduledRunTime.getTime() > grace * 1000) {
+        if (context.wants(EVENT_JOB_MISSED)) {
+          context.emit({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore, scheduledRunTime });
+        }
+        // No recursion: `drain` picks the run's next time up from the queue in its own loop.
+        this.nextRun(run);
+        return;
+      }
+    }
+    this.active.add(run);
+    const attempt = run.startAttempt();
+    const startedAt = new Date(clock.now());
+    if (run.attempt === 1) run.firstStartedAt = startedAt;
+    const timeout = job.timeout;
+    if (timeout !== null) {
+      run.timer = clock.setTimer(() => {
+        run.timer = null;
+        run.timedOut = true;
+        attempt.abort(new JobTimeoutError(job.id, timeout));
+      }, timeout * 1000);
+    }
+    let ok = false;
+    let result: unknown;
+    try {
+      result = await this.execute(attempt);
+      ok = true;
+    } catch (error) {
+      result = error;
+    }
+    if (run.timer !== null) clock.clearTimer(run.timer);
+    run.timer = null;
+    run.current = null;
+    this.active.delete(run);
+    const finishedAt = new Date(clock.now());
+    if (ok) {
+      if (context.wants(EVENT_JOB_EXECUTED)) {
+        context.emit({
+          code: EVENT_JOB_EXECUTED,
+          jobId: job.id,
+          jobStore,
+          scheduledRunTime,
+          retval: result,
+          startedAt: run.firstStartedAt ?? startedAt,
+          finishedAt,
+        });
+      }
+      this.nextRun(run);
+    } else if (this.mode === 'running' && shouldRetry(job.retry, run.attempt, result)) {
+      this.scheduleRetry(run, result, startedAt, finishedAt);
+    } else {
+      this.reportError(run, result, finishedAt);
+      this.nextRun(run);
+    }
+    this.drain();
+  }
+
+  private scheduleRetry(run: Run, error: unknown, startedAt: Date, finishedAt: Date): void {
+    const context = this.context as ExecutorContext;
+    const { job, jobStore } = run.submission;
+    const policy = job.retry as NonNullable<typeof job.retry>;
+    const delay = retryDelay(policy, run.attempt);
+    context.logger.warn(
+      `Job "${job.name}" (id ${job.id}) failed on attempt ${run.attempt} of ${policy.attempts}; retrying in ${delay} s`,
+      error,
+    );
+    if (context.wants(EVENT_JOB_RETRY)) {
+      context.emit({
+        code: EVENT_JOB_RETRY,
+        jobId: job.id,
+        jobStore,
+        scheduledRunTime: run.scheduledRunTime,
+        attempt: run.attempt,
+        maxAttempts: policy.attempts,
+        exception: error,
+        traceback: describeStack(error),
+        timedOut: run.timedOut,
+        delay,
+        startedAt,
+        finishedAt,
+      });
+    }
+    run.lastError = error;
+    run.attempt++;
+    this.waiting.add(run);
+    run.timer = context.clock.setTimer(() => {
+      run.timer = null;
+      if (!this.waiting.delete(run)) return;
+      this.queue.push(run);
+      this.drain();
+    }, delay * 1000);
+  }
+
+  /** The run's final failure: one `EVENT_JOB_ERROR`, and a log line. */
+  private reportError(run: Run, error: unknown, finishedAt: Date): void {
+    const context = this.context as ExecutorContext;
+    const { job, jobStore } = run.submission;
+    context.logger.error(
+      run.timedOut
+        ? `Job "${job.name}" (id ${job.id}) timed out after ${job.timeout} s`
+        : `Job "${job.name}" (id ${job.id}) raised an exception`,
+      error,
+    );
+    context.emit({
+      code: EVENT_JOB_ERROR,
+      jobId: job.id,
+      jobStore,
+      scheduledRunTime: run.scheduledRunTime,
+      exception: error,
+      traceback: describeStack(error),
+      timedOut: run.timedOut,
+      startedAt: run.firstStartedAt ?? finishedAt,
+      finishedAt,
+    });
+  }
+
+  /** Moves a run on to its submission's next run time, or ends the submission. */
+  private nextRun(run: Run): void {
+    if (run.nextRunTime() && this.mode !== 'aborting') this.queue.push(run);
+    else this.finishInstance(run.submission.job.id);
+  }
+
+  private finishInstance(jobId: string): void {
+    const running = (this.instances.get(jobId) ?? 1) - 1;
+    if (running <= 0) this.instances.delete(jobId);
+    else this.instances.set(jobId, running);
+  }
+}
+
+function describeStack(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
+}
+
+/** Reads a positive integer option such as `maxWorkers`, with the field named in the error. */
+export function readPositiveInteger(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new InvalidArgumentError(`Invalid ${field} ${JSON.stringify(value)}: expected a positive integer`, {
+      field,
+      value,
+    });
+  }
+  return value;
+}

@@ -1,0 +1,15 @@
+// The executors: the contract, the three built-in executors, the base to write one, and their errors.
+export type { Executor, ExecutorContext, ExecutorEvent, JobSubmission } from './executor.js';
+export { BaseExecutor, type RunAttempt } from './base-executor.js';
+export { AsyncExecutor, type AsyncExecutorOptions } from './async-executor.js';
+export { ThreadExecutor, type ThreadExecutorOptions } from './thread-executor.js';
+export { ProcessExecutor, type ProcessExecutorOptions } from './process-executor.js';
+export type { PoolExecutorOptions } from './pool-executor.js';
+export {
+  ExecutorShutdownError,
+  JobTimeoutError,
+  WorkerCrashedError,
+  type WorkerExitReason,
+} from './errors.js';
+export { createExecutor, registerExecutorType } from './registry.js';
+export { currentJob, type JobContext } from './job-context.js';

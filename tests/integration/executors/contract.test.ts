@@ -1,0 +1,195 @@
+// The executor contract (src/executors/executor.ts), run against all three executors with real
+// threads and processes. Behaviour particular to one executor lives in its own test file.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AsyncExecutor,
+  EVENT_JOB_ERROR,
+  EVENT_JOB_EXECUTED,
+  EVENT_JOB_RETRY,
+  MaxInstancesReachedError,
+  type JobExecutionEvent,
+  type JobRetryEvent,
+} from '../../../src/index.js';
+import { ExecutorShutdownError, JobTimeoutError } from '../../../src/executors/errors.js';
+import type { Executor } from '../../../src/executors/executor.js';
+import { ProcessExecutor } from '../../../src/executors/process-executor.js';
+import { ThreadExecutor } from '../../../src/executors/thread-executor.js';
+import { readRetry } from '../../../src/scheduler/options.js';
+import { FakeClock } from '../../../src/testing.js';
+import { childPids, makeContext, makeJob, ref, sleep, submit, threadCount } from './helpers.js';
+
+interface Subject {
+  name: string;
+  make(): Executor;
+  /** A job that never finishes on its own. */
+  hang: string;
+}
+
+const subjects: Subject[] = [
+  { name: 'AsyncExecutor', make: () => new AsyncExecutor(), hang: 'never' },
+  { name: 'ThreadExecutor', make: () => new ThreadExecutor({ maxWorkers: 2 }), hang: 'spin' },
+  { name: 'ProcessExecutor', make: () => new ProcessExecutor({ maxWorkers: 2 }), hang: 'spin' },
+];
+
+describe.each(subjects)('$name', ({ name, make, hang }) => {
+  let executor: Executor | undefined;
+  afterEach(async () => {
+    await executor?.shutdown({ wait: false });
+    executor = undefined;
+  });
+
+  function start(clock?: FakeClock) {
+    executor = make();
+    const harness = makeContext({ clock });
+    void executor.start(harness.context);
+    return { executor, ...harness };
+  }
+
+  it('runs a job and reports its return value, start and finish', async () => {
+    const { executor, context, waitForEvents } = start();
+    const value = { when: new Date(0), tags: new Map([['a', 1]]), list: [1, 'two', null] };
+    submit(executor, context, makeJob({ func: ref('echo'), args: [value] }));
+    const [event] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(event?.retval).toEqual(value);
+    expect(event?.startedAt).toBeInstanceOf(Date);
+    expect(event?.finishedAt!.getTime()).toBeGreaterThanOrEqual(event!.startedAt!.getTime());
+    expect(executor.runningInstances('job')).toBe(0);
+  });
+
+  it('resolves dotted exports', async () => {
+    const { executor, context, waitForEvents } = start();
+    submit(executor, context, makeJob({ func: ref('nested.math.double'), args: [21] }));
+    const [event] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(event?.retval).toBe(42);
+  });
+
+  it("reports a job's error with its class name, message, stack, properties and cause", async () => {
+    const { executor, context, waitForEvents } = start();
+    submit(executor, context, makeJob({ id: 'a', func: ref('fail'), args: ['bad address'] }));
+    submit(executor, context, makeJob({ id: 'b', func: ref('reject'), args: ['out of range'] }));
+    submit(executor, context, makeJob({ id: 'c', func: ref('failWithCause') }));
+    submit(executor, context, makeJob({ id: 'd', func: ref('throwString') }));
+    const events = (await waitForEvents(4, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+    const byId = (id: string) =>
+      events.find((event) => event.jobId === id)!.exception as Error & Record<string, unknown>;
+    expect(byId('a')).toMatchObject({
+      name: 'ValidationError',
+      message: 'bad address',
+      code: 'E_VALIDATION',
+      field: 'email',
+    });
+    expect(byId('a').stack).toContain('jobs.mjs');
+    expect(byId('b')).toBeInstanceOf(RangeError);
+    expect((byId('c').cause as Error).name).toBe('TypeError');
+    expect(byId('d')).toBe('plain string');
+    for (const event of events) expect(event.timedOut).toBe(false);
+  });
+
+  it('times a run out and carries on with the next', async () => {
+    const { executor, context, waitForEvents } = start();
+    const started = Date.now();
+    submit(executor, context, makeJob({ id: 'slow', func: ref(hang), timeout: 0.2 }));
+    const [error] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+    expect(Date.now() - started).toBeGreaterThanOrEqual(195);
+    expect(error).toMatchObject({ jobId: 'slow', timedOut: true });
+    expect(error?.exception).toBeInstanceOf(JobTimeoutError);
+    expect(error?.exception).toMatchObject({ code: 'ERR_JOB_TIMEOUT', timeout: 0.2 });
+    submit(executor, context, makeJob({ id: 'next', func: ref('add'), args: [2, 3] }));
+    const [done] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(done?.retval).toBe(5);
+  });
+
+  it('refuses a submission beyond maxInstances while the job runs', async () => {
+    const { executor, context, waitForEvents } = start();
+    const job = makeJob({ func: ref('sleep'), args: [300, 'ok'], maxInstances: 1 });
+    submit(executor, context, job);
+    expect(() => submit(executor, context, job)).toThrow(MaxInstancesReachedError);
+    expect(executor.runningInstances('job')).toBe(1);
+    const wider = makeJob({ id: 'wide', func: ref('sleep'), args: [50], maxInstances: 2 });
+    submit(executor, context, wider);
+    submit(executor, context, wider);
+    expect(executor.runningInstances('wide')).toBe(2);
+    await waitForEvents(3, EVENT_JOB_EXECUTED);
+    expect(executor.runningInstances('job')).toBe(0);
+    submit(executor, context, job);
+    await waitForEvents(4, EVENT_JOB_EXECUTED);
+  });
+
+  it('retries a failed run with backoff on the injected clock', async () => {
+    const clock = new FakeClock();
+    const { executor, context, events, waitForEvents } = start(clock);
+    const key = `${name}-${Math.random()}`;
+    const retry = readRetry({ attempts: 3, delay: 1, backoff: 'exponential' });
+    submit(executor, context, makeJob({ func: ref('flaky'), args: [key, 2], retry }));
+    const [first] = (await waitForEvents(1, EVENT_JOB_RETRY)) as JobRetryEvent[];
+    expect(first).toMatchObject({ attempt: 1, maxAttempts: 3, delay: 1, timedOut: false });
+    expect((first?.exception as Error).name).toBe('FlakyError');
+    await sleep(50);
+    expect(events).toHaveLength(1); // waiting on the fake clock, not on real time
+    await clock.advance(1000);
+    const retries = (await waitForEvents(2, EVENT_JOB_RETRY)) as JobRetryEvent[];
+    expect(retries[1]).toMatchObject({ attempt: 2, delay: 2 });
+    await clock.advance(1999);
+    await sleep(50);
+    expect(events).toHaveLength(2);
+    await clock.advance(1);
+    const [done] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(done?.retval).toBe(3);
+    expect(executor.runningInstances('job')).toBe(0);
+  });
+
+  it('fails at once on an error retryOn does not list, and after the last attempt', async () => {
+    const clock = new FakeClock();
+    const { executor, context, waitForEvents } = start(clock);
+    const key = `${name}-${Math.random()}`;
+    const retry = readRetry({ attempts: 2, delay: 5, retryOn: ['NetworkError'] });
+    submit(
+      executor,
+      context,
+      makeJob({ id: 'other', func: ref('flaky'), args: [key, 5, 'TypeError'], retry }),
+    );
+    const [error] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+    expect((error?.exception as Error).name).toBe('TypeError');
+    submit(
+      executor,
+      context,
+      makeJob({ id: 'net', func: ref('flaky'), args: [`${key}-net`, 5, 'NetworkError'], retry }),
+    );
+    await waitForEvents(1, EVENT_JOB_RETRY);
+    await clock.advance(5000);
+    const errors = (await waitForEvents(2, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+    expect(errors[1]).toMatchObject({ jobId: 'net' });
+    expect((errors[1]?.exception as Error).message).toBe('attempt 2 failed');
+  });
+
+  it('shutdown({ wait: true }) waits for running jobs', async () => {
+    const { executor, context, events } = start();
+    submit(executor, context, makeJob({ func: ref('sleep'), args: [300, 'finished'] }));
+    await sleep(100);
+    await executor.shutdown({ wait: true });
+    expect(events.map((event) => (event as JobExecutionEvent).retval)).toEqual(['finished']);
+    expect(() => submit(executor, context, makeJob())).toThrow(ExecutorShutdownError);
+  });
+
+  it('shutdown({ wait: false }) aborts running jobs, drops queued ones and leaves nothing running', async () => {
+    const pidsBefore = new Set(childPids());
+    const threadsBefore = threadCount();
+    const { executor, context, events, waitForEvents } = start();
+    submit(executor, context, makeJob({ id: 'add', func: ref('add'), args: [1, 1] }));
+    await waitForEvents(1, EVENT_JOB_EXECUTED); // workers are up
+    for (const id of ['h1', 'h2', 'h3']) submit(executor, context, makeJob({ id, func: ref(hang) }));
+    await sleep(150);
+    const started = Date.now();
+    await executor.shutdown({ wait: false });
+    expect(Date.now() - started).toBeLessThan(3000);
+    const errors = events.filter((event) => event.code === EVENT_JOB_ERROR) as JobExecutionEvent[];
+    // Two were running (one for each worker, or under maxConcurrency on the event loop).
+    expect(errors.length).toBeGreaterThanOrEqual(2);
+    for (const error of errors) expect(error.exception).toBeInstanceOf(ExecutorShutdownError);
+    expect(executor.runningInstances('h3')).toBe(0);
+    expect(childPids().filter((pid) => !pidsBefore.has(pid))).toEqual([]);
+    // An exited worker's OS thread is joined just after its exit event.
+    for (let i = 0; i < 50 && threadCount() > threadsBefore; i++) await sleep(20);
+    expect(threadCount()).toBeLessThanOrEqual(threadsBefore);
+  });
+});

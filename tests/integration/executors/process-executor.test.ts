@@ -1,0 +1,164 @@
+// ProcessExecutor with real child processes: each way a worker can die becomes the run's
+// EVENT_JOB_ERROR with the reason, the pool replaces the worker, and other runs carry on.
+import { spawn } from 'node:child_process';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  EVENT_JOB_ERROR,
+  EVENT_JOB_EXECUTED,
+  FunctionLookupError,
+  InvalidArgumentError,
+  SerializationError,
+  type JobExecutionEvent,
+} from '../../../src/index.js';
+import { WorkerCrashedError } from '../../../src/executors/errors.js';
+import { ProcessExecutor } from '../../../src/executors/process-executor.js';
+import { PROCESS_SOURCE } from '../../../src/executors/pool/worker-source.js';
+import { FIXTURES, childPids, makeContext, makeJob, ref, sleep, submit } from './helpers.js';
+
+let executor: ProcessExecutor | undefined;
+afterEach(async () => {
+  await executor?.shutdown({ wait: false });
+  executor = undefined;
+});
+
+function start(options: ConstructorParameters<typeof ProcessExecutor>[0] = {}, baseDir?: string) {
+  executor = new ProcessExecutor({ maxWorkers: 2, ...options });
+  const harness = makeContext({ baseDir });
+  void executor.start(harness.context);
+  return { executor, ...harness };
+}
+
+async function crash(func: string, args: unknown[] = [], options = {}) {
+  const { executor, context, waitForEvents } = start(options);
+  submit(executor, context, makeJob({ func: ref(func), args }));
+  const [event] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+  expect(event?.exception).toBeInstanceOf(WorkerCrashedError);
+  return event?.exception as WorkerCrashedError;
+}
+
+describe('ProcessExecutor worker deaths', () => {
+  it('a job that calls process.exit() fails with its exit code', async () => {
+    const error = await crash('exit', [3]);
+    expect(error).toMatchObject({
+      code: 'ERR_WORKER_CRASHED',
+      reason: 'exit',
+      exitCode: 3,
+      workerKind: 'process',
+    });
+    expect(error.message).toMatch(/Worker process \d+ exited with code 3 .*while running job "job"/);
+  });
+
+  it('a worker killed by a signal fails its run with the signal', async () => {
+    const error = await crash('killSelf', ['SIGKILL']);
+    expect(error).toMatchObject({ reason: 'signal', signal: 'SIGKILL' });
+    expect(error.message).toContain('killed by signal SIGKILL');
+  });
+
+  it('an uncaught exception outside the job promise fails the run with it as cause', async () => {
+    const error = await crash('throwLater', ['late boom']);
+    expect(error.reason).toBe('uncaught-exception');
+    expect((error.cause as Error).message).toBe('late boom');
+    expect((error.cause as Error).stack).toContain('jobs.mjs');
+  });
+
+  it('a memory-hungry job runs out of memory quickly under memoryLimitMb', async () => {
+    const started = Date.now();
+    const error = await crash('hog', [], { memoryLimitMb: 48 });
+    expect(error.reason).toBe('out-of-memory');
+    expect(error.message).toContain('memoryLimitMb: 48');
+    expect(Date.now() - started).toBeLessThan(15_000);
+  });
+
+  it('replaces a dead worker; runs on the other worker carry on', async () => {
+    const { executor, context, events, waitForEvents } = start();
+    submit(executor, context, makeJob({ id: 'steady', func: ref('sleep'), args: [400, 'survived'] }));
+    submit(executor, context, makeJob({ id: 'where1', func: ref('where') }));
+    await waitForEvents(1, EVENT_JOB_EXECUTED);
+    const first = (events[0] as JobExecutionEvent).retval as { pid: number };
+    submit(executor, context, makeJob({ id: 'exit', func: ref('exit'), args: [1] }));
+    await waitForEvents(1, EVENT_JOB_ERROR);
+    submit(executor, context, makeJob({ id: 'where2', func: ref('where') }));
+    const done = (await waitForEvents(3, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(done.find((event) => event.jobId === 'steady')?.retval).toBe('survived');
+    const second = done.find((event) => event.jobId === 'where2')?.retval as { pid: number };
+    expect([first.pid, second.pid]).not.toContain(process.pid);
+    expect(childPids().length).toBeLessThanOrEqual(2);
+  });
+
+  it('a timed-out job has its process killed and replaced', async () => {
+    const { executor, context, events, waitForEvents } = start({ maxWorkers: 1 });
+    submit(executor, context, makeJob({ id: 'where', func: ref('where') }));
+    await waitForEvents(1, EVENT_JOB_EXECUTED);
+    const { pid } = (events[0] as JobExecutionEvent).retval as { pid: number };
+    submit(executor, context, makeJob({ id: 'spin', func: ref('spin'), timeout: 0.3 }));
+    const [error] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+    expect(error?.timedOut).toBe(true);
+    for (let i = 0; i < 100 && childPids().includes(pid); i++) await sleep(20);
+    expect(childPids()).not.toContain(pid);
+    submit(executor, context, makeJob({ id: 'after', func: ref('where') }));
+    const done = (await waitForEvents(2, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect((done[1]?.retval as { pid: number }).pid).not.toBe(pid);
+  });
+
+  it('a worker process exits by itself when its parent goes away', async () => {
+    const child = spawn(process.execPath, ['-e', PROCESS_SOURCE], {
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      serialization: 'advanced',
+    });
+    await new Promise((ready) => child.once('message', ready));
+    const exited = new Promise((done) => child.once('exit', (code) => done(code)));
+    child.disconnect();
+    expect(await exited).toBe(0);
+  });
+});
+
+describe('ProcessExecutor job references', () => {
+  it('resolves relative references against baseDir and task names registered by reference', async () => {
+    const { executor, context, waitForEvents } = start({}, FIXTURES);
+    context.taskReference = (name) => (name === 'adder' ? './jobs.mjs:add' : undefined);
+    submit(executor, context, makeJob({ id: 'relative', func: './jobs.mjs:add', args: [1, 2] }));
+    submit(executor, context, makeJob({ id: 'task', func: 'adder', args: [3, 4] }));
+    const done = (await waitForEvents(2, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(Object.fromEntries(done.map((event) => [event.jobId, event.retval]))).toEqual({
+      relative: 3,
+      task: 7,
+    });
+  });
+
+  it('reports a missing module, export or non-function export clearly', async () => {
+    const { executor, context, waitForEvents } = start();
+    submit(executor, context, makeJob({ id: 'module', func: '/nowhere/missing.mjs:run' }));
+    submit(executor, context, makeJob({ id: 'export', func: ref('absent') }));
+    submit(executor, context, makeJob({ id: 'value', func: ref('notAFunction') }));
+    const errors = (await waitForEvents(3, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+    const message = (id: string) => (errors.find((event) => event.jobId === id)?.exception as Error).message;
+    for (const event of errors)
+      expect(event.exception).toMatchObject({ name: 'FunctionLookupError', code: 'ERR_FUNCTION_LOOKUP' });
+    expect(message('module')).toContain('Cannot import module');
+    expect(message('export')).toMatch(/has no export "absent"; its exports are: .*add/);
+    expect(message('value')).toContain('is a number, not a function');
+  });
+
+  it('validateJob refuses a closure, an unknown task name and args that cannot be cloned', async () => {
+    const { executor, context, waitForEvents } = start();
+    const closure = makeJob({ func: function report() {} });
+    expect(() => executor.validateJob(closure)).toThrow(InvalidArgumentError);
+    expect(() => executor.validateJob(closure)).toThrow(
+      /must be a "module:export" reference .*not a function \(report\)/,
+    );
+    expect(() => executor.validateJob(makeJob({ func: 'some-task' }))).toThrow(FunctionLookupError);
+    expect(() => executor.validateJob(makeJob({ args: [() => 1] }))).toThrow(SerializationError);
+    expect(() => executor.validateJob(makeJob({ args: [new Map([[1, new Date()]])] }))).not.toThrow();
+    // Submitted anyway (no validation), each fails as a run, and the executor carries on.
+    submit(executor, context, makeJob({ id: 'closure', func: () => 1 }));
+    submit(executor, context, makeJob({ id: 'args', func: ref('echo'), args: [() => 1] }));
+    submit(executor, context, makeJob({ id: 'result', func: ref('returnFunction') }));
+    const errors = (await waitForEvents(3, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+    const byId = (id: string) => errors.find((event) => event.jobId === id)?.exception as Error;
+    expect(byId('closure')).toBeInstanceOf(InvalidArgumentError);
+    expect(byId('args').message).toMatch(/could not be cloned/);
+    expect(byId('result')).toMatchObject({ name: 'DataCloneError' });
+    submit(executor, context, makeJob({ id: 'fine', func: ref('add'), args: [1, 1] }));
+    await waitForEvents(1, EVENT_JOB_EXECUTED);
+  });
+});

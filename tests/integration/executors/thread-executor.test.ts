@@ -1,0 +1,64 @@
+// ThreadExecutor with real worker threads: CPU-bound work runs in parallel, and a thread that
+// dies fails only its own run.
+import { afterEach, describe, expect, it } from 'vitest';
+import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, type JobExecutionEvent } from '../../../src/index.js';
+import { WorkerCrashedError } from '../../../src/executors/errors.js';
+import { ThreadExecutor } from '../../../src/executors/thread-executor.js';
+import { makeContext, makeJob, ref, sleep, submit, threadCount } from './helpers.js';
+
+let executor: ThreadExecutor | undefined;
+afterEach(async () => {
+  await executor?.shutdown({ wait: false });
+  executor = undefined;
+});
+
+function start(options: ConstructorParameters<typeof ThreadExecutor>[0] = {}) {
+  executor = new ThreadExecutor(options);
+  const harness = makeContext();
+  void executor.start(harness.context);
+  return { executor, ...harness };
+}
+
+describe('ThreadExecutor', () => {
+  it('runs jobs on threads other than the main one, and terminates them at shutdown', async () => {
+    const before = threadCount();
+    const { executor, context, waitForEvents } = start({ maxWorkers: 2 });
+    const job = makeJob({ func: ref('sleep'), args: [100], maxInstances: 2 });
+    submit(executor, context, job);
+    submit(executor, context, job);
+    submit(executor, context, makeJob({ id: 'where', func: ref('where') }));
+    const done = (await waitForEvents(3, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    const where = done.find((event) => event.jobId === 'where')?.retval as { pid: number; threadId: number };
+    expect(where).toMatchObject({ pid: process.pid });
+    expect(where.threadId).toBeGreaterThan(0);
+    expect(threadCount()).toBeGreaterThanOrEqual(before + 2);
+    await executor.shutdown({ wait: true });
+    for (let i = 0; i < 50 && threadCount() > before; i++) await sleep(20);
+    expect(threadCount()).toBeLessThanOrEqual(before);
+  });
+
+  it.each([
+    ['exit', [5], { reason: 'exit', exitCode: 5 }],
+    ['throwLater', ['late'], { reason: 'uncaught-exception' }],
+    ['hog', [], { reason: 'out-of-memory' }],
+  ] as const)('a thread that dies in %s fails its run with the reason', async (func, args, expected) => {
+    const { executor, context, waitForEvents } = start({ maxWorkers: 1, memoryLimitMb: 48 });
+    submit(executor, context, makeJob({ id: 'dies', func: ref(func), args: [...args] }));
+    const [error] = (await waitForEvents(1, EVENT_JOB_ERROR, 20_000)) as JobExecutionEvent[];
+    expect(error?.exception).toBeInstanceOf(WorkerCrashedError);
+    expect(error?.exception).toMatchObject({ workerKind: 'thread', ...expected });
+    submit(executor, context, makeJob({ id: 'next', func: ref('add'), args: [2, 2] }));
+    const [next] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(next?.retval).toBe(4);
+  });
+
+  it('terminates a thread whose job times out, and replaces it', async () => {
+    const { executor, context, waitForEvents } = start({ maxWorkers: 1 });
+    submit(executor, context, makeJob({ id: 'spin', func: ref('spin'), timeout: 0.2 }));
+    const [error] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
+    expect(error).toMatchObject({ timedOut: true });
+    submit(executor, context, makeJob({ id: 'next', func: ref('where') }));
+    const [next] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(next?.retval).toMatchObject({ pid: process.pid });
+  });
+});
