@@ -1,29 +1,31 @@
 /**
  * Scheduler events: the 17 codes of APScheduler 3 as bit flags (combine them into a listener mask
- * with `|`), Horae's own codes after them, and the event objects, a union keyed on `code`.
+ * with `|`), Horae's own codes after them, and the event objects, a union keyed on `code`. The codes
+ * are written as literals so each has its own literal type, and `event.code === EVENT_JOB_ERROR`
+ * narrows the union.
  */
-export const EVENT_SCHEDULER_STARTED = 1 << 0;
+export const EVENT_SCHEDULER_STARTED = 1; // 1 << 0
 /** APScheduler 3's older name for `EVENT_SCHEDULER_STARTED`. */
 export const EVENT_SCHEDULER_START = EVENT_SCHEDULER_STARTED;
-export const EVENT_SCHEDULER_SHUTDOWN = 1 << 1;
-export const EVENT_SCHEDULER_PAUSED = 1 << 2;
-export const EVENT_SCHEDULER_RESUMED = 1 << 3;
-export const EVENT_EXECUTOR_ADDED = 1 << 4;
-export const EVENT_EXECUTOR_REMOVED = 1 << 5;
-export const EVENT_JOBSTORE_ADDED = 1 << 6;
-export const EVENT_JOBSTORE_REMOVED = 1 << 7;
-export const EVENT_ALL_JOBS_REMOVED = 1 << 8;
-export const EVENT_JOB_ADDED = 1 << 9;
-export const EVENT_JOB_REMOVED = 1 << 10;
-export const EVENT_JOB_MODIFIED = 1 << 11;
-export const EVENT_JOB_EXECUTED = 1 << 12;
-export const EVENT_JOB_ERROR = 1 << 13;
-export const EVENT_JOB_MISSED = 1 << 14;
-export const EVENT_JOB_SUBMITTED = 1 << 15;
-export const EVENT_JOB_MAX_INSTANCES = 1 << 16;
+export const EVENT_SCHEDULER_SHUTDOWN = 2; // 1 << 1
+export const EVENT_SCHEDULER_PAUSED = 4; // 1 << 2
+export const EVENT_SCHEDULER_RESUMED = 8; // 1 << 3
+export const EVENT_EXECUTOR_ADDED = 16; // 1 << 4
+export const EVENT_EXECUTOR_REMOVED = 32; // 1 << 5
+export const EVENT_JOBSTORE_ADDED = 64; // 1 << 6
+export const EVENT_JOBSTORE_REMOVED = 128; // 1 << 7
+export const EVENT_ALL_JOBS_REMOVED = 256; // 1 << 8
+export const EVENT_JOB_ADDED = 512; // 1 << 9
+export const EVENT_JOB_REMOVED = 1024; // 1 << 10
+export const EVENT_JOB_MODIFIED = 2048; // 1 << 11
+export const EVENT_JOB_EXECUTED = 4096; // 1 << 12
+export const EVENT_JOB_ERROR = 8192; // 1 << 13
+export const EVENT_JOB_MISSED = 16384; // 1 << 14
+export const EVENT_JOB_SUBMITTED = 32768; // 1 << 15
+export const EVENT_JOB_MAX_INSTANCES = 65536; // 1 << 16
 /** A run failed and will be tried again after a delay (the job's `retry` policy). Not in APScheduler. */
-export const EVENT_JOB_RETRY = 1 << 17;
-export const EVENT_ALL = (1 << 18) - 1;
+export const EVENT_JOB_RETRY = 131072; // 1 << 17
+export const EVENT_ALL = 262143; // (1 << 18) - 1: every code above
 
 /** The typed names accepted by `scheduler.on(name, listener)`, each bound to one code. */
 export const EVENT_NAMES = {

@@ -612,6 +612,9 @@ export class Scheduler {
         if (!built.replaceExisting) throw new ConflictingIdError(built.state.id);
         this.pending.splice(existing, 1);
       }
+      // The first run is worked out at start; ask the trigger now so one that can never fire
+      // (an and-trigger whose parts never agree) fails at addJob, not at start().
+      if (!built.explicitNextRunTime) firstRun(built.state.trigger, this.clock.now(), this.jitterMs);
       this.pending.push(built);
       return new Job(this, built.state, built.jobStore, true);
     }

@@ -32,7 +32,8 @@ export class DateTrigger implements Trigger {
   }
 
   getNextFireTime(previousFireTime: Date | null, _now?: Date): Date | null {
-    return previousFireTime === null ? new Date(this.runDate.getTime()) : null;
+    const runDate = this.runDate.getTime();
+    return previousFireTime === null || previousFireTime.getTime() < runDate ? new Date(runDate) : null;
   }
 
   toJSON(): TriggerJSON {

@@ -200,6 +200,22 @@ describe('bad input never changes or loses a job', () => {
     expect(await describeJobs()).toBe(snapshot);
   });
 
+  it('a trigger that can never fire is refused at addJob, also before start', async () => {
+    const { AndTrigger, CronTrigger } = await import('../../../src/index.js');
+    const never = () =>
+      new AndTrigger([
+        new CronTrigger({ month: 2, day: 1, timezone: 'UTC' }),
+        new CronTrigger({ month: 3, day: 1, timezone: 'UTC' }),
+      ]);
+    await expectRejected(
+      scheduler.addJob(() => undefined, never()),
+      InvalidTriggerError,
+    );
+    const { scheduler: stopped } = makeScheduler();
+    await expect(stopped.addJob(() => undefined, never())).rejects.toBeInstanceOf(InvalidTriggerError);
+    expect(await stopped.getJobs()).toEqual([]);
+  });
+
   it('unknown scheduler options are refused by name', () => {
     expect(() => makeScheduler({ timeZone: 'UTC' } as never)).toThrow(/"timeZone"/);
   });

@@ -143,3 +143,26 @@ describe('jitter', () => {
     expect(new Set(fired.map((time) => time % 10_000)).size).toBeGreaterThan(10);
   });
 });
+
+describe('DateTrigger inside an OrTrigger', () => {
+  it('fires its date strictly after an earlier previous fire time', async () => {
+    const { OrTrigger, CronTrigger } = await import('../../../src/index.js');
+    const trigger = new OrTrigger([
+      new DateTrigger({ runDate: d('2026-01-01T00:00:05Z') }),
+      new CronTrigger({ second: '*/2', timezone: 'UTC' }),
+    ]);
+    const times: number[] = [];
+    let previous: Date | null = null;
+    for (let i = 0; i < 5; i++) {
+      previous = trigger.getNextFireTime(previous, d('2026-01-01T00:00:00Z'));
+      times.push(previous!.getUTCSeconds());
+    }
+    expect(times).toEqual([0, 2, 4, 5, 6]);
+    expect(
+      new DateTrigger({ runDate: d('2026-01-01T00:00:05Z') }).getNextFireTime(
+        d('2026-01-01T00:00:04Z'),
+        d('2026-01-01T00:00:00Z'),
+      ),
+    ).toEqual(d('2026-01-01T00:00:05Z'));
+  });
+});
