@@ -25,7 +25,11 @@ export const EVENT_JOB_SUBMITTED = 32768; // 1 << 15
 export const EVENT_JOB_MAX_INSTANCES = 65536; // 1 << 16
 /** A run failed and will be tried again after a delay (the job's `retry` policy). Not in APScheduler. */
 export const EVENT_JOB_RETRY = 131072; // 1 << 17
-export const EVENT_ALL = 262143; // (1 << 18) - 1: every code above
+/** A stored job cannot be read (its trigger or layout is unknown); it is kept in the store, untouched. */
+export const EVENT_JOB_UNREADABLE = 262144; // 1 << 18
+/** A job store failed; the scheduler retries it with backoff and carries on when it is back. */
+export const EVENT_JOBSTORE_ERROR = 524288; // 1 << 19
+export const EVENT_ALL = 1048575; // (1 << 20) - 1: every code above
 
 /** The typed names accepted by `scheduler.on(name, listener)`, each bound to one code. */
 export const EVENT_NAMES = {
@@ -47,6 +51,8 @@ export const EVENT_NAMES = {
   job_submitted: EVENT_JOB_SUBMITTED,
   job_max_instances: EVENT_JOB_MAX_INSTANCES,
   job_retry: EVENT_JOB_RETRY,
+  job_unreadable: EVENT_JOB_UNREADABLE,
+  jobstore_error: EVENT_JOBSTORE_ERROR,
 } as const;
 
 export type EventName = keyof typeof EVENT_NAMES;
@@ -134,6 +140,23 @@ export interface JobRetryEvent {
   finishedAt: Date;
 }
 
+/** A stored job could not be read: `exception` says why. The job stays in the store. */
+export interface JobUnreadableEvent {
+  code: typeof EVENT_JOB_UNREADABLE;
+  jobId: string;
+  jobStore: string;
+  exception: unknown;
+}
+
+/** The store `alias` failed (`failures` times in a row); the next attempt is in `retryIn` ms. */
+export interface JobStoreErrorEvent {
+  code: typeof EVENT_JOBSTORE_ERROR;
+  alias: string;
+  exception: unknown;
+  failures: number;
+  retryIn: number;
+}
+
 export type SchedulerEventUnion =
   | SchedulerEvent
   | ComponentEvent
@@ -141,7 +164,9 @@ export type SchedulerEventUnion =
   | JobEvent
   | JobSubmissionEvent
   | JobExecutionEvent
-  | JobRetryEvent;
+  | JobRetryEvent
+  | JobUnreadableEvent
+  | JobStoreErrorEvent;
 
 /** The event type delivered for each typed name. */
 export interface EventMap {
@@ -163,6 +188,8 @@ export interface EventMap {
   job_submitted: JobSubmissionEvent;
   job_max_instances: JobSubmissionEvent;
   job_retry: JobRetryEvent;
+  job_unreadable: JobUnreadableEvent;
+  jobstore_error: JobStoreErrorEvent;
 }
 
 export type EventListener = (event: SchedulerEventUnion) => void;

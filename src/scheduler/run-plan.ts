@@ -76,3 +76,8 @@ export function planRuns(
   }
   return { runTimes, missed, truncated, nextRunTime: run, nextFireTime: run === null ? null : fire };
 }
+
+/** Random delay for one run of a trigger with `jitter` seconds, in whole milliseconds. */
+export function jitterMs(trigger: JobState['trigger']): number {
+  return trigger.jitter === null ? 0 : Math.round(Math.random() * trigger.jitter * 1000);
+}

@@ -1,8 +1,6 @@
-// This file is the scheduler's whole public surface (SPEC section 2) and runs over 500 lines on
-// purpose: the job operations, lifecycle and processing loop share private state that splitting
-// would have to expose. Validation, run planning, function lookup and the job handle live apart.
-import { randomUUID } from 'node:crypto';
-import { SystemClock, type Clock, type TimerHandle } from '../clock.js';
+// The scheduler's public surface (SPEC section 2). It runs past 500 lines because it is the whole
+// API in one class, each method a short delegation or check; the run loop (processor.ts), options
+// (settings.ts, options.ts), job building (job-builder.ts), function lookup and run planning live apart.
 import {
   ConflictingIdError,
   InvalidArgumentError,
@@ -10,9 +8,9 @@ import {
   JobLookupError,
   JobStoreError,
   LookupError,
-  MaxInstancesReachedError,
   SchedulerAlreadyRunningError,
   SchedulerNotRunningError,
+  SerializationError,
 } from '../errors.js';
 import {
   EVENT_ALL,
@@ -23,13 +21,12 @@ import {
   EVENT_JOBSTORE_REMOVED,
   EVENT_JOB_ADDED,
   EVENT_JOB_RETRY,
+  EVENT_JOB_UNREADABLE,
   EVENT_JOB_ERROR,
   EVENT_JOB_EXECUTED,
-  EVENT_JOB_MAX_INSTANCES,
   EVENT_JOB_MISSED,
   EVENT_JOB_MODIFIED,
   EVENT_JOB_REMOVED,
-  EVENT_JOB_SUBMITTED,
   EVENT_NAMES,
   EVENT_SCHEDULER_PAUSED,
   EVENT_SCHEDULER_RESUMED,
@@ -43,14 +40,12 @@ import {
 } from '../events/events.js';
 import { ListenerRegistry } from '../events/listeners.js';
 import { AsyncExecutor } from '../executors/async-executor.js';
-import type { Executor, ExecutorEvent, JobSubmission } from '../executors/executor.js';
+import type { Executor, ExecutorEvent } from '../executors/executor.js';
 import { createExecutor } from '../executors/registry.js';
 import { copyJobState, type JobFunction, type JobState } from '../job-state.js';
-import { defaultLogger, type Logger } from '../logger.js';
-import type { JobRelease, JobStore, RunRecord } from '../stores/job-store.js';
+import type { JobStore, JobStoreContext, RunRecord } from '../stores/job-store.js';
 import { MemoryJobStore } from '../stores/memory/memory-job-store.js';
 import { createJobStoreFromConfig, createJobStoreFromUrl } from '../stores/registry.js';
-import { assertTimeZone, systemTimeZone } from '../time/zone.js';
 import type { TriggerAlias, TriggerAliases } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { FunctionResolver } from './function-resolver.js';
@@ -66,7 +61,6 @@ import {
 } from './job-builder.js';
 import {
   JOB_CHANGE_KEYS,
-  SCHEDULER_OPTION_KEYS,
   describe,
   invalidOption,
   readArgs,
@@ -78,13 +72,13 @@ import {
   readTimeout,
   type ExecutorConfig,
   type JobChanges,
-  type JobDefaults,
   type JobOptions,
   type JobStoreConfig,
   type SchedulerOptions,
 } from './options.js';
-import { planRuns } from './run-plan.js';
-import { toRunRecord } from './run-record.js';
+import { JobProcessor } from './processor.js';
+import { jitterMs } from './run-plan.js';
+import { defaultSettings, readSchedulerOptions, type SchedulerSettings } from './settings.js';
 
 export type SchedulerState = 'stopped' | 'running' | 'paused';
 
@@ -98,25 +92,6 @@ export type JobCallable = JobFunction | string;
 
 /** Events that become run-history records. */
 const RECORDED_EVENTS = EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED;
-
-/** How many due jobs one store hands over per round trip. */
-const ACQUIRE_BATCH = 1000;
-/** How long to wait before asking a failing store again. */
-const STORE_RETRY_MS = 5000;
-
-/** A due job as an executor receives it: one small object per submission, no closure. */
-class Submission implements JobSubmission {
-  constructor(
-    readonly job: JobState,
-    readonly jobStore: string,
-    readonly scheduledRunTimes: Date[],
-    private readonly resolve: (func: JobFunction | string) => JobFunction | Promise<JobFunction>,
-  ) {}
-
-  resolveFunction(): JobFunction | Promise<JobFunction> {
-    return this.resolve(this.job.func);
-  }
-}
 
 /**
  * The scheduler: keeps jobs in job stores, works out when each runs from its trigger, and hands due
@@ -134,26 +109,20 @@ export class Scheduler {
   private readonly storeConfigs = new Map<string, JobStore | JobStoreConfig | string>();
   private readonly executors = new Map<string, Executor>();
   private pending: BuiltJob[] = [];
-  private readonly listeners = new ListenerRegistry(() => this.logger);
-  private readonly resolver = new FunctionResolver(() => this.baseDir);
-  private timezone = systemTimeZone();
-  private baseDir = process.cwd();
-  private logger: Logger = defaultLogger;
-  private clock: Clock = new SystemClock();
-  private schedulerId: string = randomUUID();
-  private maxSleepMs = 30_000;
-  private leaseMs = 60_000;
-  private runRetention = 10;
-  private jobDefaults: Required<JobDefaults> = { misfireGraceTime: 1, coalesce: true, maxInstances: 1 };
-  private timer: TimerHandle | null = null;
-  private timerAt = Infinity;
-  private processing: Promise<void> | null = null;
-  private looping = false;
-  private processAgain = false;
-  /** The earliest run time of jobs added or changed while a pass was in progress (see `scheduleCheck`). */
-  private checkAt = Infinity;
+  private readonly listeners = new ListenerRegistry(() => this.settings.logger);
+  private readonly resolver = new FunctionResolver(() => this.settings.baseDir);
+  private settings: SchedulerSettings = defaultSettings();
   private stopWaiters: (() => void)[] = [];
   private signalHandler: (() => void) | null = null;
+  private readonly processor = new JobProcessor({
+    isRunning: () => this.currentState === 'running',
+    stores: this.stores,
+    executors: this.executors,
+    listeners: this.listeners,
+    settings: () => this.settings,
+    emit: (event) => this.emit(event),
+    resolveFunction: (func) => this.resolveFunction(func),
+  });
 
   constructor(options: SchedulerOptions = {}) {
     this.applyOptions(options);
@@ -171,71 +140,12 @@ export class Scheduler {
   }
 
   private applyOptions(options: SchedulerOptions): void {
-    if (options === null || typeof options !== 'object') {
-      throw invalidOption('options', options, 'an object of scheduler options');
-    }
-    for (const key of Object.keys(options)) {
-      if (!(SCHEDULER_OPTION_KEYS as readonly string[]).includes(key)) {
-        throw new InvalidArgumentError(
-          `Unknown scheduler option "${key}"; valid options are: ${SCHEDULER_OPTION_KEYS.join(', ')}`,
-          { field: key, value: (options as Record<string, unknown>)[key] },
-        );
-      }
-    }
-    // Validate everything first, so a bad option leaves the previous configuration whole.
-    const timezone = options.timezone === undefined ? this.timezone : assertTimeZone(options.timezone);
-    const defaults = { ...this.jobDefaults };
-    if (options.jobDefaults !== undefined) {
-      const given = options.jobDefaults;
-      for (const key of Object.keys(given)) {
-        if (!['misfireGraceTime', 'coalesce', 'maxInstances'].includes(key)) {
-          throw new InvalidArgumentError(
-            `Unknown job default "${key}"; valid job defaults are: misfireGraceTime, coalesce, maxInstances`,
-            { field: `jobDefaults.${key}`, value: (given as Record<string, unknown>)[key] },
-          );
-        }
-      }
-      if (given.misfireGraceTime !== undefined) {
-        defaults.misfireGraceTime = readGraceTime(given.misfireGraceTime, 'jobDefaults.misfireGraceTime');
-      }
-      if (given.coalesce !== undefined)
-        defaults.coalesce = readBoolean(given.coalesce, 'jobDefaults.coalesce');
-      if (given.maxInstances !== undefined) defaults.maxInstances = readMaxInstances(given.maxInstances);
-    }
-    const maxSleep = options.maxSleep === undefined ? this.maxSleepMs / 1000 : options.maxSleep;
-    if (typeof maxSleep !== 'number' || !(maxSleep > 0))
-      throw invalidOption('maxSleep', maxSleep, 'a positive number of seconds');
-    const leaseTime = options.leaseTime === undefined ? this.leaseMs / 1000 : options.leaseTime;
-    if (typeof leaseTime !== 'number' || !(leaseTime > 0)) {
-      throw invalidOption('leaseTime', leaseTime, 'a positive number of seconds');
-    }
+    const settings = readSchedulerOptions(options, this.settings);
     const executors = new Map<string, Executor>();
     for (const [alias, executor] of Object.entries(options.executors ?? {})) {
       executors.set(alias, this.toExecutor(executor));
     }
-
-    const runHistory = options.runHistory;
-    if (runHistory !== undefined && runHistory !== false) {
-      const retention = (runHistory as { retention?: unknown }).retention;
-      if (
-        retention !== undefined &&
-        (typeof retention !== 'number' || !Number.isInteger(retention) || retention < 1)
-      ) {
-        throw invalidOption('runHistory.retention', retention, 'a positive integer');
-      }
-    }
-
-    this.timezone = timezone;
-    this.jobDefaults = defaults;
-    if (runHistory === false) this.runRetention = 0;
-    else if (runHistory !== undefined) this.runRetention = runHistory.retention ?? 10;
-    this.maxSleepMs = maxSleep * 1000;
-    this.leaseMs = leaseTime * 1000;
-    if (options.baseDir !== undefined) this.baseDir = readNonEmptyString(options.baseDir, 'baseDir');
-    if (options.logger !== undefined) this.logger = options.logger;
-    if (options.clock !== undefined) this.clock = options.clock;
-    if (options.schedulerId !== undefined)
-      this.schedulerId = readNonEmptyString(options.schedulerId, 'schedulerId');
+    this.settings = settings;
     for (const [alias, store] of Object.entries(options.jobStores ?? {})) this.storeConfigs.set(alias, store);
     for (const [alias, executor] of executors) this.executors.set(alias, executor);
   }
@@ -281,7 +191,7 @@ export class Scheduler {
       for (const [alias, executor] of this.executors) await executor.start(this.executorContext(alias));
       for (const [alias, store] of this.stores) {
         try {
-          await store.start({ alias, clock: this.clock, logger: this.logger });
+          await store.start(this.storeContext(alias));
         } catch (cause) {
           if (cause instanceof JobStoreError) throw cause;
           throw new JobStoreError(`Job store "${alias}" failed to start: ${(cause as Error).message}`, {
@@ -328,7 +238,7 @@ export class Scheduler {
     await this.start(options);
     const handler = () => {
       if (this.currentState !== 'stopped')
-        void this.shutdown().catch((error) => this.logger.error('Shutdown failed', error));
+        void this.shutdown().catch((error) => this.settings.logger.error('Shutdown failed', error));
     };
     this.signalHandler = handler;
     process.once('SIGINT', handler);
@@ -344,8 +254,7 @@ export class Scheduler {
   async shutdown(options: { wait?: boolean } = {}): Promise<void> {
     if (this.currentState === 'stopped') throw new SchedulerNotRunningError();
     this.currentState = 'stopped';
-    this.clearTimer();
-    await this.processing;
+    await this.processor.stop();
     await this.stopComponents(options.wait ?? true);
     if (this.signalHandler !== null) {
       process.removeListener('SIGINT', this.signalHandler);
@@ -367,7 +276,8 @@ export class Scheduler {
       ...(await Promise.allSettled([...this.stores.values()].map((store) => store.shutdown()))),
     ];
     for (const result of results) {
-      if (result.status === 'rejected') this.logger.error('A component failed to shut down', result.reason);
+      if (result.status === 'rejected')
+        this.settings.logger.error('A component failed to shut down', result.reason);
     }
   }
 
@@ -376,7 +286,7 @@ export class Scheduler {
     if (this.currentState === 'stopped') throw new SchedulerNotRunningError();
     if (this.currentState === 'paused') return;
     this.currentState = 'paused';
-    this.clearTimer();
+    this.processor.pause();
     this.emit({ code: EVENT_SCHEDULER_PAUSED });
   }
 
@@ -391,7 +301,7 @@ export class Scheduler {
   /** Checks for due jobs now instead of at the next planned wakeup. */
   wakeup(): void {
     if (this.currentState !== 'running') return;
-    void this.processJobs();
+    void this.processor.wakeup();
   }
 
   // ---------------------------------------------------------------- components
@@ -408,7 +318,7 @@ export class Scheduler {
       this.storeConfigs.set(alias, store);
     } else {
       const instance = await this.toStore(store, alias);
-      await instance.start({ alias, clock: this.clock, logger: this.logger });
+      await instance.start(this.storeContext(alias));
       this.stores.set(alias, instance);
     }
     this.emit({ code: EVENT_JOBSTORE_ADDED, alias });
@@ -478,21 +388,31 @@ export class Scheduler {
     return store;
   }
 
+  private storeContext(alias: string): JobStoreContext {
+    return {
+      alias,
+      clock: this.settings.clock,
+      logger: this.settings.logger,
+      reportUnreadableJob: (jobId, exception) =>
+        this.emit({ code: EVENT_JOB_UNREADABLE, jobId, jobStore: alias, exception }),
+    };
+  }
+
   private executorContext(alias: string) {
     return {
       alias,
-      clock: this.clock,
-      logger: this.logger,
-      baseDir: this.baseDir,
+      clock: this.settings.clock,
+      logger: this.settings.logger,
+      baseDir: this.settings.baseDir,
       taskReference: (name: string) => this.resolver.taskReference(name),
       emit: (event: ExecutorEvent) => {
         this.emit(event);
         // Retry attempts are events, not runs: the run's record is its final outcome.
-        if (event.code !== EVENT_JOB_RETRY) this.recordRun(event as JobExecutionEvent);
+        if (event.code !== EVENT_JOB_RETRY) this.processor.recordRun(event as JobExecutionEvent);
       },
       // Run history records executed, failed and missed runs, so those are wanted even unheard.
       wants: (code: number) =>
-        this.listeners.wants(code) || (this.runRetention > 0 && (code & RECORDED_EVENTS) !== 0),
+        this.listeners.wants(code) || (this.settings.runRetention > 0 && (code & RECORDED_EVENTS) !== 0),
     };
   }
 
@@ -577,14 +497,18 @@ export class Scheduler {
       const built = buildJob(fn, trigger, options, this.buildContext());
       this.validateForExecutor(built.state);
       this.addBuiltJob(built).catch((error) =>
-        this.logger.error(`Could not add job "${built.state.id}"`, error),
+        this.settings.logger.error(`Could not add job "${built.state.id}"`, error),
       );
       return fn;
     };
   }
 
   private buildContext() {
-    return { timezone: this.timezone, defaults: this.jobDefaults, now: () => this.clock.now() };
+    return {
+      timezone: this.settings.timezone,
+      defaults: this.settings.jobDefaults,
+      now: () => this.settings.clock.now(),
+    };
   }
 
   /** Lets the job's executor refuse what it cannot run (a closure on a worker pool) at `addJob`. */
@@ -614,7 +538,7 @@ export class Scheduler {
       }
       // The first run is worked out at start; ask the trigger now so one that can never fire
       // (an and-trigger whose parts never agree) fails at addJob, not at start().
-      if (!built.explicitNextRunTime) firstRun(built.state.trigger, this.clock.now(), this.jitterMs);
+      if (!built.explicitNextRunTime) firstRun(built.state.trigger, this.settings.clock.now(), jitterMs);
       this.pending.push(built);
       return new Job(this, built.state, built.jobStore, true);
     }
@@ -628,7 +552,7 @@ export class Scheduler {
     assertStorable(built.state, store, built.jobStore);
     const state = copyJobState(built.state);
     if (!built.explicitNextRunTime)
-      Object.assign(state, firstRun(state.trigger, this.clock.now(), this.jitterMs));
+      Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs));
     try {
       await store.addJob(state);
     } catch (error) {
@@ -638,7 +562,7 @@ export class Scheduler {
     if (this.listeners.wants(EVENT_JOB_ADDED)) {
       this.emit({ code: EVENT_JOB_ADDED, jobId: state.id, jobStore: built.jobStore });
     }
-    this.scheduleCheck(state.nextRunTime);
+    this.processor.scheduleCheck(state.nextRunTime);
     return state;
   }
 
@@ -689,7 +613,7 @@ export class Scheduler {
           state.maxInstances = readMaxInstances(value);
           break;
         case 'nextRunTime':
-          state.nextRunTime = readNextRunTime(value, this.timezone);
+          state.nextRunTime = readNextRunTime(value, this.settings.timezone);
           state.nextFireTime = state.nextRunTime;
           break;
         case 'trigger':
@@ -730,7 +654,7 @@ export class Scheduler {
     assertStorable(state, store, found.alias);
     await store.updateJob(state);
     this.emit({ code: EVENT_JOB_MODIFIED, jobId: state.id, jobStore: found.alias });
-    this.scheduleCheck(state.nextRunTime);
+    this.processor.scheduleCheck(state.nextRunTime);
     return new Job(this, state, found.alias, false);
   }
 
@@ -751,7 +675,7 @@ export class Scheduler {
     const found = await this.findJob(id, jobStore);
     const state = copyJobState(found.state);
     state.trigger = built.state.trigger;
-    Object.assign(state, firstRun(state.trigger, this.clock.now(), this.jitterMs));
+    Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs));
     return this.saveModified(found, state);
   }
 
@@ -767,7 +691,7 @@ export class Scheduler {
   async resumeJob(id: string, selector: StoreSelector = {}): Promise<Job | null> {
     const found = await this.findJob(id, selector.jobStore);
     const state = copyJobState(found.state);
-    Object.assign(state, firstRun(state.trigger, this.clock.now(), this.jitterMs));
+    Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs));
     if (state.nextRunTime === null) {
       await this.removeJob(id, { jobStore: found.alias });
       return null;
@@ -775,15 +699,31 @@ export class Scheduler {
     return this.saveModified(found, state);
   }
 
-  /** Removes a job; throws `JobLookupError` when there is none by that id. */
+  /**
+   * Removes a job; throws `JobLookupError` when there is none by that id. A stored job that cannot
+   * be read (`EVENT_JOB_UNREADABLE`) can still be removed.
+   */
   async removeJob(id: string, selector: StoreSelector = {}): Promise<void> {
-    const found = await this.findJob(id, selector.jobStore);
-    if (found.pending) {
-      this.pending = this.pending.filter((job) => job.state.id !== id);
+    const { jobStore } = selector;
+    const pending = this.pending.filter(
+      (job) => job.state.id === id && (jobStore ?? job.jobStore) === job.jobStore,
+    );
+    if (pending.length > 0) {
+      this.pending = this.pending.filter((job) => !pending.includes(job));
       return;
     }
-    await this.lookupStore(found.alias).removeJob(id);
-    this.emit({ code: EVENT_JOB_REMOVED, jobId: id, jobStore: found.alias });
+    for (const [alias, store] of this.stores) {
+      if (jobStore !== undefined && alias !== jobStore) continue;
+      try {
+        if ((await store.lookupJob(id)) === null) continue;
+      } catch (error) {
+        if (!(error instanceof SerializationError)) throw error;
+      }
+      await store.removeJob(id);
+      this.emit({ code: EVENT_JOB_REMOVED, jobId: id, jobStore: alias });
+      return;
+    }
+    throw new JobLookupError(id, jobStore);
   }
 
   /** Removes every job, of one store or of all. */
@@ -851,214 +791,27 @@ export class Scheduler {
     return lines.join('\n');
   }
 
-  // ---------------------------------------------------------------- processing
-
-  private readonly jitterMs = (trigger: Trigger): number =>
-    trigger.jitter === null ? 0 : Math.round(Math.random() * trigger.jitter * 1000);
-
-  /** Makes sure a check happens by `time` (a job was added or changed). */
-  private scheduleCheck(time: Date | null): void {
-    if (this.currentState !== 'running' || time === null) return;
-    const at = time.getTime();
-    if (this.looping) {
-      // The pass in progress may have read its stores before this change. A job due now needs
-      // another pass; a later one only needs the pass to arm its timer no later than the job.
-      // (Re-running the pass for every job added while one is in progress would run one pass
-      // per addJob call during a burst of adds.)
-      if (at <= this.clock.now()) this.processAgain = true;
-      else if (at < this.checkAt) this.checkAt = at;
-      return;
-    }
-    if (at < this.timerAt) this.armTimer(at);
-  }
-
-  private processJobs(): Promise<void> {
-    if (this.looping) {
-      this.processAgain = true;
-      return this.processing ?? Promise.resolve();
-    }
-    this.processing = this.processLoop();
-    return this.processing;
-  }
-
-  /**
-   * One or more passes over the stores. `looping` is cleared in the same synchronous step as the
-   * last `processAgain` check, so a job added while a pass is finishing is never left unchecked.
-   */
-  private async processLoop(): Promise<void> {
-    this.looping = true;
-    try {
-      for (;;) {
-        this.processAgain = false;
-        if (this.currentState !== 'running') return;
-        let wakeAt = Infinity;
-        for (const [alias, store] of [...this.stores]) {
-          wakeAt = Math.min(wakeAt, await this.processStore(alias, store));
-        }
-        if (this.processAgain) continue;
-        if (this.currentState === 'running') {
-          this.armTimer(Math.min(wakeAt, this.checkAt));
-          this.checkAt = Infinity;
-        }
-        return;
-      }
-    } finally {
-      this.looping = false;
-    }
-  }
-
-  /** Runs the due jobs of one store; returns when the store wants the next check. */
-  private async processStore(alias: string, store: JobStore): Promise<number> {
-    for (;;) {
-      const now = this.clock.now();
-      let batch: { releases: JobRelease[]; more: boolean };
-      try {
-        batch = await this.processBatch(alias, store, now);
-      } catch (error) {
-        this.logger.error(
-          `Job store "${alias}" failed while processing due jobs; retrying in ${STORE_RETRY_MS} ms`,
-          error,
-        );
-        return now + STORE_RETRY_MS;
-      }
-      const { releases, more } = batch;
-      if (this.listeners.wants(EVENT_JOB_REMOVED)) {
-        for (const release of releases) {
-          if (release.remove) this.emit({ code: EVENT_JOB_REMOVED, jobId: release.id, jobStore: alias });
-        }
-      }
-      if (more && this.currentState === 'running') continue;
-      try {
-        const next = await store.getNextRunTime();
-        return next === null ? Infinity : next.getTime();
-      } catch (error) {
-        this.logger.error(`Job store "${alias}" failed to report its next run time`, error);
-        return now + STORE_RETRY_MS;
-      }
-    }
-  }
-
-  private async processBatch(alias: string, store: JobStore, now: number) {
-    const due = await store.acquireDueJobs(this.schedulerId, new Date(now), this.leaseMs, ACQUIRE_BATCH);
-    const releases = due.map((job) => this.dispatch(job, alias, now));
-    if (releases.length > 0) await store.releaseJobs(this.schedulerId, releases);
-    return { releases, more: due.length === ACQUIRE_BATCH };
-  }
-
-  /** Submits one due job's runs and works out its next run. */
-  private dispatch(job: JobState, alias: string, now: number): JobRelease {
-    const plan = planRuns(job, now, this.jitterMs);
-    if (plan.truncated) {
-      this.logger.warn(
-        `Job "${job.name}" (id ${job.id}) had too many missed runs; skipped ahead to the present`,
-      );
-    }
-    if (this.listeners.wants(EVENT_JOB_MISSED)) {
-      for (const scheduledRunTime of plan.missed) {
-        this.emit({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore: alias, scheduledRunTime });
-      }
-    }
-    for (const scheduledRunTime of plan.missed) {
-      this.recordRun({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore: alias, scheduledRunTime });
-    }
-    for (const missed of plan.missed) {
-      this.logger.warn(
-        `Run time of job "${job.name}" (id ${job.id}) was missed by ${now - missed.getTime()} ms`,
-      );
-    }
-    if (plan.runTimes.length > 0) {
-      const executor = this.executors.get(job.executor);
-      if (executor === undefined) {
-        this.logger.error(
-          `Executor "${job.executor}" of job "${job.name}" (id ${job.id}) was not found; run skipped`,
-        );
-      } else {
-        try {
-          executor.submitJob(new Submission(job, alias, plan.runTimes, this.resolveJobFunction));
-          if (this.listeners.wants(EVENT_JOB_SUBMITTED)) {
-            this.emit({
-              code: EVENT_JOB_SUBMITTED,
-              jobId: job.id,
-              jobStore: alias,
-              scheduledRunTimes: plan.runTimes,
-            });
-          }
-        } catch (error) {
-          if (!(error instanceof MaxInstancesReachedError)) throw error;
-          this.logger.warn(error.message);
-          this.emit({
-            code: EVENT_JOB_MAX_INSTANCES,
-            jobId: job.id,
-            jobStore: alias,
-            scheduledRunTimes: plan.runTimes,
-          });
-        }
-      }
-    }
-    return {
-      id: job.id,
-      nextRunTime: plan.nextRunTime,
-      nextFireTime: plan.nextFireTime,
-      remove: plan.nextRunTime === null,
-    };
-  }
-
-  /** Keeps the outcome of a run in its store's run history (when enabled); failures are logged. */
-  private recordRun(event: JobExecutionEvent): void {
-    if (this.runRetention === 0) return;
-    const store = this.stores.get(event.jobStore);
-    if (store === undefined) return;
-    const record = toRunRecord(event, this.schedulerId);
-    store.addRun(record, this.runRetention).catch((error: unknown) => {
-      this.logger.error(
-        `Could not record a run of job ${event.jobId} in job store "${event.jobStore}"`,
-        error,
-      );
-    });
-  }
+  // ---------------------------------------------------------------- run history
 
   /**
    * The run history of a job, newest first: outcome, scheduled, start and end times, error or
    * return value. Records outlive their job, so a finished one-shot job's runs can still be read.
    */
   async getRuns(jobId: string, options: StoreSelector & { limit?: number } = {}): Promise<RunRecord[]> {
-    const limit = options.limit ?? this.runRetention;
+    const limit = options.limit ?? this.settings.runRetention;
     const records: RunRecord[] = [];
     for (const [alias, store] of this.stores) {
-      if (options.jobStore === undefined || alias === options.jobStore)
+      if (options.jobStore === undefined || alias === options.jobStore) {
         records.push(...(await store.getRuns(jobId, limit)));
+      }
     }
     return records
       .sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime())
       .slice(0, limit);
   }
 
-  private readonly resolveJobFunction = (func: JobFunction | string) => this.resolveFunction(func);
-
   private resolveFunction(func: JobFunction | string): JobFunction | Promise<JobFunction> {
     if (typeof func === 'function') return func;
     return this.resolver.cached(func) ?? this.resolver.resolve(func);
-  }
-
-  /** One timer for the whole scheduler, never longer than `maxSleep`, so clock jumps are noticed. */
-  private armTimer(at: number): void {
-    this.clearTimer();
-    const now = this.clock.now();
-    const target = Math.min(at, now + this.maxSleepMs);
-    this.timerAt = target;
-    this.timer = this.clock.setTimer(
-      () => {
-        this.timer = null;
-        this.timerAt = Infinity;
-        void this.processJobs();
-      },
-      Math.max(0, Math.ceil(target - now)),
-    );
-  }
-
-  private clearTimer(): void {
-    if (this.timer !== null) this.clock.clearTimer(this.timer);
-    this.timer = null;
-    this.timerAt = Infinity;
   }
 }

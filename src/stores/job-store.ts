@@ -23,6 +23,11 @@ export interface JobStoreContext {
   alias: string;
   clock: Clock;
   logger: Logger;
+  /**
+   * Called by the store when a stored job cannot be read (it skips the job and keeps it); the
+   * scheduler reports it as `EVENT_JOB_UNREADABLE`. Optional, so a store may be used on its own.
+   */
+  reportUnreadableJob?(jobId: string, error: unknown): void;
 }
 
 /** The new schedule of a job whose run was just processed; `nextRunTime: null` with `remove` ends it. */

@@ -1,4 +1,5 @@
 import { JobStoreError } from '../errors.js';
+import { loadJobStoreScheme } from './url-loaders.js';
 import type { JobStore } from './job-store.js';
 
 type StoreFactory = (options: Record<string, unknown>) => JobStore;
@@ -37,7 +38,10 @@ export async function createJobStoreFromUrl(url: string): Promise<JobStore> {
     throw new JobStoreError(`Malformed job store URL ${JSON.stringify(url)}`, { cause });
   }
   const scheme = parsed.protocol.replace(/:$/, '');
-  const factory = schemes.get(scheme);
+  let factory = schemes.get(scheme);
+  // A built-in store registers its scheme when its module loads; load it on first use, so a URL
+  // works without importing `horae/stores/<name>` first (its driver stays an optional peer).
+  if (factory === undefined && (await loadJobStoreScheme(scheme))) factory = schemes.get(scheme);
   if (factory === undefined) {
     throw new JobStoreError(
       `Unknown job store URL scheme "${scheme}" in ${JSON.stringify(url)}; known schemes are: ${

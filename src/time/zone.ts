@@ -20,7 +20,7 @@ export interface ZoneTransition {
 
 /**
  * Offsets are read from `Intl` only while a zone's transitions are discovered, never per query.
- * The time line is cut into buckets of about 199 days; a bucket is filled on first use by sampling
+ * The time line is cut into buckets of 200 days; a bucket is filled on first use by sampling
  * the offset every `SAMPLE_MS` and binary-searching each change to the second. After that an offset
  * is one `Map` lookup and a scan of at most a few transitions.
  *
@@ -30,7 +30,7 @@ export interface ZoneTransition {
  * 2000); 2 days leaves a wide margin. Several changes between two samples are still all found, as
  * long as the offset does not return to its earlier value in between.
  */
-const BUCKET_MS = 2 ** 34;
+const BUCKET_MS = 200 * 86_400_000;
 const SAMPLE_MS = 2 * 86_400_000;
 
 interface Bucket {
@@ -78,7 +78,8 @@ export class ZoneRules {
       for (let i = 0; i < bucket.at.length; i++) {
         const at = bucket.at[i] as number;
         if (at > until) return null;
-        if (at > after) return { at, before: bucket.offsets[i] as number, after: bucket.offsets[i + 1] as number };
+        if (at > after)
+          return { at, before: bucket.offsets[i] as number, after: bucket.offsets[i + 1] as number };
       }
     }
     return null;
@@ -93,7 +94,8 @@ export class ZoneRules {
       for (let i = bucket.at.length - 1; i >= 0; i--) {
         const at = bucket.at[i] as number;
         if (at < since) return null;
-        if (at <= atOrBefore) return { at, before: bucket.offsets[i] as number, after: bucket.offsets[i + 1] as number };
+        if (at <= atOrBefore)
+          return { at, before: bucket.offsets[i] as number, after: bucket.offsets[i + 1] as number };
       }
     }
     return null;
@@ -186,7 +188,18 @@ export class ZoneRules {
   }
 }
 
-const FIXED_UTC = new Set(['UTC', 'Etc/UTC', 'Etc/UCT', 'Etc/Zulu', 'Etc/GMT', 'Etc/Universal', 'GMT', 'UCT', 'Zulu', 'Universal']);
+const FIXED_UTC = new Set([
+  'UTC',
+  'Etc/UTC',
+  'Etc/UCT',
+  'Etc/Zulu',
+  'Etc/GMT',
+  'Etc/Universal',
+  'GMT',
+  'UCT',
+  'Zulu',
+  'Universal',
+]);
 const rulesByName = new Map<string, ZoneRules>();
 
 /**
@@ -281,7 +294,8 @@ export function wallToInstant(rules: ZoneRules, wallMs: number): number {
     const candidate = wallMs - offset;
     if (candidate >= periodStart && (next === null || candidate < next.at)) return candidate;
     if (next === null) break;
-    if (next.after > next.before && wallMs >= next.at + next.before && wallMs < next.at + next.after) gap = next;
+    if (next.after > next.before && wallMs >= next.at + next.before && wallMs < next.at + next.after)
+      gap = next;
     periodStart = next.at;
     offset = next.after;
   }
@@ -291,7 +305,15 @@ export function wallToInstant(rules: ZoneRules, wallMs: number): number {
 
 /** The instant of wall-clock fields in `timeZone`, disambiguated as `wallToInstant` describes. */
 export function fromWallTime(timeZone: string, wall: WallTime): number {
-  const utc = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second, wall.millisecond);
+  const utc = Date.UTC(
+    wall.year,
+    wall.month - 1,
+    wall.day,
+    wall.hour,
+    wall.minute,
+    wall.second,
+    wall.millisecond,
+  );
   const wallMs = wall.year >= 0 && wall.year < 100 ? new Date(utc).setUTCFullYear(wall.year) : utc;
   return wallToInstant(zoneRules(timeZone), wallMs);
 }

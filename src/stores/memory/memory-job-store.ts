@@ -81,6 +81,14 @@ interface StoredRun {
   schedulerId: string;
 }
 
+/** The contract's order of run records: by scheduled time, then start time (a missed run has none). */
+function runAfter(a: StoredRun, b: StoredRun): boolean {
+  if (a.scheduled !== b.scheduled) return a.scheduled > b.scheduled;
+  return (
+    (Number.isNaN(a.started) ? -Infinity : a.started) > (Number.isNaN(b.started) ? -Infinity : b.started)
+  );
+}
+
 function storeRun(record: RunRecord): StoredRun {
   return {
     scheduled: record.scheduledRunTime.getTime(),
@@ -235,7 +243,7 @@ export class MemoryJobStore implements JobStore {
     }
     const stored = storeRun(record);
     let index = records.length;
-    while (index > 0 && (records[index - 1] as StoredRun).scheduled > stored.scheduled) index--;
+    while (index > 0 && runAfter(records[index - 1] as StoredRun, stored)) index--;
     if (index === records.length) records.push(stored);
     else records.splice(index, 0, stored);
     if (records.length > retention) records.splice(0, records.length - retention);

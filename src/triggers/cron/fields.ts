@@ -4,7 +4,20 @@ import { InvalidTriggerError } from '../../errors.js';
 export const CRON_FIELDS = ['year', 'month', 'day', 'week', 'dayOfWeek', 'hour', 'minute', 'second'] as const;
 export type CronFieldName = (typeof CRON_FIELDS)[number];
 
-export const MONTH_NAMES = ['jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
+export const MONTH_NAMES = [
+  'jan',
+  'feb',
+  'mar',
+  'apr',
+  'may',
+  'jun',
+  'jul',
+  'aug',
+  'sep',
+  'oct',
+  'nov',
+  'dec',
+];
 /** Cron numbering: index 0 is Sunday. */
 export const WEEKDAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
@@ -19,7 +32,13 @@ export interface FieldDef {
   readonly nameBase: number;
 }
 
-function def(name: CronFieldName, min: number, max: number, names: readonly string[] | null = null, nameBase = 0) {
+function def(
+  name: CronFieldName,
+  min: number,
+  max: number,
+  names: readonly string[] | null = null,
+  nameBase = 0,
+) {
   return { name, min, max, starMax: name === 'dayOfWeek' ? 6 : max, names, nameBase };
 }
 
@@ -59,7 +78,11 @@ export interface ParseContext {
   readonly allowed: string;
 }
 
-export function fieldError(field: CronFieldName, context: ParseContext, problem: string): InvalidTriggerError {
+export function fieldError(
+  field: CronFieldName,
+  context: ParseContext,
+  problem: string,
+): InvalidTriggerError {
   const where =
     context.crontab === undefined
       ? `Invalid ${field} ${JSON.stringify(context.text)} for the cron trigger`
@@ -91,7 +114,8 @@ const STAR = /^\*(?:\/([0-9]+))?$/;
 export function parseRangeItem(item: string, field: FieldDef, context: ParseContext): RangeItem | null {
   const star = STAR.exec(item);
   if (star !== null) {
-    const step = star[1] === undefined ? 1 : checkStep(star[1], field.starMax - field.min, item, field, context);
+    const step =
+      star[1] === undefined ? 1 : checkStep(star[1], field.starMax - field.min, item, field, context);
     return { first: field.min, last: field.starMax, step };
   }
   const range = RANGE.exec(item);
@@ -102,7 +126,8 @@ export function parseRangeItem(item: string, field: FieldDef, context: ParseCont
   if (lastText !== undefined) last = readValue(lastText, field, context, item, true);
   else last = stepText === undefined ? first : field.starMax;
   if (first > last) {
-    const hint = field.name === 'dayOfWeek' ? ' (write Sunday as 7 to end a range with it: fri-sun, 5-7)' : '';
+    const hint =
+      field.name === 'dayOfWeek' ? ' (write Sunday as 7 to end a range with it: fri-sun, 5-7)' : '';
     throw fieldError(field.name, context, `the range ${JSON.stringify(item)} runs backwards${hint}`);
   }
   const step = stepText === undefined ? 1 : checkStep(stepText, last - first, item, field, context);
@@ -111,7 +136,8 @@ export function parseRangeItem(item: string, field: FieldDef, context: ParseCont
 
 function checkStep(text: string, span: number, item: string, field: FieldDef, context: ParseContext): number {
   const step = Number(text);
-  if (step === 0) throw fieldError(field.name, context, `the step in ${JSON.stringify(item)} must be at least 1`);
+  if (step === 0)
+    throw fieldError(field.name, context, `the step in ${JSON.stringify(item)} must be at least 1`);
   if (step > span) {
     throw fieldError(
       field.name,
@@ -123,26 +149,40 @@ function checkStep(text: string, span: number, item: string, field: FieldDef, co
 }
 
 /** A number or name within the field's bounds. Sunday ends a weekday range as 7 (`fri-sun`). */
-export function readValue(text: string, field: FieldDef, context: ParseContext, item: string, rangeEnd: boolean): number {
+export function readValue(
+  text: string,
+  field: FieldDef,
+  context: ParseContext,
+  item: string,
+  rangeEnd: boolean,
+): number {
   if (/^[0-9]+$/.test(text)) {
     const value = Number(text);
     if (value < field.min || value > field.max) {
       throw fieldError(
         field.name,
         context,
-        `${value} in ${JSON.stringify(item)} is out of range ${field.min}-${field.max}`,
+        `${value}${within(item, context)} is out of range ${field.min}-${field.max}`,
       );
     }
     return value;
   }
   const index = field.names?.indexOf(text) ?? -1;
   if (index < 0) {
-    const expected =
-      field.names === null ? 'a number' : `a number or one of ${field.names.join(', ')}`;
-    throw fieldError(field.name, context, `${JSON.stringify(text)} in ${JSON.stringify(item)} is not ${expected}`);
+    const expected = field.names === null ? 'a number' : `a number or one of ${field.names.join(', ')}`;
+    throw fieldError(
+      field.name,
+      context,
+      `${JSON.stringify(text)}${within(item, context)} is not ${expected}`,
+    );
   }
   const value = index + field.nameBase;
   return field.name === 'dayOfWeek' && value === 0 && rangeEnd ? 7 : value;
+}
+
+/** ` in "item"`, when the item is only part of the field's text. */
+export function within(item: string, context: ParseContext): string {
+  return item === context.text ? '' : ` in ${JSON.stringify(item)}`;
 }
 
 /** A weekday given by name or by cron number (0 and 7 are Sunday), as 0-6. */

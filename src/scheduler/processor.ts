@@ -1,0 +1,305 @@
+import type { Clock, TimerHandle } from '../clock.js';
+import { MaxInstancesReachedError } from '../errors.js';
+import {
+  EVENT_JOBSTORE_ERROR,
+  EVENT_JOB_MAX_INSTANCES,
+  EVENT_JOB_MISSED,
+  EVENT_JOB_REMOVED,
+  EVENT_JOB_SUBMITTED,
+  type JobExecutionEvent,
+  type SchedulerEventUnion,
+} from '../events/events.js';
+import type { ListenerRegistry } from '../events/listeners.js';
+import type { Executor, JobSubmission } from '../executors/executor.js';
+import type { JobFunction, JobState } from '../job-state.js';
+import type { Logger } from '../logger.js';
+import type { JobRelease, JobStore } from '../stores/job-store.js';
+import { jitterMs, planRuns } from './run-plan.js';
+import { toRunRecord } from './run-record.js';
+
+/** How many due jobs one store hands over per round trip. */
+const ACQUIRE_BATCH = 1000;
+/** Backoff for a failing store: the first retry after this, doubling up to `STORE_RETRY_MAX_MS`. */
+const STORE_RETRY_MIN_MS = 1000;
+const STORE_RETRY_MAX_MS = 60_000;
+
+/** What the processor reads from its scheduler. Settings are read per pass, so `configure` applies. */
+export interface ProcessorHost {
+  isRunning(): boolean;
+  readonly stores: ReadonlyMap<string, JobStore>;
+  readonly executors: ReadonlyMap<string, Executor>;
+  readonly listeners: ListenerRegistry;
+  settings(): ProcessorSettings;
+  emit(event: SchedulerEventUnion): void;
+  resolveFunction(func: JobFunction | string): JobFunction | Promise<JobFunction>;
+}
+
+export interface ProcessorSettings {
+  clock: Clock;
+  logger: Logger;
+  schedulerId: string;
+  leaseMs: number;
+  maxSleepMs: number;
+  runRetention: number;
+}
+
+/** A due job as an executor receives it: one small object per submission, no closure. */
+class Submission implements JobSubmission {
+  constructor(
+    readonly job: JobState,
+    readonly jobStore: string,
+    readonly scheduledRunTimes: Date[],
+    private readonly host: ProcessorHost,
+  ) {}
+
+  resolveFunction(): JobFunction | Promise<JobFunction> {
+    return this.host.resolveFunction(this.job.func);
+  }
+}
+
+/**
+ * The scheduler's run loop: one timer for all jobs, re-armed for the earliest next run (and at
+ * least every `maxSleep`, so a clock jump or a suspended machine is noticed); on each wakeup it
+ * claims the due jobs of every store, hands their runs to executors and releases them with their
+ * next run times. A failing store is retried with exponential backoff, and releases that could not
+ * be written are kept and written first when it is back, so no run is lost or repeated.
+ */
+export class JobProcessor {
+  private timer: TimerHandle | null = null;
+  private timerAt = Infinity;
+  private timerClock: Clock | null = null;
+  private processing: Promise<void> | null = null;
+  private looping = false;
+  private processAgain = false;
+  /** The earliest run time of jobs added or changed while a pass was in progress (see `scheduleCheck`). */
+  private checkAt = Infinity;
+  private readonly failures = new Map<string, number>();
+  private readonly unreleased = new Map<string, JobRelease[]>();
+
+  constructor(private readonly host: ProcessorHost) {}
+
+  /** Checks for due jobs now. */
+  wakeup(): Promise<void> {
+    if (this.looping) {
+      this.processAgain = true;
+      return this.processing ?? Promise.resolve();
+    }
+    this.processing = this.processLoop();
+    return this.processing;
+  }
+
+  /** Makes sure a check happens by `time` (a job was added or changed). */
+  scheduleCheck(time: Date | null): void {
+    if (!this.host.isRunning() || time === null) return;
+    const at = time.getTime();
+    if (this.looping) {
+      // The pass in progress may have read its stores before this change. A job due now needs
+      // another pass; a later one only needs the pass to arm its timer no later than the job.
+      // (Re-running the pass for every job added while one is in progress would run one pass
+      // per addJob call during a burst of adds.)
+      if (at <= this.host.settings().clock.now()) this.processAgain = true;
+      else if (at < this.checkAt) this.checkAt = at;
+      return;
+    }
+    if (at < this.timerAt) this.armTimer(at);
+  }
+
+  /** Stops the timer and waits for a pass in progress to end. */
+  async stop(): Promise<void> {
+    this.clearTimer();
+    await this.processing;
+  }
+
+  /** Stops the timer only (the scheduler is paused). */
+  pause(): void {
+    this.clearTimer();
+  }
+
+  /**
+   * One or more passes over the stores. `looping` is cleared in the same synchronous step as the
+   * last `processAgain` check, so a job added while a pass is finishing is never left unchecked.
+   */
+  private async processLoop(): Promise<void> {
+    this.looping = true;
+    try {
+      for (;;) {
+        this.processAgain = false;
+        if (!this.host.isRunning()) return;
+        const settings = this.host.settings();
+        let wakeAt = Infinity;
+        for (const [alias, store] of [...this.host.stores]) {
+          wakeAt = Math.min(wakeAt, await this.processStore(alias, store, settings));
+        }
+        if (this.processAgain) continue;
+        if (this.host.isRunning()) {
+          this.armTimer(Math.min(wakeAt, this.checkAt));
+          this.checkAt = Infinity;
+        }
+        return;
+      }
+    } finally {
+      this.looping = false;
+    }
+  }
+
+  /** Runs the due jobs of one store; returns when the store wants the next check. */
+  private async processStore(alias: string, store: JobStore, settings: ProcessorSettings): Promise<number> {
+    for (;;) {
+      const now = settings.clock.now();
+      let more: boolean;
+      try {
+        await this.flushReleases(alias, store, settings);
+        more = await this.processBatch(alias, store, now, settings);
+        if (!more || !this.host.isRunning()) {
+          const next = await store.getNextRunTime();
+          this.storeRecovered(alias, settings);
+          return next === null ? Infinity : next.getTime();
+        }
+      } catch (error) {
+        return now + this.storeFailed(alias, error, settings);
+      }
+    }
+  }
+
+  /** Claims, dispatches and releases one batch; true when the store may have more due jobs. */
+  private async processBatch(alias: string, store: JobStore, now: number, settings: ProcessorSettings) {
+    const due = await store.acquireDueJobs(
+      settings.schedulerId,
+      new Date(now),
+      settings.leaseMs,
+      ACQUIRE_BATCH,
+    );
+    if (due.length === 0) return false;
+    const releases = due.map((job) => this.dispatch(job, alias, now, settings));
+    // The runs have started: keep their releases until the store takes them, or they would run again.
+    this.unreleased.set(alias, [...(this.unreleased.get(alias) ?? []), ...releases]);
+    await this.flushReleases(alias, store, settings);
+    return due.length === ACQUIRE_BATCH;
+  }
+
+  private async flushReleases(alias: string, store: JobStore, settings: ProcessorSettings): Promise<void> {
+    const releases = this.unreleased.get(alias);
+    if (releases === undefined) return;
+    await store.releaseJobs(settings.schedulerId, releases);
+    this.unreleased.delete(alias);
+    if (this.host.listeners.wants(EVENT_JOB_REMOVED)) {
+      for (const release of releases) {
+        if (release.remove) this.host.emit({ code: EVENT_JOB_REMOVED, jobId: release.id, jobStore: alias });
+      }
+    }
+  }
+
+  /** Logs and reports a store failure; returns how long to wait before trying it again. */
+  private storeFailed(alias: string, error: unknown, settings: ProcessorSettings): number {
+    const failures = (this.failures.get(alias) ?? 0) + 1;
+    this.failures.set(alias, failures);
+    const retryIn = Math.min(STORE_RETRY_MIN_MS * 2 ** (failures - 1), STORE_RETRY_MAX_MS);
+    const message = `Job store "${alias}" failed (attempt ${failures}); retrying in ${retryIn} ms`;
+    if (failures === 1) settings.logger.error(message, error);
+    else settings.logger.debug(message, error);
+    this.host.emit({ code: EVENT_JOBSTORE_ERROR, alias, exception: error, failures, retryIn });
+    return retryIn;
+  }
+
+  private storeRecovered(alias: string, settings: ProcessorSettings): void {
+    const failures = this.failures.get(alias);
+    if (failures === undefined) return;
+    this.failures.delete(alias);
+    settings.logger.warn(`Job store "${alias}" is working again after ${failures} failed attempts`);
+  }
+
+  /** Submits one due job's runs and works out its next run. */
+  private dispatch(job: JobState, alias: string, now: number, settings: ProcessorSettings): JobRelease {
+    const { host } = this;
+    const plan = planRuns(job, now, jitterMs);
+    if (plan.truncated) {
+      settings.logger.warn(
+        `Job "${job.name}" (id ${job.id}) had too many missed runs; skipped ahead to the present`,
+      );
+    }
+    for (const scheduledRunTime of plan.missed) {
+      const event: JobExecutionEvent = {
+        code: EVENT_JOB_MISSED,
+        jobId: job.id,
+        jobStore: alias,
+        scheduledRunTime,
+      };
+      host.emit(event);
+      this.recordRun(event, settings);
+      settings.logger.warn(
+        `Run time of job "${job.name}" (id ${job.id}) was missed by ${now - scheduledRunTime.getTime()} ms`,
+      );
+    }
+    if (plan.runTimes.length > 0) {
+      const executor = host.executors.get(job.executor);
+      if (executor === undefined) {
+        settings.logger.error(
+          `Executor "${job.executor}" of job "${job.name}" (id ${job.id}) was not found; run skipped`,
+        );
+      } else {
+        try {
+          executor.submitJob(new Submission(job, alias, plan.runTimes, host));
+          if (host.listeners.wants(EVENT_JOB_SUBMITTED)) {
+            host.emit({
+              code: EVENT_JOB_SUBMITTED,
+              jobId: job.id,
+              jobStore: alias,
+              scheduledRunTimes: plan.runTimes,
+            });
+          }
+        } catch (error) {
+          if (!(error instanceof MaxInstancesReachedError)) throw error;
+          settings.logger.warn(error.message);
+          host.emit({
+            code: EVENT_JOB_MAX_INSTANCES,
+            jobId: job.id,
+            jobStore: alias,
+            scheduledRunTimes: plan.runTimes,
+          });
+        }
+      }
+    }
+    return {
+      id: job.id,
+      nextRunTime: plan.nextRunTime,
+      nextFireTime: plan.nextFireTime,
+      remove: plan.nextRunTime === null,
+    };
+  }
+
+  /** Keeps the outcome of a run in its store's run history (when enabled); failures are logged. */
+  recordRun(event: JobExecutionEvent, settings: ProcessorSettings = this.host.settings()): void {
+    if (settings.runRetention === 0) return;
+    const store = this.host.stores.get(event.jobStore);
+    if (store === undefined) return;
+    store.addRun(toRunRecord(event, settings.schedulerId), settings.runRetention).catch((error: unknown) => {
+      settings.logger.error(
+        `Could not record a run of job ${event.jobId} in job store "${event.jobStore}"`,
+        error,
+      );
+    });
+  }
+
+  private armTimer(at: number): void {
+    this.clearTimer();
+    const { clock, maxSleepMs } = this.host.settings();
+    const now = clock.now();
+    const target = Math.min(at, now + maxSleepMs);
+    this.timerAt = target;
+    this.timerClock = clock;
+    this.timer = clock.setTimer(
+      () => {
+        this.timer = null;
+        this.timerAt = Infinity;
+        void this.wakeup();
+      },
+      Math.max(0, Math.ceil(target - now)),
+    );
+  }
+
+  private clearTimer(): void {
+    if (this.timer !== null) this.timerClock?.clearTimer(this.timer);
+    this.timer = null;
+    this.timerAt = Infinity;
+  }
+}

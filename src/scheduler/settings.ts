@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { SystemClock, type Clock } from '../clock.js';
+import { InvalidArgumentError } from '../errors.js';
+import { defaultLogger, type Logger } from '../logger.js';
+import { assertTimeZone, systemTimeZone } from '../time/zone.js';
+import {
+  SCHEDULER_OPTION_KEYS,
+  invalidOption,
+  readBoolean,
+  readGraceTime,
+  readMaxInstances,
+  readNonEmptyString,
+  type JobDefaults,
+  type SchedulerOptions,
+} from './options.js';
+
+/** A scheduler's settings once read and checked; `configure` replaces them as a whole. */
+export interface SchedulerSettings {
+  timezone: string;
+  baseDir: string;
+  logger: Logger;
+  clock: Clock;
+  schedulerId: string;
+  maxSleepMs: number;
+  leaseMs: number;
+  /** Run records kept per job; 0 = no run history. */
+  runRetention: number;
+  jobDefaults: Required<JobDefaults>;
+}
+
+export function defaultSettings(): SchedulerSettings {
+  return {
+    timezone: systemTimeZone(),
+    baseDir: process.cwd(),
+    logger: defaultLogger,
+    clock: new SystemClock(),
+    schedulerId: randomUUID(),
+    maxSleepMs: 30_000,
+    leaseMs: 60_000,
+    runRetention: 10,
+    jobDefaults: { misfireGraceTime: 1, coalesce: true, maxInstances: 1 },
+  };
+}
+
+const JOB_DEFAULT_KEYS = ['misfireGraceTime', 'coalesce', 'maxInstances'];
+
+/**
+ * Reads scheduler options over `current`, checking every one before returning, so a bad option
+ * throws (`InvalidArgumentError` naming it) and leaves the previous settings whole. Stores and
+ * executors are the scheduler's to read.
+ */
+export function readSchedulerOptions(
+  options: SchedulerOptions,
+  current: SchedulerSettings,
+): SchedulerSettings {
+  if (options === null || typeof options !== 'object') {
+    throw invalidOption('options', options, 'an object of scheduler options');
+  }
+  for (const key of Object.keys(options)) {
+    if (!(SCHEDULER_OPTION_KEYS as readonly string[]).includes(key)) {
+      throw new InvalidArgumentError(
+        `Unknown scheduler option "${key}"; valid options are: ${SCHEDULER_OPTION_KEYS.join(', ')}`,
+        { field: key, value: (options as Record<string, unknown>)[key] },
+      );
+    }
+  }
+  const next: SchedulerSettings = { ...current, jobDefaults: { ...current.jobDefaults } };
+  if (options.timezone !== undefined) next.timezone = assertTimeZone(options.timezone);
+  if (options.jobDefaults !== undefined) {
+    const given = options.jobDefaults as Record<string, unknown>;
+    for (const key of Object.keys(given)) {
+      if (!JOB_DEFAULT_KEYS.includes(key)) {
+        throw new InvalidArgumentError(
+          `Unknown job default "${key}"; valid job defaults are: ${JOB_DEFAULT_KEYS.join(', ')}`,
+          { field: `jobDefaults.${key}`, value: given[key] },
+        );
+      }
+    }
+    if (given.misfireGraceTime !== undefined) {
+      next.jobDefaults.misfireGraceTime = readGraceTime(
+        given.misfireGraceTime,
+        'jobDefaults.misfireGraceTime',
+      );
+    }
+    if (given.coalesce !== undefined)
+      next.jobDefaults.coalesce = readBoolean(given.coalesce, 'jobDefaults.coalesce');
+    if (given.maxInstances !== undefined)
+      next.jobDefaults.maxInstances = readMaxInstances(given.maxInstances);
+  }
+  if (options.maxSleep !== undefined) next.maxSleepMs = readSeconds(options.maxSleep, 'maxSleep') * 1000;
+  if (options.leaseTime !== undefined) next.leaseMs = readSeconds(options.leaseTime, 'leaseTime') * 1000;
+  const runHistory = options.runHistory;
+  if (runHistory === false) next.runRetention = 0;
+  else if (runHistory !== undefined) {
+    const retention = (runHistory as { retention?: unknown }).retention ?? 10;
+    if (typeof retention !== 'number' || !Number.isInteger(retention) || retention < 1) {
+      throw invalidOption('runHistory.retention', retention, 'a positive integer');
+    }
+    next.runRetention = retention;
+  }
+  if (options.baseDir !== undefined) next.baseDir = readNonEmptyString(options.baseDir, 'baseDir');
+  if (options.schedulerId !== undefined)
+    next.schedulerId = readNonEmptyString(options.schedulerId, 'schedulerId');
+  if (options.logger !== undefined) next.logger = options.logger;
+  if (options.clock !== undefined) next.clock = options.clock;
+  return next;
+}
+
+function readSeconds(value: unknown, field: string): number {
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw invalidOption(field, value, 'a positive number of seconds');
+  }
+  return value;
+}

@@ -1,0 +1,360 @@
+import {
+  ConflictingIdError,
+  HoraeError,
+  JobLookupError,
+  JobStoreError,
+  SerializationError,
+} from '../../errors.js';
+import type { JobState } from '../../job-state.js';
+import { defaultLogger, type Logger } from '../../logger.js';
+import { deserializeJob, serializeJob } from '../job-serializer.js';
+import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
+import { compareJobs } from '../memory/memory-job-store.js';
+import {
+  closeRedis,
+  connectRedis,
+  redactUrl,
+  type OwnedRedisClient,
+  type RedisClient,
+} from './redis-connection.js';
+import { KEY_NAMES, RUN_MEMBER_PREFIX, SCRIPTS, type LuaScript } from './redis-scripts.js';
+
+/** The layout of the keys this version reads and writes; kept in `<prefix>version`. */
+export const REDIS_SCHEMA_VERSION = 1;
+
+/** Run records written per script call: enough to batch a burst, few enough to keep Redis responsive. */
+const RUN_BATCH = 500;
+
+interface PendingRun {
+  args: (string | number)[];
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
+/** How long an unreadable job is parked before it is tried (and reported) again. */
+const UNREADABLE_RETRY_MS = 60_000;
+
+export interface RedisJobStoreOptions {
+  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
+  url?: string;
+  /**
+   * A client you opened (an ioredis `Redis`, or anything with its `call` method). The store uses it as
+   * it is and never closes it. Takes precedence over `url`.
+   */
+  client?: RedisClient;
+  /** Put before every key, so several applications can share one Redis. Default `'horae:'`. */
+  prefix?: string;
+  /** How long `start()` waits for Redis before failing with `JobStoreError`, in ms. Default 5000. */
+  connectTimeout?: number;
+}
+
+/**
+ * A job store in Redis, shared safely by several scheduler processes: every write is one Lua script,
+ * so claiming due jobs is atomic and each run fires once. Jobs are JSON in one hash; scheduled jobs
+ * sit in a sorted set by next run time, leased ones in another by lease end; each job's run history
+ * is a capped sorted set. Needs the `ioredis` package unless you pass your own `client`. The scripts
+ * name per-job history keys themselves, so this is for a single Redis (or a primary with replicas),
+ * not Redis Cluster.
+ *
+ * A stored job this version cannot read (corrupt, or written by a newer Horae) is reported through
+ * the scheduler's logger and left in Redis untouched: `getAllJobs` passes over it, `lookupJob` throws
+ * its `SerializationError`, and when due it is parked for a minute at a time rather than retried in a
+ * loop. `updateJob` and `removeJob` still work on it.
+ *
+ * @example
+ * const scheduler = new Scheduler({
+ *   jobStores: { default: new RedisJobStore({ url: 'redis://127.0.0.1:6379', prefix: 'billing:' }) },
+ * });
+ */
+export class RedisJobStore implements JobStore {
+  readonly persistent = true;
+  readonly prefix: string;
+  private readonly keys: string[];
+  private readonly runsPrefix: string;
+  private readonly options: RedisJobStoreOptions;
+  private client: RedisClient | null = null;
+  private owned: OwnedRedisClient | null = null;
+  private alias = 'default';
+  private logger: Logger = defaultLogger;
+  private pendingRuns: PendingRun[] = [];
+
+  private get url(): string {
+    return this.options.url ?? 'redis://127.0.0.1:6379';
+  }
+
+  constructor(options: RedisJobStoreOptions = {}) {
+    this.options = { ...options };
+    this.prefix = options.prefix ?? 'horae:';
+    this.keys = KEY_NAMES.map((name) => this.prefix + name);
+    this.runsPrefix = `${this.prefix}runs:`;
+  }
+
+  async start(context: JobStoreContext): Promise<void> {
+    this.alias = context.alias;
+    this.logger = context.logger;
+    if (this.client !== null) return;
+    const timeout = this.options.connectTimeout ?? 5000;
+    let client = this.options.client;
+    if (client === undefined) {
+      this.owned = await connectRedis(this.url, timeout, this.logger, this.alias);
+      client = this.owned;
+    }
+    try {
+      await this.checkSchema(client, timeout);
+    } catch (error) {
+      await this.shutdown();
+      throw error;
+    }
+    this.client = client;
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.client !== null) await this.flushRuns();
+    const owned = this.owned;
+    this.client = null;
+    this.owned = null;
+    if (owned !== null) await closeRedis(owned);
+  }
+
+  async addJob(job: JobState): Promise<void> {
+    const added = await this.script(
+      'add job',
+      SCRIPTS.add,
+      job.id,
+      encodeJob(job),
+      timeArg(job.nextRunTime, ''),
+    );
+    if (added === 0) throw new ConflictingIdError(job.id);
+  }
+
+  async updateJob(job: JobState): Promise<void> {
+    const updated = await this.script(
+      'update job',
+      SCRIPTS.update,
+      job.id,
+      encodeJob(job),
+      timeArg(job.nextRunTime, ''),
+    );
+    if (updated === 0) throw new JobLookupError(job.id, this.alias);
+  }
+
+  async removeJob(id: string): Promise<void> {
+    if ((await this.script('remove job', SCRIPTS.remove, id)) === 0) throw new JobLookupError(id, this.alias);
+  }
+
+  async removeAllJobs(): Promise<void> {
+    await this.script('remove all jobs', SCRIPTS.removeAll);
+  }
+
+  async lookupJob(id: string): Promise<JobState | null> {
+    const document = (await this.command('look up job', 'HGET', this.keys[0] as string, id)) as string | null;
+    if (document === null) return null;
+    // Asked for by id, an unreadable job is an error to show the caller, not a job to pass over.
+    return deserializeJob(parseDocument(id, document));
+  }
+
+  async getAllJobs(): Promise<JobState[]> {
+    const flat = (await this.command('list jobs', 'HGETALL', this.keys[0] as string)) as string[];
+    const jobs: JobState[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const job = this.decode(flat[i] as string, flat[i + 1] as string);
+      if (job !== null) jobs.push(job);
+    }
+    return jobs.sort(compareJobs);
+  }
+
+  async getNextRunTime(): Promise<Date | null> {
+    const [next, leaseEnd] = (await this.script('read next run time', SCRIPTS.nextRunTime)) as (
+      string | null
+    )[];
+    const earliest = Math.min(Number(next ?? Infinity), Number(leaseEnd ?? Infinity));
+    return earliest === Infinity ? null : new Date(earliest);
+  }
+
+  async acquireDueJobs(schedulerId: string, now: Date, leaseMs: number, limit: number): Promise<JobState[]> {
+    const nowMs = now.getTime();
+    const flat = (await this.script(
+      'acquire due jobs',
+      SCRIPTS.acquire,
+      schedulerId,
+      nowMs,
+      nowMs + leaseMs,
+      limit,
+    )) as string[];
+    const jobs: JobState[] = [];
+    const unreadable: string[] = [];
+    for (let i = 0; i < flat.length; i += 2) {
+      const id = flat[i] as string;
+      const job = this.decode(id, flat[i + 1] as string);
+      if (job === null) unreadable.push(id);
+      else jobs.push(job);
+    }
+    if (unreadable.length > 0) {
+      // Keep them leased, so a short lease time cannot turn a bad document into a busy loop.
+      const parkUntil = nowMs + Math.max(leaseMs, UNREADABLE_RETRY_MS);
+      await this.script('park unreadable jobs', SCRIPTS.hold, schedulerId, parkUntil, ...unreadable);
+    }
+    return jobs;
+  }
+
+  async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
+    if (releases.length === 0) return;
+    const args: (string | number)[] = [schedulerId];
+    for (const release of releases) {
+      args.push(
+        release.id,
+        timeArg(release.nextRunTime, 'null'),
+        timeArg(release.nextFireTime, 'null'),
+        release.remove ? '1' : '0',
+      );
+    }
+    await this.script('release jobs', SCRIPTS.release, ...args);
+  }
+
+  /**
+   * Run records arrive one per finished run, often a thousand at once; those given in the same tick
+   * of the event loop are written by one script call.
+   */
+  addRun(record: RunRecord, retention: number): Promise<void> {
+    const json = JSON.stringify({
+      ...record,
+      scheduledRunTime: record.scheduledRunTime.getTime(),
+      startedAt: record.startedAt?.getTime() ?? null,
+      finishedAt: record.finishedAt?.getTime() ?? null,
+    });
+    const startedKey = String(Math.max(0, record.startedAt?.getTime() ?? 0)).padStart(16, '0');
+    return new Promise((resolve, reject) => {
+      if (this.pendingRuns.length === 0) setImmediate(() => void this.flushRuns());
+      this.pendingRuns.push({
+        args: [record.jobId, record.scheduledRunTime.getTime(), startedKey, json, retention],
+        resolve,
+        reject,
+      });
+    });
+  }
+
+  private async flushRuns(): Promise<void> {
+    const batch = this.pendingRuns.splice(0, this.pendingRuns.length);
+    for (let start = 0; start < batch.length; start += RUN_BATCH) {
+      const part = batch.slice(start, start + RUN_BATCH);
+      try {
+        await this.script('record runs', SCRIPTS.addRuns, ...part.flatMap((run) => run.args));
+        for (const run of part) run.resolve();
+      } catch (error) {
+        for (const run of part) run.reject(error);
+      }
+    }
+  }
+
+  async getRuns(jobId: string, limit: number): Promise<RunRecord[]> {
+    if (limit <= 0) return [];
+    const members = (await this.command(
+      'read runs',
+      'ZREVRANGE',
+      this.runsPrefix + jobId,
+      0,
+      limit - 1,
+    )) as string[];
+    return members.map((member) => {
+      const raw = JSON.parse(member.slice(RUN_MEMBER_PREFIX)) as Record<string, unknown>;
+      const date = (value: unknown) => (value === null ? null : new Date(value as number));
+      return {
+        ...raw,
+        scheduledRunTime: new Date(raw.scheduledRunTime as number),
+        startedAt: date(raw.startedAt),
+        finishedAt: date(raw.finishedAt),
+      } as RunRecord;
+    });
+  }
+
+  /** Claims the schema version for an empty prefix, or refuses a prefix laid out by another version. */
+  private async checkSchema(client: RedisClient, timeoutMs: number): Promise<void> {
+    const key = `${this.prefix}version`;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    });
+    let stored: unknown;
+    try {
+      await Promise.race([client.call('SET', key, REDIS_SCHEMA_VERSION, 'NX'), timeout]);
+      stored = await Promise.race([client.call('GET', key), timeout]);
+    } catch (cause) {
+      throw this.failure('start', cause);
+    } finally {
+      clearTimeout(timer);
+    }
+    if (String(stored) !== String(REDIS_SCHEMA_VERSION)) {
+      throw new JobStoreError(
+        `Redis job store "${this.alias}": keys under prefix "${this.prefix}" use schema version ${String(
+          stored,
+        )}; this Horae reads version ${REDIS_SCHEMA_VERSION}. Use another prefix or migrate the data.`,
+        { jobStore: this.alias },
+      );
+    }
+  }
+
+  /** A stored job, or `null` (reported, and left in Redis) when it cannot be read. */
+  private decode(id: string, document: string): JobState | null {
+    try {
+      return deserializeJob(parseDocument(id, document));
+    } catch (error) {
+      this.logger.error(
+        `Job "${id}" in Redis job store "${this.alias}" cannot be read; it is skipped and kept in Redis ` +
+          `(key ${this.keys[0]}, field ${id}) for you to fix or remove`,
+        error,
+      );
+      return null;
+    }
+  }
+
+  private script(operation: string, script: LuaScript, ...args: (string | number)[]): Promise<unknown> {
+    return this.guard(operation, (client) => script.run(client, this.keys, [this.runsPrefix, ...args]));
+  }
+
+  private command(operation: string, command: string, ...args: (string | number)[]): Promise<unknown> {
+    return this.guard(operation, (client) => client.call(command, ...args));
+  }
+
+  private async guard(operation: string, run: (client: RedisClient) => Promise<unknown>): Promise<unknown> {
+    if (this.client === null) {
+      throw new JobStoreError(`Redis job store "${this.alias}" is not started (${operation})`, {
+        jobStore: this.alias,
+      });
+    }
+    try {
+      return await run(this.client);
+    } catch (cause) {
+      throw this.failure(operation, cause);
+    }
+  }
+
+  private failure(operation: string, cause: unknown): HoraeError {
+    if (cause instanceof HoraeError) return cause;
+    const where = this.options.client === undefined ? ` at ${redactUrl(this.url)}` : '';
+    return new JobStoreError(
+      `Redis job store "${this.alias}"${where} failed to ${operation}: ${(cause as Error).message}`,
+      { jobStore: this.alias, cause },
+    );
+  }
+}
+
+/**
+ * The stored document: `serializeJob`'s JSON with the two time fields first, so the release script
+ * can rewrite them in place without decoding (and re-encoding, lossily) the rest in Lua.
+ */
+function encodeJob(job: JobState): string {
+  const { nextRunTime, nextFireTime, ...rest } = serializeJob(job);
+  return `{"nextRunTime":${nextRunTime},"nextFireTime":${nextFireTime},${JSON.stringify(rest).slice(1)}`;
+}
+
+function parseDocument(id: string, document: string): unknown {
+  try {
+    return JSON.parse(document);
+  } catch (cause) {
+    throw new SerializationError(`Stored job "${id}" is not valid JSON`, { cause });
+  }
+}
+
+function timeArg(date: Date | null, none: string): string {
+  return date === null ? none : String(date.getTime());
+}

@@ -1,0 +1,39 @@
+import { claimInOneStatement } from './sql-claim.js';
+import type { SqlDialect } from './sql-dialect.js';
+
+const quote = (identifier: string) => `"${identifier}"`;
+
+/**
+ * PostgreSQL: BIGINT epoch ms, ids in the "C" collation (so ORDER BY id is code point order, as in
+ * JavaScript, whatever the database's locale), and claims in one statement with
+ * `FOR UPDATE SKIP LOCKED`. Schema setup holds a transaction-scoped advisory lock.
+ */
+export const postgresDialect: SqlDialect = {
+  label: 'PostgreSQL',
+  quote,
+  createTables: (tables) => [
+    ...(tables.schema === null ? [] : [`CREATE SCHEMA IF NOT EXISTS ${quote(tables.schema)}`]),
+    `CREATE TABLE IF NOT EXISTS ${tables.jobs} (id TEXT COLLATE "C" NOT NULL PRIMARY KEY, job TEXT NOT NULL, ` +
+      `next_run_time BIGINT, next_fire_time BIGINT, acquired_by TEXT, acquired_until BIGINT)`,
+    `CREATE INDEX IF NOT EXISTS "${tables.bare.jobs}_next_run_time" ON ${tables.jobs} (next_run_time, id)`,
+    `CREATE INDEX IF NOT EXISTS "${tables.bare.jobs}_acquired_until" ON ${tables.jobs} (acquired_until)`,
+    `CREATE TABLE IF NOT EXISTS ${tables.runs} (id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ` +
+      `job_id TEXT COLLATE "C" NOT NULL, scheduled_run_time BIGINT NOT NULL, started_at BIGINT, record TEXT NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS "${tables.bare.runs}_job" ON ${tables.runs} (job_id, scheduled_run_time)`,
+    `CREATE TABLE IF NOT EXISTS ${tables.version} (version INTEGER NOT NULL)`,
+  ],
+  tableExists: (tables, table) => ({
+    sql: 'SELECT 1 WHERE to_regclass(?) IS NOT NULL',
+    params: [tables[table]],
+  }),
+  bigintParam: 'CAST(? AS BIGINT)',
+  greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  isDuplicateKey: (error) => (error as { code?: unknown } | null)?.code === '23505',
+  withSchemaLock: (db, tables, work) =>
+    db.transaction(async (session) => {
+      // Concurrent CREATE TABLE IF NOT EXISTS can fail in PostgreSQL; starters take turns instead.
+      await session.run('SELECT pg_advisory_xact_lock(hashtext(?))', [`horae:${tables.jobs}`]);
+      return work(session);
+    }),
+  claimDueJobs: (db, tables, request) => claimInOneStatement(db, tables, request, ' FOR UPDATE SKIP LOCKED'),
+};

@@ -1,0 +1,59 @@
+import type { SqlConnection, SqlSession } from './sql-connection.js';
+import type { TableNames } from './sql-tables.js';
+
+/** A stored job as the queries return it; drivers differ in how they type each column. */
+export interface JobRow {
+  id: unknown;
+  job: unknown;
+  next_run_time: unknown;
+  next_fire_time: unknown;
+}
+
+/** One call of `acquireDueJobs`, in epoch milliseconds. */
+export interface ClaimRequest {
+  schedulerId: string;
+  now: number;
+  /** `now + leaseMs`: the end of the lease. */
+  until: number;
+  limit: number;
+}
+
+/**
+ * Everything that differs between the SQL databases, in the spirit of Kysely's dialects: the
+ * shared store (`sql-job-store.ts`) writes portable SQL and asks the dialect for the rest. One
+ * file per database (`sqlite-dialect.ts`, `postgres-dialect.ts`, `mysql-dialect.ts`) implements it.
+ */
+export interface SqlDialect {
+  /** The database's name in messages: `'SQLite'`, `'PostgreSQL'`, `'MySQL'`. */
+  readonly label: string;
+  /** Quotes an identifier (already checked to be letters, digits and underscores). */
+  quote(identifier: string): string;
+  /** The statements that create the tables and indexes of the current schema version, in order. */
+  createTables(tables: TableNames): string[];
+  /** A query returning one row when the table (`'jobs'`, `'runs'` or `'version'`) exists, none otherwise. */
+  tableExists(tables: TableNames, table: keyof TableNames['bare']): { sql: string; params: unknown[] };
+  /**
+   * A `?` placeholder for a BIGINT value where nothing else tells the database its type
+   * (`CASE id WHEN ? THEN ? END`): PostgreSQL needs a cast, MySQL casts to SIGNED.
+   */
+  readonly bigintParam: string;
+  /** SQL for the larger of two BIGINT expressions. */
+  greatest(a: string, b: string): string;
+  /** True when `error` is the driver's unique-key violation. */
+  isDuplicateKey(error: unknown): boolean;
+  /**
+   * Runs the schema check and creation on one connection while holding a lock that other
+   * processes starting on the same tables wait for, so two of them never create tables at once.
+   */
+  withSchemaLock<T>(
+    db: SqlConnection,
+    tables: TableNames,
+    work: (session: SqlSession) => Promise<T>,
+  ): Promise<T>;
+  /**
+   * Atomically leases up to `request.limit` due jobs to `request.schedulerId` and returns them (in
+   * any order). Two concurrent calls, from any process, never return the same job. The strategies
+   * are in `sql-claim.ts`: one statement (PostgreSQL) or a locking transaction.
+   */
+  claimDueJobs(db: SqlConnection, tables: TableNames, request: ClaimRequest): Promise<JobRow[]>;
+}

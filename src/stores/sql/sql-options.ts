@@ -1,0 +1,75 @@
+import { JobStoreError } from '../../errors.js';
+
+/** The connection options PostgreSQL and MySQL stores share: exactly one way to reach the server. */
+export interface ServerOptions {
+  url?: string;
+  pool?: unknown;
+  config?: Record<string, unknown>;
+  connectTimeout?: number;
+}
+
+/** A URL without its password, for messages. */
+export function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password !== '') parsed.password = '***';
+    return parsed.href;
+  } catch {
+    return url.replace(/:[^:@/]*@/, ':***@');
+  }
+}
+
+/** Checks a server store's options; returns the parsed URL when one was given. Throws `JobStoreError`. */
+export function checkServerOptions(label: string, options: ServerOptions): URL | null {
+  if (options === null || typeof options !== 'object') {
+    throw new JobStoreError(`${label} job store needs options: { url }, { pool } or { config }`);
+  }
+  const given = [options.url, options.pool, options.config].filter((value) => value !== undefined);
+  if (given.length !== 1) {
+    throw new JobStoreError(`${label} job store needs exactly one of \`url\`, \`pool\` or \`config\``);
+  }
+  const timeout = options.connectTimeout;
+  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
+    throw new JobStoreError(`Invalid connectTimeout ${JSON.stringify(timeout)}: expected milliseconds`);
+  }
+  if (options.url === undefined) return null;
+  try {
+    return new URL(options.url);
+  } catch (cause) {
+    throw new JobStoreError(`Malformed ${label} URL ${JSON.stringify(redact(String(options.url)))}`, {
+      cause,
+    });
+  }
+}
+
+/** The target in messages: the URL without password, or host:port/database of a config. */
+export function describeServer(label: string, options: ServerOptions, defaultPort: number): string {
+  if (options.url !== undefined) return `${label} at ${redact(options.url)}`;
+  if (options.config !== undefined) {
+    const { host = 'localhost', port = defaultPort, database = '' } = options.config;
+    return `${label} at ${String(host)}:${String(port)}/${String(database)}`;
+  }
+  return `${label} pool passed in`;
+}
+
+/**
+ * Splits a store URL: the store's own query options (`keys`) are taken out; the rest of the URL is
+ * the driver's connection string. Throws `JobStoreError` when it names no host.
+ */
+export function splitServerUrl(
+  label: string,
+  url: URL,
+  keys: readonly string[],
+): { connection: string; options: Record<string, string> } {
+  const connection = new URL(url.href);
+  const options: Record<string, string> = {};
+  for (const key of keys) {
+    const value = connection.searchParams.get(key);
+    connection.searchParams.delete(key);
+    if (value !== null) options[key] = value;
+  }
+  if (connection.hostname === '' && !connection.searchParams.has('host')) {
+    throw new JobStoreError(`${label} URL ${JSON.stringify(redact(url.href))} names no host`);
+  }
+  return { connection: connection.href, options };
+}

@@ -1,0 +1,152 @@
+import { InvalidTriggerError } from '../../errors.js';
+import {
+  FIELD_DEFS,
+  fieldError,
+  parseRangeItem,
+  rangeForms,
+  readWeekday,
+  type CronFieldName,
+  type DaySpecial,
+  type ParseContext,
+  type RangeItem,
+} from './fields.js';
+import type { ScheduleSpec } from './schedule.js';
+
+const NICKNAMES: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+const LAYOUTS: Record<number, readonly CronFieldName[]> = {
+  5: ['minute', 'hour', 'day', 'month', 'dayOfWeek'],
+  6: ['second', 'minute', 'hour', 'day', 'month', 'dayOfWeek'],
+  7: ['second', 'minute', 'hour', 'day', 'month', 'dayOfWeek', 'year'],
+};
+
+const EXTRA_FORMS: Partial<Record<CronFieldName, string>> = {
+  day: '; also ? (any), L (last day), LW (last weekday), 15W (weekday nearest the 15th)',
+  dayOfWeek: '; also ? (any), 5L (last Friday), 5#2 (second Friday)',
+};
+
+/**
+ * Reads a crontab expression: 5 fields (minute hour day month weekday), 6 (seconds first) or 7 (a
+ * year last), or a nickname. Day of month and day of week are ORed when both are restricted (as
+ * in Vixie cron: a field starting with `*` or `?` is unrestricted), unless `domAndDow` is set.
+ */
+export function parseCrontab(expression: string, domAndDow: boolean): ScheduleSpec {
+  const trimmed = expression.trim().toLowerCase();
+  let source = trimmed;
+  if (trimmed.startsWith('@')) {
+    const expanded = NICKNAMES[trimmed];
+    if (expanded === undefined) {
+      throw new InvalidTriggerError(
+        `Unknown crontab nickname ${JSON.stringify(expression)}; allowed: ${Object.keys(NICKNAMES).join(', ')}`,
+        { field: 'crontab', value: expression },
+      );
+    }
+    source = expanded;
+  }
+  const parts = source.split(/\s+/);
+  const layout = LAYOUTS[parts.length];
+  if (layout === undefined) {
+    throw new InvalidTriggerError(
+      `Invalid crontab ${JSON.stringify(expression)}: it has ${parts.length} field${parts.length === 1 ? '' : 's'}; ` +
+        'expected 5 (minute hour day month weekday), 6 (second first) or 7 (second first, year last), or a nickname such as @daily',
+      { field: 'crontab', value: expression },
+    );
+  }
+  const texts: Partial<Record<CronFieldName, string>> = { second: '0', year: '*' };
+  layout.forEach((field, i) => (texts[field] = parts[i] as string));
+  const read = (field: CronFieldName) => parseCrontabField(field, texts[field] as string, expression);
+  const day = read('day');
+  const dayOfWeek = read('dayOfWeek');
+  const dayStar = /^[*?]/.test(texts.day as string);
+  const weekdayStar = /^[*?]/.test(texts.dayOfWeek as string);
+  return {
+    year: texts.year === '*' ? null : read('year').ranges,
+    month: read('month').ranges,
+    days: {
+      dayRanges: dayStar && day.specials.length === 0 && isEvery(day.ranges) ? null : day.ranges,
+      daySpecials: day.specials,
+      weekdayRanges:
+        weekdayStar && dayOfWeek.specials.length === 0 && isEvery(dayOfWeek.ranges) ? null : dayOfWeek.ranges,
+      weekdaySpecials: dayOfWeek.specials,
+      weekRanges: null,
+      combine: domAndDow || dayStar || weekdayStar ? 'and' : 'or',
+    },
+    hour: read('hour').ranges,
+    minute: read('minute').ranges,
+    second: read('second').ranges,
+  };
+}
+
+function isEvery(ranges: readonly RangeItem[]): boolean {
+  return ranges.length === 1 && ranges[0]?.step === 1;
+}
+
+function parseCrontabField(
+  field: CronFieldName,
+  text: string,
+  crontab: string,
+): { ranges: RangeItem[]; specials: DaySpecial[] } {
+  const context: ParseContext = {
+    text,
+    crontab,
+    allowed: rangeForms(FIELD_DEFS[field]) + (EXTRA_FORMS[field] ?? ''),
+  };
+  const ranges: RangeItem[] = [];
+  const specials: DaySpecial[] = [];
+  for (const rawItem of text.split(',')) {
+    if (rawItem === '') throw fieldError(field, context, 'an empty list item is not allowed');
+    let item = rawItem;
+    if (item === '?') {
+      if (field !== 'day' && field !== 'dayOfWeek')
+        throw fieldError(field, context, '? is only allowed for day and weekday');
+      item = '*';
+    }
+    const special =
+      field === 'day'
+        ? daySpecial(item, context)
+        : field === 'dayOfWeek'
+          ? weekdaySpecial(item, context)
+          : null;
+    if (special !== null) {
+      specials.push(special);
+      continue;
+    }
+    const range = parseRangeItem(item, FIELD_DEFS[field], context);
+    if (range === null)
+      throw fieldError(field, context, `${JSON.stringify(rawItem)} is not a recognized expression`);
+    ranges.push(range);
+  }
+  return { ranges, specials };
+}
+
+function daySpecial(item: string, context: ParseContext): DaySpecial | null {
+  if (item === 'l') return { kind: 'last' };
+  if (item === 'lw') return { kind: 'lastBusinessDay' };
+  const nearest = /^([0-9]+)w$/.exec(item);
+  if (nearest === null) return null;
+  const day = Number(nearest[1]);
+  if (day < 1 || day > 31)
+    throw fieldError('day', context, `${JSON.stringify(item)}: the day before W must be 1-31`);
+  return { kind: 'nearestWeekday', day };
+}
+
+function weekdaySpecial(item: string, context: ParseContext): DaySpecial | null {
+  const last = /^([a-z0-9]+)l$/.exec(item);
+  if (last !== null)
+    return { kind: 'lastWeekday', weekday: readWeekday(last[1] as string, context, item, 'dayOfWeek') };
+  const nth = /^([a-z0-9]+)#([0-9]+)$/.exec(item);
+  if (nth === null) return null;
+  const position = Number(nth[2]);
+  if (position < 1 || position > 5) {
+    throw fieldError('dayOfWeek', context, `${JSON.stringify(item)}: the number after # must be 1-5`);
+  }
+  return { kind: 'nth', nth: position, weekday: readWeekday(nth[1] as string, context, item, 'dayOfWeek') };
+}

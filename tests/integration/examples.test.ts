@@ -1,0 +1,239 @@
+// Runs every example in examples/ as a user would (`npx tsx examples/<file>.ts`, here `node --import
+// tsx`, which skips npx's start-up), two at a time, and checks that each exits 0 and printed what
+// shows it did its work. The examples import 'horae' from dist/, so `npm run build` comes first
+// (`npm test` does it). The PostgreSQL, MySQL and Redis examples run against their servers when
+// HORAE_POSTGRES_URL, HORAE_MYSQL_URL, HORAE_REDIS_URL are set, and must say they skipped otherwise.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { serviceUrl, type Service } from '../helpers/services.js';
+
+const root = resolve(import.meta.dirname, '../..');
+const EXAMPLE_TIMEOUT_MS = 30_000;
+const PARALLEL = 2;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let active = 0;
+const waiting: (() => void)[] = [];
+
+/** Runs `examples/<file>` in a child process, at most PARALLEL at once; kills it after 30 s. */
+async function runExample(file: string, env: Record<string, string> = {}): Promise<Run> {
+  while (active >= PARALLEL) await new Promise<void>((wake) => waiting.push(wake));
+  active++;
+  try {
+    return await new Promise<Run>((done, fail) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', join('examples', file)], {
+        cwd: root,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+      const timer = setTimeout(() => {
+        stderr += `\n[test] killed after ${EXAMPLE_TIMEOUT_MS} ms`;
+        child.kill('SIGKILL');
+      }, EXAMPLE_TIMEOUT_MS);
+      child.on('error', fail);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        done({ code, stdout, stderr });
+      });
+    });
+  } finally {
+    active--;
+    waiting.shift()?.();
+  }
+}
+
+/** Runs an example and expects exit code 0 (showing its output when not). */
+async function runOk(file: string, env?: Record<string, string>): Promise<string> {
+  const run = await runExample(file, env);
+  expect(
+    run.code,
+    `${file} exited with ${run.code}\n--- stdout\n${run.stdout}\n--- stderr\n${run.stderr}`,
+  ).toBe(0);
+  return run.stdout;
+}
+
+/** Each example, and what its output must show. */
+const EXAMPLES: Record<string, (stdout: string) => void | Promise<void>> = {
+  'trigger-date.ts': (out) => {
+    expect(out).toMatch(/my_job: 测试任务 \(a Date\)/);
+    expect(out).toMatch(/my_job: 测试任务 \(text '\d{4}-\d\d-\d\d \d\d:\d\d:\d\d'\)/);
+    expect(out).toMatch(/my_job: 立即执行/);
+    expect(out).toMatch(/the job 'tomorrow' will run at \d{4}-\d\d-\d\d 00:00:00/);
+    expect(out).toMatch(/missed: job april-2019 was due at 2019-04-15 00:00:00/);
+    expect(out).toMatch(/done: 3 runs/);
+  },
+  'trigger-interval.ts': (out) => {
+    expect(out).toMatch(/removed job \S+ through its handle/);
+    expect(out).toMatch(/removed my_job_id by id; jobs left: time_task/);
+    expect(out).toMatch(/Time_task run 3/);
+    expect(out).toMatch(/scheduler shut down after 3 runs of Time_task/);
+  },
+  'trigger-cron.ts': (out) => {
+    expect(out).toMatch(/daily at 10:30 +-> (\d{4}-\d\d-\d\d 10:30:00 \| ){2}\d{4}-\d\d-\d\d 10:30:00/);
+    expect(out).toMatch(/mon-fri 9:00, 18:00 +-> 2030-01-01 09:00:00 \| 2030-01-01 18:00:00/);
+    expect(out).toMatch(/morningReport \(decorator\) next runs at \d{4}-\d\d-\d\d 08:59:00/);
+    expect(out.match(/every-2-seconds ran$/gm)).toHaveLength(2);
+  },
+  'trigger-calendarinterval.ts': (out) => {
+    expect(out).toMatch(/monthly on the 31st +-> 2026-01-31 09:00:00 \| 2026-03-31 09:00:00 \| 2026-05-31/);
+    expect(out).toMatch(
+      /daily at 02:30 \(DST\) +-> 2026-03-28 02:30:00 \| 2026-03-29 03:30:00 \| 2026-03-30 02:30:00/,
+    );
+    expect(out).toMatch(/fortnightly \(trigger: calendarinterval\[weeks=2/);
+  },
+  'trigger-and-or.ts': (out) => {
+    expect(out).toMatch(/and: weekday 09:00 in days 1-7 -> (\d{4}-\d\d-0[1-7] 09:00:00( \| )?){4}/);
+    expect(out).toMatch(/and of 09:00 and 10:00 -> ERR_INVALID_TRIGGER/);
+    expect(out).toMatch(/or-job ran \(run 3\)/);
+  },
+  'job-operations.ts': (out) => {
+    expect(out).toMatch(/added job_1, pending: true/);
+    expect(out).toMatch(/after 0.7 s paused, job_1 ran 0 times/);
+    expect(out).toMatch(/while paused for 1.2 s job_1 ran 0 times/);
+    expect(out).toMatch(/scheduler.pauseJob\('job_1'\): paused = true/);
+    expect(out).toMatch(/scheduler.resumeJob\('job_1'\): paused = false/);
+    expect(out).toMatch(/getJob\('job_1'\): func\(2\), trigger interval\[0:00:00.300\]/);
+    expect(out).toMatch(/removed: getJob\('job_1'\) = null, jobs left: 0/);
+    expect(out).toMatch(/job_1 ran [3-9] times; state: stopped/);
+  },
+  'add-job-options.ts': (out) => {
+    expect(out).toMatch(/id 'mail', name 'daily mail', args \[\{"to":"me@example.com"\}\]/);
+    expect(out).toMatch(/same id again: ERR_CONFLICTING_ID/);
+    expect(out).toMatch(/nextRunTime: null -> added paused \(next run time null\)/);
+    expect(out).toMatch(/returned \{"label":"by reference","pid":\d+,"threadId":0\}/);
+    expect(out).toMatch(/maxInstances: 1 -> [1-9]\d* runs skipped/);
+    expect(out).toMatch(/coalesce: false -> [2-9] catch-up runs; coalesce: true -> 1 catch-up run/);
+    expect(out).toMatch(/misfireGraceTime: 0.1 -> [1-9] runs reported missed/);
+  },
+  'background-scheduler.ts': (out) => {
+    expect(out).toMatch(/Fetching data at /);
+    expect(out).toMatch(/worker processed batch 1/);
+    expect(out).toMatch(/main program still working \(step 3\)/);
+  },
+  'custom-trigger.ts': (out) => {
+    expect(out).toMatch(/back from JSON: list\[3 times\]/);
+    expect(out.match(/list-job ran at/g)).toHaveLength(3);
+    expect(out).toMatch(/getJob\('list-job'\) = null/);
+  },
+  'configuration.ts': (out) => {
+    expect(out).toMatch(/Jobstore memory:\n +in-memory/);
+    expect(out).toMatch(/job defaults applied: coalesce=false, maxInstances=3/);
+    expect(out).toMatch(/memory\/default ran/);
+    const [, child, parent] = /sqlite\/processpool ran in process (\d+) \(this is (\d+)\)/.exec(out) ?? [];
+    expect(child).toBeDefined();
+    expect(child).not.toBe(parent);
+  },
+  'scheduler-wrapper.ts': (out) => {
+    expect(out).toMatch(/^1\n\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\n.*next after this run: .*:00\)\ncron\[/m);
+    expect(out).toMatch(/server got \/\?sid=1&version=\d{4}-\d\d-\d\d/);
+    expect(out).toMatch(/_get_url\(1\): HTTP 200/);
+    expect(out).toMatch(/job 2 \(\*\/2 \* \* \* \*\) next runs at \d{4}-\d\d-\d\d \d\d:\d[02468]:00/);
+    expect(out).toMatch(/after remove_job: 0 jobs/);
+  },
+  'store-memory.ts': (out) => {
+    expect(out).toMatch(/ran in the 'scratch' store \(2 times\)/);
+    expect(out).toMatch(/jobs in 'scratch' only: in-scratch/);
+    expect(out).toMatch(/after a restart the memory store has 0 jobs/);
+  },
+  'store-sqlite.ts': (out) => {
+    expect(out).toMatch(/a closure is refused: ERR_SERIALIZATION/);
+    expect(out).toMatch(/after the restart: greet \(trigger: interval\[0:00:01\], next run at/);
+    expect(out).toMatch(/run history kept in the file: [1-9] run\(s\), last outcome success/);
+    expect(out).toMatch(/greet ran again in the second scheduler/);
+  },
+  'executor-async.ts': (out) => {
+    expect(out).toMatch(/at most 2 jobs ran at once/);
+    expect(out.match(/end {3}page-/g)).toHaveLength(5);
+  },
+  'executor-thread.ts': (out) => {
+    expect(out).toMatch(/countPrimes\(3000000\) = 216816, on thread [1-9]/);
+    expect(out).toMatch(/countPrimes\(2000000\) = 148933, on thread [1-9]/);
+    expect(out).toMatch(/a closure on the thread executor is refused: ERR_INVALID_ARGUMENT/);
+    expect(out).toMatch(/heartbeat ticked [1-9]\d* times while the threads worked/);
+  },
+  'executor-process.ts': (out) => {
+    const [, child, parent] = /whereAmI ran in process (\d+), the scheduler is process (\d+)/.exec(out) ?? [];
+    expect(child).toBeDefined();
+    expect(child).not.toBe(parent);
+    expect(out).toMatch(/countPrimes = 78498 ran in process/);
+    expect(out).toMatch(/crash failed: WorkerCrashedError/);
+    expect(out).toMatch(/after the crash ran in process \d+/);
+    expect(out).toMatch(/the scheduler carried on: state running/);
+  },
+  'web-app.ts': (out) => {
+    expect(out).toMatch(/GET \/jobs -> \[\{"id":"poll"/);
+    expect(out).toMatch(/POST \/jobs -> 201 \{"id":"greeting"/);
+    expect(out).toMatch(/hello from a job added over HTTP/);
+    expect(out).toMatch(/polled the third-party API: \d+ new orders/);
+    expect(out).toMatch(/DELETE \/jobs\/greeting -> 204/);
+    expect(out).toMatch(/scheduler state after close: stopped/);
+  },
+  'weather-email.ts': (out) => {
+    const [, high, low] = /weather page: 北京 晴转多云 最高 (\d+)℃ 最低 (\d+)℃/.exec(out) ?? [];
+    expect(high).toBeDefined();
+    // The email carries what the scraper read off the page.
+    expect(out).toContain(`今天北京晴转多云，最高 ${high}℃，最低 ${low}℃，北风 3-4级。`);
+    expect(out).toMatch(/---- email to me@example.com: 北京天气预报 \d{4}-\d\d-\d\d/);
+    expect(out).toMatch(/saved to .*weather-\d+\.eml/);
+    expect(out).toMatch(/next weather email at \d{4}-\d\d-\d\d 07:30:00/);
+  },
+};
+
+/** The examples that need a database server, by the service that enables them. */
+const SERVER_EXAMPLES: Record<string, { service: Service; env: string; label: string }> = {
+  'store-postgres.ts': { service: 'postgres', env: 'HORAE_POSTGRES_URL', label: 'PostgreSQL' },
+  'store-mysql.ts': { service: 'mysql', env: 'HORAE_MYSQL_URL', label: 'MySQL' },
+  'store-redis.ts': { service: 'redis', env: 'HORAE_REDIS_URL', label: 'Redis' },
+};
+
+/** Files in examples/ that are not examples to run by themselves. */
+const NOT_EXAMPLES = ['shared-store-demo.ts', 'tasks.mjs', 'demo.mjs', 'README.md'];
+
+beforeAll(() => {
+  if (!existsSync(join(root, 'dist', 'index.js'))) {
+    throw new Error("The examples import 'horae' from dist/: run `npm run build` first");
+  }
+});
+
+describe.concurrent('examples', () => {
+  it('covers every example file', () => {
+    const files = readdirSync(join(root, 'examples')).filter((file) => !NOT_EXAMPLES.includes(file));
+    expect(files.sort()).toEqual([...Object.keys(EXAMPLES), ...Object.keys(SERVER_EXAMPLES)].sort());
+  });
+
+  for (const [file, check] of Object.entries(EXAMPLES)) {
+    it(file, async () => check(await runOk(file)), 60_000);
+  }
+
+  for (const [file, { service, env, label }] of Object.entries(SERVER_EXAMPLES)) {
+    it(
+      file,
+      async () => {
+        const url = serviceUrl(service);
+        if (url === undefined) {
+          const out = await runOk(file, { [env]: '' });
+          expect(out).toMatch(
+            new RegExp(`^skipped: set ${env} \\(e\\.g\\. \\S+\\) to run this example$`, 'm'),
+          );
+          return;
+        }
+        const out = await runOk(file, { [env]: url });
+        expect(out).toMatch(new RegExp(`^${label}: [89]\\d* runs \\(A: \\d+, B: \\d+\\)$`, 'm'));
+        expect(out).toMatch(new RegExp(`^${label}: every run happened once$`, 'm'));
+        expect(out).toMatch(new RegExp(`^${label}: after both shut down, the store still has: tick `, 'm'));
+      },
+      60_000,
+    );
+  }
+});

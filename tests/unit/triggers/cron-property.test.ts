@@ -1,0 +1,194 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { CronTrigger, type CronTriggerOptions } from '../../../src/triggers/cron-trigger.js';
+import { bruteForce, referenceCron, wallOf, type ReferenceCron } from './cron-reference.js';
+import { fireTimesUntil } from './helpers.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const DST_ZONES = [
+  'Europe/Berlin',
+  'America/New_York',
+  'Australia/Lord_Howe',
+  'America/Santiago',
+  'Pacific/Chatham',
+  'Australia/Sydney',
+];
+
+/** Offset transitions found with Intl alone: a daily scan, refined to the minute. */
+function transitions(timeZone: string, fromYear: number, toYear: number): number[] {
+  const offset = (t: number) => {
+    const w = wallOf(t, timeZone);
+    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(t / 1000) * 1000;
+  };
+  const found: number[] = [];
+  let t = Date.UTC(fromYear, 0, 1);
+  let before = offset(t);
+  for (; t < Date.UTC(toYear, 0, 1); t += DAY) {
+    const after = offset(t + DAY);
+    if (after !== before) {
+      let lo = t;
+      let hi = t + DAY;
+      while (hi - lo > 60_000) {
+        const mid = lo + Math.floor((hi - lo) / 120_000) * 60_000;
+        if (offset(mid) === before) lo = mid;
+        else hi = mid;
+      }
+      found.push(hi);
+    }
+    before = after;
+  }
+  return found;
+}
+
+function compare(cron: ReferenceCron, timeZone: string, start: number, span: number, stepMs: number): void {
+  const trigger = new CronTrigger({ ...cron.options, timezone: timeZone });
+  const end = start + span;
+  const expected = bruteForce(cron, timeZone, start, end, stepMs).map((t) => new Date(t).toISOString());
+  const actual = fireTimesUntil(trigger, new Date(start), new Date(end)).map((d) => d.toISOString());
+  expect(actual, `${trigger} in ${timeZone} from ${new Date(start).toISOString()}`).toEqual(expected);
+}
+
+const minuteStart = (min: number, max: number) =>
+  fc.integer({ min: min / 60_000, max: max / 60_000 }).map((m) => m * 60_000);
+
+describe('CronTrigger against a brute-force reference', () => {
+  it('matches minute by minute in UTC', () => {
+    fc.assert(
+      fc.property(
+        referenceCron({ seconds: false }),
+        minuteStart(Date.UTC(1990, 0, 1), Date.UTC(2090, 0, 1)),
+        (cron, start) => compare(cron, 'UTC', start, 3 * DAY, 60_000),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('matches second by second in UTC for expressions with seconds', () => {
+    fc.assert(
+      fc.property(
+        referenceCron({ seconds: true }),
+        minuteStart(Date.UTC(2000, 0, 1), Date.UTC(2040, 0, 1)),
+        (cron, start) => compare(cron, 'UTC', start, 2 * HOUR, 1000),
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  const around = DST_ZONES.flatMap((zone) => transitions(zone, 2023, 2027).map((at) => [zone, at] as const));
+  it('matches minute by minute across DST transitions in six zones', () => {
+    fc.assert(
+      fc.property(
+        referenceCron({ seconds: false }),
+        fc.constantFrom(...around),
+        // Often start close to the transition, on either side (inside a repeated hour, say).
+        fc.oneof(fc.integer({ min: -150, max: 150 }), fc.integer({ min: 0, max: 36 * 60 })),
+        (cron, [zone, transition], minutesBefore) =>
+          compare(
+            cron,
+            zone,
+            Math.floor(transition / 60_000) * 60_000 - minutesBefore * 60_000,
+            2 * DAY,
+            60_000,
+          ),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('matches around DST transitions for jobs pinned to the hours of the transition', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...around).chain(([zone, transition]) => {
+          const hours = [wallOf(transition - HOUR / 2, zone).hour, wallOf(transition + HOUR / 2, zone).hour];
+          return fc.tuple(
+            fc.constant(zone),
+            fc.constant(transition),
+            referenceCron({ seconds: false, hours }),
+          );
+        }),
+        fc.integer({ min: -120, max: 120 }),
+        ([zone, transition, cron], minutesAfter) =>
+          compare(cron, zone, Math.floor(transition / 60_000) * 60_000 + minutesAfter * 60_000, DAY, 60_000),
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('gives strictly increasing fire times that match, over long chains in any zone', () => {
+    const zones = [...DST_ZONES, 'UTC', 'Asia/Kolkata', 'America/Sao_Paulo', 'Africa/Casablanca'];
+    fc.assert(
+      fc.property(
+        referenceCron({ seconds: false }),
+        fc.constantFrom(...zones),
+        minuteStart(Date.UTC(1975, 0, 1), Date.UTC(2060, 0, 1)),
+        (cron, zone, start) => {
+          const trigger = new CronTrigger({ ...cron.options, timezone: zone });
+          let previous: Date | null = null;
+          for (let i = 0; i < 40; i++) {
+            const next = trigger.getNextFireTime(previous, new Date(start));
+            if (next === null) break;
+            if (previous !== null) expect(next.getTime()).toBeGreaterThan(previous.getTime());
+            const wall = wallOf(next.getTime(), zone);
+            // A fire time either shows a matching wall time or is a gap-shifted one (offset just changed).
+            const shifted = wallOf(next.getTime() - 3 * HOUR, zone).hour !== (wall.hour + 21) % 24;
+            expect(cron.matches(wall) || shifted, `${trigger} in ${zone} at ${next.toISOString()}`).toBe(
+              true,
+            );
+            previous = next;
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('expressions that can never match', () => {
+  const impossible: CronTriggerOptions[] = [
+    { month: 2, day: 30 },
+    { month: 2, day: '30-31' },
+    { month: 'apr,jun,sep,nov', day: 31 },
+    { day: '1-7', dayOfWeek: '2nd mon', hour: 1 },
+    { day: '1-7', dayOfWeek: '5th mon' },
+    { day: '29-31', dayOfWeek: '1st fri' },
+    { month: 6, week: 1 },
+    { month: 1, week: 20 },
+    { week: 53, month: 6 },
+    { day: 'last', dayOfWeek: 'fri', month: 2, year: '2030' }, // 28 Feb 2030 is a Thursday
+    { day: '5th sat', month: 2, year: '2001-2003,2005-2007' },
+  ];
+  it.each(impossible.map((options) => [JSON.stringify(options), options] as const))(
+    '%s returns null within 50 ms in any zone',
+    (_name, options) => {
+      for (const timezone of ['UTC', 'Europe/Berlin', 'Pacific/Chatham']) {
+        const trigger = new CronTrigger({ ...options, timezone });
+        trigger.getNextFireTime(null, new Date('2024-01-01T00:00:00Z')); // warm the zone cache
+        const began = performance.now();
+        expect(trigger.getNextFireTime(null, new Date('2025-06-15T12:34:56Z'))).toBeNull();
+        expect(performance.now() - began).toBeLessThan(50);
+      }
+    },
+  );
+
+  it('random impossible day/month pairs return null quickly', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom([2, 30], [2, 31], [4, 31], [6, 31], [9, 31], [11, 31]),
+        fc.integer({ min: 0, max: 23 }),
+        ([month, day], hour) => {
+          const trigger = new CronTrigger({
+            month: month as number,
+            day: day as number,
+            hour,
+            timezone: 'America/New_York',
+          });
+          const began = performance.now();
+          expect(trigger.getNextFireTime(null, new Date('2030-01-01T00:00:00Z'))).toBeNull();
+          expect(performance.now() - began).toBeLessThan(50);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+});
