@@ -80,9 +80,14 @@ export class IntervalTrigger implements Trigger {
 
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null {
     let next: number;
-    if (previousFireTime !== null) {
+    if (previousFireTime !== null && this.startDate !== null) {
+      // The next point of the start date's grid strictly after `previousFireTime`, even when that
+      // time is not on the grid (as when an AndTrigger or OrTrigger asks).
+      const start = this.startDate.getTime();
+      const after = previousFireTime.getTime() - start;
+      next = after < 0 ? start : start + (Math.floor(after / this.intervalMs) + 1) * this.intervalMs;
+    } else if (previousFireTime !== null) {
       next = previousFireTime.getTime() + this.intervalMs;
-      if (this.startDate !== null && next < this.startDate.getTime()) next = this.startDate.getTime();
     } else if (this.startDate === null) {
       next = now.getTime() + this.intervalMs;
     } else {

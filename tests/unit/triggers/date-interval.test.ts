@@ -166,3 +166,13 @@ describe('DateTrigger inside an OrTrigger', () => {
     ).toEqual(d('2026-01-01T00:00:05Z'));
   });
 });
+
+describe('IntervalTrigger grid', () => {
+  it('returns the next point of its start-date grid strictly after any previous time', () => {
+    const trigger = new IntervalTrigger({ minutes: 10, startDate: d('2026-01-01T00:00:00Z') });
+    const now = d('2026-01-01T00:00:00Z');
+    expect(trigger.getNextFireTime(d('2026-01-01T00:10:00Z'), now)).toEqual(d('2026-01-01T00:20:00Z'));
+    expect(trigger.getNextFireTime(d('2026-01-01T00:13:20Z'), now)).toEqual(d('2026-01-01T00:20:00Z'));
+    expect(trigger.getNextFireTime(d('2025-12-31T00:00:00Z'), now)).toEqual(d('2026-01-01T00:00:00Z'));
+  });
+});
