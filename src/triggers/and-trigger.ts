@@ -1,19 +1,14 @@
 import { InvalidTriggerError } from '../errors.js';
 import {
-  COMBINING_OPTION_KEYS,
+  CombiningTrigger,
   combiningFromJSON,
-  combiningToJSON,
-  combiningToString,
   firstFireAtOrAfter,
   nextFireAfter,
-  readCombiningOptions,
-  readTriggers,
+  registerCombiningTrigger,
   type CombiningTriggerAliasOptions,
   type CombiningTriggerOptions,
 } from './combining.js';
-import { assertTriggerVersion, registerTriggerFactory } from './registry.js';
 import type { Trigger, TriggerJSON } from './trigger.js';
-import { assertKnownKeys } from './validate.js';
 
 /**
  * Fires at the times all of its triggers agree on (to the millisecond). Each part that is behind
@@ -25,17 +20,12 @@ import { assertKnownKeys } from './validate.js';
  *
  * @example new AndTrigger([new CronTrigger({ dayOfWeek: 'mon-fri', hour: 9 }), new CronTrigger({ day: '1-7' })])
  */
-export class AndTrigger implements Trigger {
+export class AndTrigger extends CombiningTrigger {
   /** Rounds of the search before the parts are declared never to agree. */
   static maxIterations = 10_000;
 
-  readonly type = 'and';
-  readonly triggers: readonly Trigger[];
-  readonly jitter: number | null;
-
   constructor(triggers: Trigger[], options?: CombiningTriggerOptions) {
-    this.triggers = readTriggers(triggers, 'and');
-    this.jitter = readCombiningOptions(options, 'and');
+    super('and', triggers, options);
   }
 
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null {
@@ -60,18 +50,8 @@ export class AndTrigger implements Trigger {
     );
   }
 
-  toJSON(): TriggerJSON {
-    return combiningToJSON('and', this.triggers, this.jitter);
-  }
-
-  toString(): string {
-    return combiningToString('and', this.triggers, this.jitter);
-  }
-
   static fromJSON(json: TriggerJSON): AndTrigger {
-    assertTriggerVersion(json, 1);
-    const { triggers, options } = combiningFromJSON(json);
-    return new AndTrigger(triggers, options);
+    return combiningFromJSON(json, AndTrigger);
   }
 }
 
@@ -81,13 +61,4 @@ declare module './registry.js' {
   }
 }
 
-registerTriggerFactory({
-  type: 'and',
-  optionKeys: COMBINING_OPTION_KEYS,
-  create: (options) => {
-    assertKnownKeys(options, COMBINING_OPTION_KEYS, 'and');
-    const { triggers, ...rest } = options as unknown as CombiningTriggerAliasOptions;
-    return new AndTrigger(triggers, rest);
-  },
-  fromJSON: AndTrigger.fromJSON,
-});
+registerCombiningTrigger('and', AndTrigger);

@@ -1,5 +1,5 @@
 import { InvalidTriggerError } from '../errors.js';
-import { triggerFromJSON } from './registry.js';
+import { assertTriggerVersion, registerTriggerFactory, triggerFromJSON } from './registry.js';
 import type { Trigger, TriggerJSON } from './trigger.js';
 import { assertKnownKeys, readJitter } from './validate.js';
 
@@ -74,18 +74,46 @@ export function firstFireAtOrAfter(trigger: Trigger, time: number): number | nul
   return next !== null && next >= time ? next : null;
 }
 
-export function combiningToJSON(
-  type: string,
-  triggers: readonly Trigger[],
-  jitter: number | null,
-): TriggerJSON {
-  return { type, version: 1, triggers: triggers.map((trigger) => trigger.toJSON()), jitter };
+/**
+ * What `AndTrigger` and `OrTrigger` share: their parts, jitter, JSON form, text and registration.
+ * Each subclass decides only how the parts' next fire times combine.
+ */
+export abstract class CombiningTrigger implements Trigger {
+  readonly triggers: readonly Trigger[];
+  readonly jitter: number | null;
+
+  protected constructor(
+    readonly type: 'and' | 'or',
+    triggers: Trigger[],
+    options?: CombiningTriggerOptions,
+  ) {
+    this.triggers = readTriggers(triggers, type);
+    this.jitter = readCombiningOptions(options, type);
+  }
+
+  abstract getNextFireTime(previousFireTime: Date | null, now: Date): Date | null;
+
+  toJSON(): TriggerJSON {
+    return {
+      type: this.type,
+      version: 1,
+      triggers: this.triggers.map((trigger) => trigger.toJSON()),
+      jitter: this.jitter,
+    };
+  }
+
+  toString(): string {
+    const parts = this.triggers.map(String);
+    if (this.jitter !== null) parts.push(`jitter=${this.jitter}s`);
+    return `${this.type}[${parts.join(', ')}]`;
+  }
 }
 
-export function combiningFromJSON(json: TriggerJSON): {
-  triggers: Trigger[];
-  options: CombiningTriggerOptions;
-} {
+type CombiningConstructor<T> = new (triggers: Trigger[], options?: CombiningTriggerOptions) => T;
+
+/** Reads a combining trigger back from its `toJSON()`. */
+export function combiningFromJSON<T>(json: TriggerJSON, Combining: CombiningConstructor<T>): T {
+  assertTriggerVersion(json, 1);
   if (!Array.isArray(json.triggers)) {
     throw new InvalidTriggerError(`Serialized ${json.type} trigger has no "triggers" array`, {
       field: 'triggers',
@@ -95,11 +123,19 @@ export function combiningFromJSON(json: TriggerJSON): {
   const triggers = (json.triggers as TriggerJSON[]).map((part) => triggerFromJSON(part));
   const options: CombiningTriggerOptions = {};
   if (json.jitter !== null && json.jitter !== undefined) options.jitter = json.jitter as number;
-  return { triggers, options };
+  return new Combining(triggers, options);
 }
 
-export function combiningToString(type: string, triggers: readonly Trigger[], jitter: number | null): string {
-  const parts = triggers.map(String);
-  if (jitter !== null) parts.push(`jitter=${jitter}s`);
-  return `${type}[${parts.join(', ')}]`;
+/** Registers the alias (`addJob(fn, 'and', { triggers })`) and JSON type of a combining trigger. */
+export function registerCombiningTrigger(type: 'and' | 'or', Combining: CombiningConstructor<Trigger>): void {
+  registerTriggerFactory({
+    type,
+    optionKeys: COMBINING_OPTION_KEYS,
+    create: (options) => {
+      assertKnownKeys(options, COMBINING_OPTION_KEYS, type);
+      const { triggers, ...rest } = options as unknown as CombiningTriggerAliasOptions;
+      return new Combining(triggers, rest);
+    },
+    fromJSON: (json) => combiningFromJSON(json, Combining),
+  });
 }

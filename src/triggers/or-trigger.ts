@@ -1,17 +1,12 @@
 import {
-  COMBINING_OPTION_KEYS,
+  CombiningTrigger,
   combiningFromJSON,
-  combiningToJSON,
-  combiningToString,
   nextFireAfter,
-  readCombiningOptions,
-  readTriggers,
+  registerCombiningTrigger,
   type CombiningTriggerAliasOptions,
   type CombiningTriggerOptions,
 } from './combining.js';
-import { assertTriggerVersion, registerTriggerFactory } from './registry.js';
 import type { Trigger, TriggerJSON } from './trigger.js';
-import { assertKnownKeys } from './validate.js';
 
 /**
  * Fires at the earliest next fire time of any of its triggers; a time two parts share fires once.
@@ -20,14 +15,9 @@ import { assertKnownKeys } from './validate.js';
  *
  * @example new OrTrigger([new CronTrigger({ dayOfWeek: 'mon-fri', hour: 9 }), new CronTrigger({ dayOfWeek: 'sat,sun', hour: 11 })])
  */
-export class OrTrigger implements Trigger {
-  readonly type = 'or';
-  readonly triggers: readonly Trigger[];
-  readonly jitter: number | null;
-
+export class OrTrigger extends CombiningTrigger {
   constructor(triggers: Trigger[], options?: CombiningTriggerOptions) {
-    this.triggers = readTriggers(triggers, 'or');
-    this.jitter = readCombiningOptions(options, 'or');
+    super('or', triggers, options);
   }
 
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null {
@@ -39,18 +29,8 @@ export class OrTrigger implements Trigger {
     return earliest === null ? null : new Date(earliest);
   }
 
-  toJSON(): TriggerJSON {
-    return combiningToJSON('or', this.triggers, this.jitter);
-  }
-
-  toString(): string {
-    return combiningToString('or', this.triggers, this.jitter);
-  }
-
   static fromJSON(json: TriggerJSON): OrTrigger {
-    assertTriggerVersion(json, 1);
-    const { triggers, options } = combiningFromJSON(json);
-    return new OrTrigger(triggers, options);
+    return combiningFromJSON(json, OrTrigger);
   }
 }
 
@@ -60,13 +40,4 @@ declare module './registry.js' {
   }
 }
 
-registerTriggerFactory({
-  type: 'or',
-  optionKeys: COMBINING_OPTION_KEYS,
-  create: (options) => {
-    assertKnownKeys(options, COMBINING_OPTION_KEYS, 'or');
-    const { triggers, ...rest } = options as unknown as CombiningTriggerAliasOptions;
-    return new OrTrigger(triggers, rest);
-  },
-  fromJSON: OrTrigger.fromJSON,
-});
+registerCombiningTrigger('or', OrTrigger);
