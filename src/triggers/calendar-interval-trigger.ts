@@ -1,10 +1,10 @@
 import { InvalidTriggerError } from '../errors.js';
 import { civilFromDays, daysFromCivil, daysInMonth, MS_PER_DAY } from '../time/civil.js';
-import { formatInZone, parseDateInput } from '../time/parse.js';
 import { wallToInstant, zoneRules, type ZoneRules } from '../time/zone.js';
 import { assertTriggerVersion, registerTriggerFactory } from './registry.js';
 import type { Trigger, TriggerJSON } from './trigger.js';
-import { assertKnownKeys, assertStartBeforeEnd, readJitter, readTimeZone } from './validate.js';
+import { describeWindow, readWindow, windowFromJSON, windowToJSON } from './window.js';
+import { assertKnownKeys } from './validate.js';
 
 export interface CalendarIntervalTriggerOptions {
   years?: number;
@@ -96,14 +96,13 @@ export class CalendarIntervalTrigger implements Trigger {
       number,
       number,
     ];
-    this.timezone = readTimeZone(options.timezone, defaults?.timezone);
+    ({
+      timezone: this.timezone,
+      startDate: this.startDate,
+      endDate: this.endDate,
+      jitter: this.jitter,
+    } = readWindow(options, defaults));
     this.zone = zoneRules(this.timezone);
-    this.startDate =
-      options.startDate === undefined ? null : parseDateInput(options.startDate, this.timezone, 'startDate');
-    this.endDate =
-      options.endDate === undefined ? null : parseDateInput(options.endDate, this.timezone, 'endDate');
-    assertStartBeforeEnd(this.startDate, this.endDate);
-    this.jitter = readJitter(options.jitter);
     this.anchor = this.startDate === null ? null : this.wallDate(this.startDate.getTime());
   }
 
@@ -193,10 +192,7 @@ export class CalendarIntervalTrigger implements Trigger {
       hour: this.hour,
       minute: this.minute,
       second: this.second,
-      startDate: this.startDate?.toISOString() ?? null,
-      endDate: this.endDate?.toISOString() ?? null,
-      timezone: this.timezone,
-      jitter: this.jitter,
+      ...windowToJSON(this),
     };
   }
 
@@ -204,25 +200,16 @@ export class CalendarIntervalTrigger implements Trigger {
     const parts = STEP_UNITS.filter((unit) => this[unit] > 0).map((unit) => `${unit}=${this[unit]}`);
     const pad = (n: number) => String(n).padStart(2, '0');
     parts.push(`time=${pad(this.hour)}:${pad(this.minute)}:${pad(this.second)}`);
-    if (this.startDate !== null) parts.push(`start=${this.format(this.startDate)}`);
-    if (this.endDate !== null) parts.push(`end=${this.format(this.endDate)}`);
-    if (this.jitter !== null) parts.push(`jitter=${this.jitter}s`);
+    parts.push(...describeWindow(this, (epochMs) => this.zone.offsetAt(epochMs)));
     return `calendarinterval[${parts.join(', ')}]`;
-  }
-
-  private format(date: Date): string {
-    return formatInZone(date, this.timezone, this.zone.offsetAt(date.getTime()));
   }
 
   static fromJSON(json: TriggerJSON): CalendarIntervalTrigger {
     assertTriggerVersion(json, 1);
-    const options: CalendarIntervalTriggerOptions = { timezone: json.timezone as string };
+    const options: CalendarIntervalTriggerOptions = windowFromJSON(json);
     for (const key of [...STEP_UNITS, 'hour', 'minute', 'second'] as const) {
       if (typeof json[key] === 'number') options[key] = json[key] as number;
     }
-    if (json.startDate !== null && json.startDate !== undefined) options.startDate = json.startDate as string;
-    if (json.endDate !== null && json.endDate !== undefined) options.endDate = json.endDate as string;
-    if (json.jitter !== null && json.jitter !== undefined) options.jitter = json.jitter as number;
     return new CalendarIntervalTrigger(options);
   }
 }

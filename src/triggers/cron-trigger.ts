@@ -1,5 +1,4 @@
 import { InvalidTriggerError } from '../errors.js';
-import { formatInZone, parseDateInput } from '../time/parse.js';
 import { zoneRules, type ZoneRules } from '../time/zone.js';
 import { parseCrontab } from './cron/crontab.js';
 import { parseFieldForm, type CronFieldValue } from './cron/field-form.js';
@@ -7,7 +6,8 @@ import { CRON_FIELDS, type CronFieldName } from './cron/fields.js';
 import { CronSchedule, type ScheduleSpec } from './cron/schedule.js';
 import { assertTriggerVersion, registerTriggerFactory } from './registry.js';
 import type { Trigger, TriggerJSON } from './trigger.js';
-import { assertKnownKeys, assertStartBeforeEnd, readJitter, readTimeZone } from './validate.js';
+import { describeWindow, readWindow, windowFromJSON, windowToJSON } from './window.js';
+import { assertKnownKeys } from './validate.js';
 
 /** Options shared by both ways of making a `CronTrigger`. */
 interface CronCommonOptions {
@@ -109,14 +109,13 @@ export class CronTrigger implements Trigger {
       this.domAndDow = source.domAndDow;
     }
     this.schedule = new CronSchedule(spec);
-    this.timezone = readTimeZone(options.timezone, defaults?.timezone);
+    ({
+      timezone: this.timezone,
+      startDate: this.startDate,
+      endDate: this.endDate,
+      jitter: this.jitter,
+    } = readWindow(options, defaults));
     this.zone = zoneRules(this.timezone);
-    this.startDate =
-      options.startDate === undefined ? null : parseDateInput(options.startDate, this.timezone, 'startDate');
-    this.endDate =
-      options.endDate === undefined ? null : parseDateInput(options.endDate, this.timezone, 'endDate');
-    assertStartBeforeEnd(this.startDate, this.endDate);
-    this.jitter = readJitter(options.jitter);
   }
 
   /**
@@ -171,10 +170,7 @@ export class CronTrigger implements Trigger {
       type: 'cron',
       version: 1,
       ...source,
-      startDate: this.startDate?.toISOString() ?? null,
-      endDate: this.endDate?.toISOString() ?? null,
-      timezone: this.timezone,
-      jitter: this.jitter,
+      ...windowToJSON(this),
     };
   }
 
@@ -185,22 +181,13 @@ export class CronTrigger implements Trigger {
             (field) => `${field}='${this.fields?.[field]}'`,
           )
         : [`crontab='${this.crontab}'`, ...(this.domAndDow ? ['domAndDow'] : [])];
-    if (this.startDate !== null) parts.push(`start=${this.format(this.startDate)}`);
-    if (this.endDate !== null) parts.push(`end=${this.format(this.endDate)}`);
-    if (this.jitter !== null) parts.push(`jitter=${this.jitter}s`);
+    parts.push(...describeWindow(this, (epochMs) => this.zone.offsetAt(epochMs)));
     return `cron[${parts.join(', ')}]`;
-  }
-
-  private format(date: Date): string {
-    return formatInZone(date, this.timezone, this.zone.offsetAt(date.getTime()));
   }
 
   static fromJSON(json: TriggerJSON): CronTrigger {
     assertTriggerVersion(json, 1);
-    const common: CronCommonOptions = { timezone: json.timezone as string };
-    if (json.startDate !== null && json.startDate !== undefined) common.startDate = json.startDate as string;
-    if (json.endDate !== null && json.endDate !== undefined) common.endDate = json.endDate as string;
-    if (json.jitter !== null && json.jitter !== undefined) common.jitter = json.jitter as number;
+    const common: CronCommonOptions = windowFromJSON(json);
     if (typeof json.crontab === 'string') {
       return CronTrigger.fromCrontab(json.crontab, { ...common, domAndDow: json.domAndDow === true });
     }

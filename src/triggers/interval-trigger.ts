@@ -1,9 +1,9 @@
 import { InvalidTriggerError } from '../errors.js';
-import { formatInZone, parseDateInput } from '../time/parse.js';
 import { offsetAt } from '../time/zone.js';
 import { assertTriggerVersion, registerTriggerFactory } from './registry.js';
 import type { Trigger, TriggerJSON } from './trigger.js';
-import { assertKnownKeys, assertStartBeforeEnd, readJitter, readTimeZone } from './validate.js';
+import { describeWindow, readWindow, windowFromJSON, windowToJSON } from './window.js';
+import { assertKnownKeys } from './validate.js';
 
 export interface IntervalTriggerOptions {
   weeks?: number;
@@ -69,13 +69,12 @@ export class IntervalTrigger implements Trigger {
       );
     }
     this.intervalMs = interval;
-    this.timezone = readTimeZone(options.timezone, defaults?.timezone);
-    this.startDate =
-      options.startDate === undefined ? null : parseDateInput(options.startDate, this.timezone, 'startDate');
-    this.endDate =
-      options.endDate === undefined ? null : parseDateInput(options.endDate, this.timezone, 'endDate');
-    assertStartBeforeEnd(this.startDate, this.endDate);
-    this.jitter = readJitter(options.jitter);
+    ({
+      timezone: this.timezone,
+      startDate: this.startDate,
+      endDate: this.endDate,
+      jitter: this.jitter,
+    } = readWindow(options, defaults));
   }
 
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null {
@@ -104,35 +103,19 @@ export class IntervalTrigger implements Trigger {
       type: 'interval',
       version: 1,
       intervalMs: this.intervalMs,
-      startDate: this.startDate?.toISOString() ?? null,
-      endDate: this.endDate?.toISOString() ?? null,
-      timezone: this.timezone,
-      jitter: this.jitter,
+      ...windowToJSON(this),
     };
   }
 
   toString(): string {
     const parts = [formatDuration(this.intervalMs)];
-    if (this.startDate !== null) parts.push(`start=${this.format(this.startDate)}`);
-    if (this.endDate !== null) parts.push(`end=${this.format(this.endDate)}`);
-    if (this.jitter !== null) parts.push(`jitter=${this.jitter}s`);
+    parts.push(...describeWindow(this, (epochMs) => offsetAt(this.timezone, epochMs)));
     return `interval[${parts.join(', ')}]`;
-  }
-
-  private format(date: Date): string {
-    return formatInZone(date, this.timezone, offsetAt(this.timezone, date.getTime()));
   }
 
   static fromJSON(json: TriggerJSON): IntervalTrigger {
     assertTriggerVersion(json, 1);
-    const options: IntervalTriggerOptions = {
-      milliseconds: json.intervalMs as number,
-      timezone: json.timezone as string,
-    };
-    if (json.startDate !== null && json.startDate !== undefined) options.startDate = json.startDate as string;
-    if (json.endDate !== null && json.endDate !== undefined) options.endDate = json.endDate as string;
-    if (json.jitter !== null && json.jitter !== undefined) options.jitter = json.jitter as number;
-    return new IntervalTrigger(options);
+    return new IntervalTrigger({ milliseconds: json.intervalMs as number, ...windowFromJSON(json) });
   }
 }
 
