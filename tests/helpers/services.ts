@@ -15,19 +15,29 @@ const SERVICES = {
 
 export type Service = keyof typeof SERVICES;
 
-const announced = new Set<Service>();
+function onCi(): boolean {
+  return process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false';
+}
 
-/** The URL of `service`, or `undefined` (after one line on stdout) when its tests are to be skipped. */
+/** The URL of `service`, or `undefined` when its tests are to be skipped (see `announceServices`). */
 export function serviceUrl(service: Service): string | undefined {
   const { env, label, example } = SERVICES[service];
   const url = process.env[env];
   if (url !== undefined && url !== '') return url;
-  if (process.env.CI !== undefined && process.env.CI !== '' && process.env.CI !== 'false') {
-    throw new Error(`${env} is not set, and CI must run the ${label} tests: set ${env}=${example}`);
-  }
-  if (!announced.has(service)) {
-    announced.add(service);
+  if (onCi()) throw new Error(`${env} is not set, and CI must run the ${label} tests: set ${env}=${example}`);
+  return undefined;
+}
+
+/**
+ * Run once per `npm test` (vitest's global setup): on CI, fails at once when a service URL is
+ * missing; elsewhere prints one line per backend whose tests will be skipped.
+ */
+export function announceServices(): void {
+  for (const service of Object.keys(SERVICES) as Service[]) {
+    const { env, label, example } = SERVICES[service];
+    if (process.env[env] !== undefined && process.env[env] !== '') continue;
+    if (onCi())
+      throw new Error(`${env} is not set, and CI must run the ${label} tests: set ${env}=${example}`);
     console.log(`skipping ${label} tests: set ${env}=${example} to run them`);
   }
-  return undefined;
 }
