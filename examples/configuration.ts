@@ -16,7 +16,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MemoryJobStore, Scheduler } from 'horae';
-import 'horae/stores/sqlite'; // makes 'sqlite://' URLs work; needs the better-sqlite3 package
 
 const dir = mkdtempSync(join(tmpdir(), 'horae-example-'));
 process.once('exit', () => rmSync(dir, { recursive: true, force: true })); // even after an error
