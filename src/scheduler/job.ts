@@ -1,4 +1,6 @@
 import type { JobFunction, JobState } from '../job-state.js';
+import { formatInZone } from '../time/parse.js';
+import { offsetAt } from '../time/zone.js';
 import type { Trigger } from '../triggers/trigger.js';
 import type { JobChanges } from './options.js';
 import type { Scheduler } from './scheduler.js';
@@ -74,7 +76,11 @@ export class Job {
 
   toString(): string {
     if (this.pending) return `${this.name} (trigger: ${this.trigger.toString()}, pending)`;
-    const next = this.nextRunTime === null ? 'paused' : `next run at: ${this.nextRunTime.toISOString()}`;
+    const zone = this.scheduler.timezone;
+    const next =
+      this.nextRunTime === null
+        ? 'paused'
+        : `next run at: ${formatInZone(this.nextRunTime, zone, offsetAt(zone, this.nextRunTime.getTime()))}`;
     return `${this.name} (trigger: ${this.trigger.toString()}, ${next})`;
   }
 

@@ -128,6 +128,11 @@ export class Scheduler {
     this.applyOptions(options);
   }
 
+  /** The IANA zone of triggers made from aliases and of printed times. */
+  get timezone(): string {
+    return this.settings.timezone;
+  }
+
   /** `'stopped'`, `'running'` or `'paused'` (started, but not processing jobs). */
   get state(): SchedulerState {
     return this.currentState;

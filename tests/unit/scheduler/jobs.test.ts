@@ -311,7 +311,7 @@ describe('job operations', () => {
     const text = await scheduler.printJobs({ out: (line) => lines.push(line) });
     expect(lines).toEqual([
       'Jobstore default:',
-      '    tick (trigger: interval[0:00:03], next run at: 2026-01-01T00:00:03.000Z)',
+      '    tick (trigger: interval[0:00:03], next run at: 2026-01-01 00:00:03 UTC)',
     ]);
     expect(text).toBe(lines.join('\n'));
   });
