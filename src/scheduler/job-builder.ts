@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { InvalidArgumentError, InvalidTriggerError, SerializationError } from '../errors.js';
 import type { JobFunction, JobState } from '../job-state.js';
 import { assertJsonSafe } from '../serialization.js';
-import type { JobStore } from '../stores/job-store.js';
 import { parseDateInput } from '../time/parse.js';
 import { registeredTriggerTypes, triggerFactory } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
@@ -179,8 +178,8 @@ function defaultName(func: JobFunction | string, id: string): string {
 }
 
 /** A persistent store keeps jobs as data: the function must be a name, the args JSON. */
-export function assertStorable(state: JobState, store: JobStore, alias: string): void {
-  if (!store.persistent) return;
+export function assertStorable(state: JobState, persistent: boolean, alias: string): void {
+  if (!persistent) return;
   if (typeof state.func === 'function') {
     throw new SerializationError(
       `Job "${state.id}" cannot go to the persistent job store "${alias}" with a function object: pass a "module:export" reference or a task name registered with scheduler.registerTask`,

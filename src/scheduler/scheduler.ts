@@ -527,15 +527,8 @@ export class Scheduler {
 
   private async addBuiltJob(built: BuiltJob): Promise<Job> {
     if (this.currentState === 'stopped') {
-      if (this.stores.size > 0 || this.storeConfigs.size > 0) {
-        if (
-          !this.stores.has(built.jobStore) &&
-          !this.storeConfigs.has(built.jobStore) &&
-          built.jobStore !== 'default'
-        ) {
-          throw new LookupError('job store', built.jobStore);
-        }
-      }
+      // Check now what the store will require, so bad args fail at addJob and not at start().
+      assertStorable(built.state, this.willPersist(built.jobStore), built.jobStore);
       const existing = this.pending.findIndex((job) => job.state.id === built.state.id);
       if (existing >= 0) {
         if (!built.replaceExisting) throw new ConflictingIdError(built.state.id);
@@ -551,10 +544,25 @@ export class Scheduler {
     return new Job(this, state, built.jobStore, false);
   }
 
+  /**
+   * Whether the store `alias` will serialize its jobs, before it is started: an instance says so, a
+   * URL or a `{ type }` other than memory will. Throws `LookupError` for an unknown alias.
+   */
+  private willPersist(alias: string): boolean {
+    const target = this.stores.get(alias) ?? this.storeConfigs.get(alias);
+    if (target === undefined) {
+      if (alias === 'default') return false; // the default memory store, made at start
+      throw new LookupError('job store', alias);
+    }
+    if (typeof target === 'string') return true;
+    if (typeof (target as JobStore).acquireDueJobs === 'function') return (target as JobStore).persistent;
+    return (target as JobStoreConfig).type !== 'memory';
+  }
+
   /** Stores a job, computing its first run unless one was given; emits `EVENT_JOB_ADDED`. */
   private async storeJob(built: BuiltJob): Promise<JobState> {
     const store = this.lookupStore(built.jobStore);
-    assertStorable(built.state, store, built.jobStore);
+    assertStorable(built.state, store.persistent, built.jobStore);
     const state = copyJobState(built.state);
     if (!built.explicitNextRunTime)
       Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs));
@@ -656,7 +664,7 @@ export class Scheduler {
       return new Job(this, state, found.alias, true);
     }
     const store = this.lookupStore(found.alias);
-    assertStorable(state, store, found.alias);
+    assertStorable(state, store.persistent, found.alias);
     await store.updateJob(state);
     this.emit({ code: EVENT_JOB_MODIFIED, jobId: state.id, jobStore: found.alias });
     this.processor.scheduleCheck(state.nextRunTime);

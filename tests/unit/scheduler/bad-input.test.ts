@@ -216,6 +216,36 @@ describe('bad input never changes or loses a job', () => {
     expect(await stopped.getJobs()).toEqual([]);
   });
 
+  it('args a persistent store cannot keep are refused at addJob, before and after start', async () => {
+    const { MemoryJobStore, SerializationError } = await import('../../../src/index.js');
+    // The memory store's logic with a persistent store's rules (jobs are data).
+    class DataStore extends MemoryJobStore {
+      override readonly persistent = true;
+    }
+    for (const started of [false, true]) {
+      const { scheduler: strict } = makeScheduler({
+        jobStores: { default: new DataStore() },
+        baseDir: fixtures,
+      });
+      if (started) await strict.start();
+      for (const args of [[() => 1], [new Map()], [1n], [{ a: undefined }], [NaN]]) {
+        const error = await strict
+          .addJob('./tasks.mjs:record', 'interval', { seconds: 1, args })
+          .catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(SerializationError);
+      }
+      const closure = await strict.addJob(() => 1, 'interval', { seconds: 1 }).catch((e: unknown) => e);
+      expect(closure).toBeInstanceOf(SerializationError);
+      expect((closure as Error).message).toMatch(/module:export/);
+      expect(await strict.getJobs()).toEqual([]);
+      if (started) await strict.shutdown();
+    }
+    const { scheduler: byUrl } = makeScheduler({ jobStores: { default: 'sqlite::memory:' } });
+    await expect(byUrl.addJob(() => 1, 'interval', { seconds: 1 })).rejects.toBeInstanceOf(
+      SerializationError,
+    );
+  });
+
   it('unknown scheduler options are refused by name', () => {
     expect(() => makeScheduler({ timeZone: 'UTC' } as never)).toThrow(/"timeZone"/);
   });
