@@ -43,13 +43,35 @@ function cpuMs(since) {
 // Libraries. Each one-shot adapter gets (dueMs[], hit(i)) and adds one job per entry; each interval
 // adapter gets (count, t0, hit(j, scheduledMs)) and adds `count` jobs firing every second.
 
-async function horae(options) {
+/**
+ * A diagnostic executor, not a usable one: it calls the job at once, synchronously, with no job
+ * context, no events and no run history. Measuring Horae with it shows what the scheduler and the
+ * memory store cost apart from the executor.
+ */
+const noopExecutor = {
+  scheduledRunTime: 0,
+  async start() {},
+  async shutdown() {},
+  runningInstances: () => 0,
+  submitJob(submission) {
+    const func = submission.resolveFunction();
+    for (const time of submission.scheduledRunTimes) {
+      noopExecutor.scheduledRunTime = time.getTime();
+      func(...submission.job.args);
+    }
+  },
+};
+
+async function horae(options, { noop = false } = {}) {
   // HORAE_DIST points at another build (to compare builds); by default the one `npm run build` makes.
   const { Scheduler, currentJob } = await import(process.env.HORAE_DIST ?? '../dist/index.js');
+  const scheduledRunTime = noop
+    ? () => noopExecutor.scheduledRunTime
+    : () => currentJob().scheduledRunTime.getTime();
   let scheduler;
   return {
     async setup() {
-      scheduler = new Scheduler(options);
+      scheduler = new Scheduler(noop ? { ...options, executors: { default: noopExecutor } } : options);
       await scheduler.start();
     },
     async oneShot(due, hit) {
@@ -61,7 +83,7 @@ async function horae(options) {
     async interval(count, t0, hit) {
       const startDate = new Date(t0);
       for (let j = 0; j < count; j++) {
-        await scheduler.addJob(() => hit(j, currentJob().scheduledRunTime.getTime()), 'interval', {
+        await scheduler.addJob(() => hit(j, scheduledRunTime()), 'interval', {
           seconds: 1,
           startDate,
         });
@@ -78,6 +100,8 @@ const adapters = {
   horae: () => horae(undefined),
   // The same with the run history off: what recording every run costs.
   'horae-nohistory': () => horae({ runHistory: false }),
+  // Diagnostic only (see noopExecutor): the scheduler and store without the executor.
+  'horae-noop-executor': () => horae(undefined, { noop: true }),
 
   async 'node-schedule'() {
     const schedule = (await import('node-schedule')).default;

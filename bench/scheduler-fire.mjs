@@ -43,6 +43,13 @@ const LIBRARIES = [
     scenarios: ['oneshot', 'interval'],
     note: 'not the default: `runHistory: false`',
   },
+  {
+    name: 'Horae, no-op executor (diagnostic)',
+    adapter: 'horae-noop-executor',
+    scenarios: ['oneshot', 'interval'],
+    diagnostic: true,
+    note: 'not usable: jobs called synchronously, no context, events or run history',
+  },
   { name: 'node-schedule', adapter: 'node-schedule', scenarios: ['oneshot', 'interval'] },
   {
     name: 'croner',
@@ -74,8 +81,11 @@ const LIBRARIES = [
 ];
 
 const only = option('libs', null)?.split(',');
-const selected = LIBRARIES.filter(
-  (lib) => only === undefined || only.some((name) => name === lib.adapter || name === lib.name),
+// Diagnostic rows run only when asked for by name in --libs.
+const selected = LIBRARIES.filter((lib) =>
+  only === undefined
+    ? lib.diagnostic !== true
+    : only.some((name) => name === lib.adapter || name === lib.name),
 );
 
 /** CPU pressure (share of time some task waited for a CPU, last 10 s) and load average: how busy the machine was. */
@@ -147,6 +157,15 @@ const versions = {
   node: process.version,
   Horae: JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version,
 };
+const gitHead = await new Promise((resolve) => {
+  const child = spawn('git', ['describe', '--always', '--dirty'], { cwd: root });
+  let out = '';
+  child.stdout.on('data', (chunk) => (out += chunk));
+  child.on('error', () => resolve(null));
+  child.on('close', (code) => resolve(code === 0 ? out.trim() : null));
+});
+if (gitHead !== null) versions.Horae += ` (${gitHead})`;
+if (process.env.HORAE_DIST !== undefined) versions.Horae += ` from ${process.env.HORAE_DIST}`;
 for (const name of ['node-schedule', 'croner', 'toad-scheduler', 'node-cron']) {
   try {
     versions[name] = JSON.parse(

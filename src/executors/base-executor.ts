@@ -9,6 +9,12 @@ export type { RunAttempt } from './run.js';
 
 type Mode = 'stopped' | 'running' | 'draining' | 'aborting';
 
+/** An attempt that finished synchronously (see `BaseExecutor.executeNow`). */
+export interface AttemptOutcome {
+  ok: boolean;
+  value: unknown;
+}
+
 /**
  * What every executor shares, so each one only says how to execute one attempt: counting instances
  * per job (`maxInstances`), a queue bounded by `concurrency`, the misfire check when a run starts,
@@ -25,6 +31,8 @@ export abstract class BaseExecutor implements Executor {
   /** Runs waiting out a retry's backoff. */
   private readonly waiting = new Set<Run>();
   private drainScheduled = false;
+  /** True inside `drain`: a run that finishes synchronously leaves starting the next one to its loop. */
+  private draining = false;
   private idleWaiters: (() => void)[] = [];
 
   protected constructor(protected readonly concurrency: number) {}
@@ -34,6 +42,15 @@ export abstract class BaseExecutor implements Executor {
    * promptly when the attempt is aborted (see `RunAttempt.onAbort`).
    */
   protected abstract execute(attempt: RunAttempt): Promise<unknown>;
+
+  /**
+   * Optionally runs an attempt at once: returns its outcome when the job finished synchronously, a
+   * promise when it started and goes on, or `undefined` to have `execute` run it instead. Sparing
+   * a sync job every promise matters at 100,000 runs a second.
+   */
+  protected executeNow(_attempt: RunAttempt): AttemptOutcome | Promise<unknown> | undefined {
+    return undefined;
+  }
 
   /** Called at `start`, before any submission. Synchronous: pools start their workers lazily. */
   protected onStart(_context: ExecutorContext): void {}
@@ -110,14 +127,20 @@ export abstract class BaseExecutor implements Executor {
   }
 
   private drain(): void {
-    while (this.active.size < this.concurrency && this.queueHead < this.queue.length) {
-      const run = this.queue[this.queueHead] as Run;
-      this.queue[this.queueHead++] = undefined;
-      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-        this.queue = this.queue.slice(this.queueHead);
-        this.queueHead = 0;
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.active.size < this.concurrency && this.queueHead < this.queue.length) {
+        const run = this.queue[this.queueHead] as Run;
+        this.queue[this.queueHead++] = undefined;
+        if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+          this.queue = this.queue.slice(this.queueHead);
+          this.queueHead = 0;
+        }
+        this.runAttempt(run);
       }
-      void this.runAttempt(run);
+    } finally {
+      this.draining = false;
     }
     if (this.idleWaiters.length > 0 && this.isIdle()) {
       const waiters = this.idleWaiters;
@@ -126,7 +149,7 @@ export abstract class BaseExecutor implements Executor {
     }
   }
 
-  private async runAttempt(run: Run): Promise<void> {
+  private runAttempt(run: Run): void {
     const context = this.context as ExecutorContext;
     const { clock } = context;
     const { job, jobStore } = run.submission;
@@ -154,14 +177,34 @@ export abstract class BaseExecutor implements Executor {
         attempt.abort(new JobTimeoutError(job.id, timeout));
       }, timeout * 1000);
     }
-    let ok = false;
-    let result: unknown;
+    let now: AttemptOutcome | Promise<unknown> | undefined;
     try {
-      result = await this.execute(attempt);
-      ok = true;
+      now = this.executeNow(attempt);
     } catch (error) {
-      result = error;
+      now = { ok: false, value: error };
     }
+    if (now !== undefined && !(now instanceof Promise)) {
+      this.finishAttempt(run, now.ok, now.value, startedAt);
+      return;
+    }
+    let pending: Promise<unknown>;
+    try {
+      pending = now ?? this.execute(attempt);
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    pending.then(
+      (value) => this.finishAttempt(run, true, value, startedAt),
+      (error: unknown) => this.finishAttempt(run, false, error, startedAt),
+    );
+  }
+
+  /** Reports an attempt's outcome and moves on: the next run time, a retry, or the next run. */
+  private finishAttempt(run: Run, ok: boolean, result: unknown, startedAt: Date): void {
+    const context = this.context as ExecutorContext;
+    const { clock } = context;
+    const { job, jobStore } = run.submission;
+    const scheduledRunTime = run.scheduledRunTime;
     if (run.timer !== null) clock.clearTimer(run.timer);
     run.timer = null;
     run.current = null;

@@ -120,7 +120,7 @@ function loadRun(jobId: string, run: StoredRun): RunRecord {
  * scheduler are kept out of the heap.
  */
 export class MemoryJobStore implements JobStore {
-  readonly persistent = false;
+  readonly persistent: boolean = false;
   private readonly entries = new Map<string, Entry>();
   private readonly scheduled = new JobHeap<Entry>();
   private readonly leased = new Map<string, Entry>();
