@@ -2,7 +2,7 @@ import { InvalidTriggerError } from '../../errors.js';
 import {
   FIELD_DEFS,
   fieldError,
-  parseRangeItem,
+  parseFieldItems,
   rangeForms,
   readWeekday,
   type CronFieldName,
@@ -99,32 +99,18 @@ function parseCrontabField(
     crontab,
     allowed: rangeForms(FIELD_DEFS[field]) + (EXTRA_FORMS[field] ?? ''),
   };
-  const ranges: RangeItem[] = [];
-  const specials: DaySpecial[] = [];
-  for (const rawItem of text.split(',')) {
-    if (rawItem === '') throw fieldError(field, context, 'an empty list item is not allowed');
-    let item = rawItem;
-    if (item === '?') {
-      if (field !== 'day' && field !== 'dayOfWeek')
-        throw fieldError(field, context, '? is only allowed for day and weekday');
-      item = '*';
-    }
-    const special =
-      field === 'day'
-        ? daySpecial(item, context)
-        : field === 'dayOfWeek'
-          ? weekdaySpecial(item, context)
-          : null;
-    if (special !== null) {
-      specials.push(special);
-      continue;
-    }
-    const range = parseRangeItem(item, FIELD_DEFS[field], context);
-    if (range === null)
-      throw fieldError(field, context, `${JSON.stringify(rawItem)} is not a recognized expression`);
-    ranges.push(range);
-  }
-  return { ranges, specials };
+  const special = (item: string) =>
+    field === 'day'
+      ? daySpecial(item, context)
+      : field === 'dayOfWeek'
+        ? weekdaySpecial(item, context)
+        : null;
+  return parseFieldItems(field, text, context, special, (item) => {
+    if (item !== '?') return item;
+    if (field !== 'day' && field !== 'dayOfWeek')
+      throw fieldError(field, context, '? is only allowed for day and weekday');
+    return '*';
+  });
 }
 
 function daySpecial(item: string, context: ParseContext): DaySpecial | null {

@@ -3,7 +3,7 @@ import {
   FIELD_DEFS,
   fieldError,
   normalizeFieldText,
-  parseRangeItem,
+  parseFieldItems,
   rangeForms,
   readWeekday,
   type CronFieldName,
@@ -88,21 +88,9 @@ function readFieldText(field: CronFieldName, value: unknown): string {
 
 function parseField(field: CronFieldName, text: string): { ranges: RangeItem[]; specials: DaySpecial[] } {
   const context: ParseContext = { text, allowed: allowedForms(field) };
-  const ranges: RangeItem[] = [];
-  const specials: DaySpecial[] = [];
-  for (const item of text.split(',')) {
-    if (item === '') throw fieldError(field, context, 'an empty expression is not allowed');
-    const special = field === 'day' || field === 'dayOfWeek' ? parseDaySpecial(field, item, context) : null;
-    if (special !== null) {
-      specials.push(special);
-      continue;
-    }
-    const range = parseRangeItem(item, FIELD_DEFS[field], context);
-    if (range === null)
-      throw fieldError(field, context, `${JSON.stringify(item)} is not a recognized expression`);
-    ranges.push(range);
-  }
-  return { ranges, specials };
+  return parseFieldItems(field, text, context, (item) =>
+    field === 'day' || field === 'dayOfWeek' ? parseDaySpecial(field, item, context) : null,
+  );
 }
 
 /** `last` (day only), `3rd wed`, `last fri`. */

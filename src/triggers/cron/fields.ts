@@ -199,3 +199,34 @@ export function normalizeFieldText(value: string | number): string {
     .map((item) => item.replace(/\s+/g, ' '))
     .join(',');
 }
+
+/**
+ * Reads a field's comma-separated items, the same way in both cron forms: each item is first offered
+ * to `special` (a day rule such as `last fri` or `5L`; `null` when it is not one), else read as a
+ * range. `normalize` may rewrite an item first (crontab's `?`).
+ */
+export function parseFieldItems(
+  field: CronFieldName,
+  text: string,
+  context: ParseContext,
+  special: (item: string) => DaySpecial | null,
+  normalize: (item: string) => string = (item) => item,
+): { ranges: RangeItem[]; specials: DaySpecial[] } {
+  const ranges: RangeItem[] = [];
+  const specials: DaySpecial[] = [];
+  for (const rawItem of text.split(',')) {
+    if (rawItem === '') throw fieldError(field, context, 'an empty list item is not allowed');
+    const item = normalize(rawItem);
+    const rule = special(item);
+    if (rule !== null) {
+      specials.push(rule);
+      continue;
+    }
+    const range = parseRangeItem(item, FIELD_DEFS[field], context);
+    if (range === null) {
+      throw fieldError(field, context, `${JSON.stringify(rawItem)} is not a recognized expression`);
+    }
+    ranges.push(range);
+  }
+  return { ranges, specials };
+}

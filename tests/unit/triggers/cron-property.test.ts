@@ -15,12 +15,15 @@ const DST_ZONES = [
   'Australia/Sydney',
 ];
 
+/** The zone's UTC offset at `t`, from Intl alone (not from the engine under test). */
+function offsetAt(t: number, timeZone: string): number {
+  const w = wallOf(t, timeZone);
+  return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(t / 1000) * 1000;
+}
+
 /** Offset transitions found with Intl alone: a daily scan, refined to the minute. */
 function transitions(timeZone: string, fromYear: number, toYear: number): number[] {
-  const offset = (t: number) => {
-    const w = wallOf(t, timeZone);
-    return Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second) - Math.floor(t / 1000) * 1000;
-  };
+  const offset = (t: number) => offsetAt(t, timeZone);
   const found: number[] = [];
   let t = Date.UTC(fromYear, 0, 1);
   let before = offset(t);
@@ -115,6 +118,29 @@ describe('CronTrigger against a brute-force reference', () => {
     );
   });
 
+  it("moves an hourly run in Lord Howe's 30-minute spring gap to the half hour (found by fast-check)", () => {
+    const trigger = new CronTrigger({
+      day: '*/5',
+      week: '6-45/33,1-2/1',
+      hour: '*',
+      minute: 0,
+      timezone: 'Australia/Lord_Howe',
+    });
+    const times: string[] = [];
+    let previous: Date | null = new Date('2051-09-30T14:00:00Z');
+    for (let i = 0; i < 3; i++) {
+      previous = trigger.getNextFireTime(previous, previous as Date);
+      times.push(previous?.toISOString() ?? 'none');
+    }
+    // 01:00 (+10:30), then 02:00, which does not exist that night (clocks go from 02:00 to 02:30):
+    // read with the offset before the gap it is 15:30Z, shown as 02:30 (+11:00); then 03:00 (+11:00).
+    expect(times).toEqual([
+      '2051-09-30T14:30:00.000Z',
+      '2051-09-30T15:30:00.000Z',
+      '2051-09-30T16:00:00.000Z',
+    ]);
+  });
+
   it('gives strictly increasing fire times that match, over long chains in any zone', () => {
     const zones = [...DST_ZONES, 'UTC', 'Asia/Kolkata', 'America/Sao_Paulo', 'Africa/Casablanca'];
     fc.assert(
@@ -130,8 +156,9 @@ describe('CronTrigger against a brute-force reference', () => {
             if (next === null) break;
             if (previous !== null) expect(next.getTime()).toBeGreaterThan(previous.getTime());
             const wall = wallOf(next.getTime(), zone);
-            // A fire time either shows a matching wall time or is a gap-shifted one (offset just changed).
-            const shifted = wallOf(next.getTime() - 3 * HOUR, zone).hour !== (wall.hour + 21) % 24;
+            // A fire time either shows a matching wall time or is a gap-shifted one (the offset changed
+            // within the last 3 hours; a 30-minute shift such as Lord Howe's counts too).
+            const shifted = offsetAt(next.getTime(), zone) !== offsetAt(next.getTime() - 3 * HOUR, zone);
             expect(cron.matches(wall) || shifted, `${trigger} in ${zone} at ${next.toISOString()}`).toBe(
               true,
             );
