@@ -287,45 +287,43 @@ function ratio(value, base) {
 }
 
 function table(scenario, rows) {
-  const horae = rows.find((r) => r.name === 'Horae');
-  const out = [];
-  if (scenario === 'oneshot') {
-    out.push(
-      '| library | add 100k (ms) | peak RSS (MiB) | lateness p50 / p99 / max (ms) | fired early | fired | fires/s |',
-      '|---|---|---|---|---|---|---|',
-    );
-    for (const r of rows) {
-      if (r.unsupported) {
-        out.push(`| ${r.name} | not possible: ${r.note ?? 'unsupported'} | | | | | |`);
-        continue;
-      }
-      if (r.ok === 0) {
-        out.push(`| ${r.name} | crashed in ${r.runs}/${r.runs} runs: ${r.crashed?.[0]} | | | | | |`);
-        continue;
-      }
-      const h = horae ?? {};
-      out.push(
-        `| ${r.name}${r.crashed ? ` (crashed ${r.crashed.length}/${r.runs})` : ''} | ${fmt(r.addMs, 0)}${ratio(r.addMs, h.addMs)} | ${fmt(r.peakRssMiB, 0)}${ratio(r.peakRssMiB, h.peakRssMiB)} | ${fmt(r['lateness.p50'])} / ${fmt(r['lateness.p99'])}${ratio(r['lateness.p99'], h['lateness.p99'])} / ${fmt(r['lateness.max'])} | ${fmt(r.early, 0)} | ${fmt(r.fired, 0)} | ${fmt(r.firesPerSecond, 0)}${ratio(r.firesPerSecond, h.firesPerSecond)} |`,
-      );
-    }
-  } else {
-    out.push(
-      '| library | runs observed (of 100,000) | lateness p50 / p99 / max (ms) | fired early | CPU in the 10 s window (ms) | peak RSS (MiB) | add 10k (ms) |',
-      '|---|---|---|---|---|---|---|',
-    );
-    for (const r of rows) {
-      if (r.unsupported) {
-        out.push(`| ${r.name} | not possible: ${r.note ?? 'unsupported'} | | | | | |`);
-        continue;
-      }
-      if (r.ok === 0) {
-        out.push(`| ${r.name} | crashed in ${r.runs}/${r.runs} runs: ${r.crashed?.[0]} | | | | | |`);
-        continue;
-      }
-      const h = horae ?? {};
-      out.push(
-        `| ${r.name}${r.crashed ? ` (crashed ${r.crashed.length}/${r.runs})` : ''} | ${fmt(r.observed, 0)} | ${fmt(r['lateness.p50'])} / ${fmt(r['lateness.p99'])}${ratio(r['lateness.p99'], h['lateness.p99'])} / ${fmt(r['lateness.max'])} | ${fmt(r.early, 0)} | ${fmt(r.cpuMs, 0)}${ratio(r.cpuMs, h.cpuMs)} | ${fmt(r.peakRssMiB, 0)}${ratio(r.peakRssMiB, h.peakRssMiB)} | ${fmt(r.addMs, 0)}${ratio(r.addMs, h.addMs)} |`,
-      );
+  const h = rows.find((r) => r.name === 'Horae') ?? {};
+  const lateness = (r) =>
+    `${fmt(r['lateness.p50'])} / ${fmt(r['lateness.p99'])}${ratio(r['lateness.p99'], h['lateness.p99'])} / ${fmt(r['lateness.max'])}`;
+  const withRatio = (r, key) => `${fmt(r[key], 0)}${ratio(r[key], h[key])}`;
+  // Each scenario's header and the cells of one row, in the same order.
+  const [header, cells] =
+    scenario === 'oneshot'
+      ? [
+          '| library | add 100k (ms) | peak RSS (MiB) | lateness p50 / p99 / max (ms) | fired early | fired | fires/s |',
+          (r) => [
+            withRatio(r, 'addMs'),
+            withRatio(r, 'peakRssMiB'),
+            lateness(r),
+            fmt(r.early, 0),
+            fmt(r.fired, 0),
+            withRatio(r, 'firesPerSecond'),
+          ],
+        ]
+      : [
+          '| library | runs observed (of 100,000) | lateness p50 / p99 / max (ms) | fired early | CPU in the 10 s window (ms) | peak RSS (MiB) | add 10k (ms) |',
+          (r) => [
+            fmt(r.observed, 0),
+            lateness(r),
+            fmt(r.early, 0),
+            withRatio(r, 'cpuMs'),
+            withRatio(r, 'peakRssMiB'),
+            withRatio(r, 'addMs'),
+          ],
+        ];
+  const out = [header, '|---|---|---|---|---|---|---|'];
+  for (const r of rows) {
+    if (r.unsupported) out.push(`| ${r.name} | not possible: ${r.note ?? 'unsupported'} | | | | | |`);
+    else if (r.ok === 0)
+      out.push(`| ${r.name} | crashed in ${r.runs}/${r.runs} runs: ${r.crashed?.[0]} | | | | | |`);
+    else {
+      const name = `${r.name}${r.crashed ? ` (crashed ${r.crashed.length}/${r.runs})` : ''}`;
+      out.push(`| ${[name, ...cells(r)].join(' | ')} |`);
     }
   }
   return out.join('\n');

@@ -2,8 +2,6 @@ import { FunctionLookupError, InvalidArgumentError, SerializationError } from '.
 import { moduleSpecifier, parseReference } from '../function-reference.js';
 import type { JobFunction, JobState } from '../job-state.js';
 
-export { moduleSpecifier, parseReference };
-
 /** Where a worker finds a job's function: a module it can `import()` as is, and a (dotted) export. */
 export interface WorkerTarget {
   specifier: string;

@@ -6,12 +6,8 @@ import {
   SerializationError,
   type JobState,
 } from '../../../src/index.js';
-import {
-  assertWorkerJob,
-  moduleSpecifier,
-  parseReference,
-  workerTarget,
-} from '../../../src/executors/job-reference.js';
+import { moduleSpecifier, parseReference } from '../../../src/function-reference.js';
+import { assertWorkerJob, workerTarget } from '../../../src/executors/job-reference.js';
 
 const job = (overrides: Partial<JobState>) =>
   ({ id: 'j', func: './tasks.js:run', args: [], ...overrides }) as JobState;
