@@ -43,7 +43,7 @@ export class AsyncExecutor extends BaseExecutor {
 
   private call(attempt: RunAttempt, func: JobFunction): unknown {
     const context = new AttemptContext(attempt, this.context?.alias ?? 'default');
-    return runInJobContext(context, () => func(...attempt.submission.job.args));
+    return runInJobContext(context, func, attempt.submission.job.args);
   }
 
   /** The job's promise, or a rejection as soon as the attempt is aborted (timeout, shutdown). */

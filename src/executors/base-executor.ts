@@ -24,10 +24,16 @@ export interface AttemptOutcome {
 export abstract class BaseExecutor implements Executor {
   protected context: ExecutorContext | undefined;
   private mode: Mode = 'stopped';
-  private readonly instances = new Map<string, number>();
+  /**
+   * Running instances by job id. Replaced by a new map whenever it empties: a long-lived map that
+   * sees an insert and a delete per run rehashes into old-generation tables and drags the young
+   * objects it touched along, about 200 bytes of old garbage per run at 50,000 runs a second.
+   */
+  private instances = new Map<string, number>();
   private queue: (Run | undefined)[] = [];
   private queueHead = 0;
-  private readonly active = new Set<Run>();
+  /** Runs with an attempt in progress; each knows its index (`activeIndex`), so removal is a swap. */
+  private readonly active: Run[] = [];
   /** Runs waiting out a retry's backoff. */
   private readonly waiting = new Set<Run>();
   private drainScheduled = false;
@@ -79,7 +85,7 @@ export abstract class BaseExecutor implements Executor {
     this.instances.set(job.id, running + 1);
     this.queue.push(new Run(submission));
     // Start on a microtask so the scheduler reports the submission before the run's outcome.
-    if (!this.drainScheduled && this.active.size < this.concurrency) {
+    if (!this.drainScheduled && this.active.length < this.concurrency) {
       this.drainScheduled = true;
       queueMicrotask(() => {
         this.drainScheduled = false;
@@ -123,14 +129,14 @@ export abstract class BaseExecutor implements Executor {
   }
 
   private isIdle(): boolean {
-    return this.active.size === 0 && this.queueHead >= this.queue.length && this.waiting.size === 0;
+    return this.active.length === 0 && this.queueHead >= this.queue.length && this.waiting.size === 0;
   }
 
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.active.size < this.concurrency && this.queueHead < this.queue.length) {
+      while (this.active.length < this.concurrency && this.queueHead < this.queue.length) {
         const run = this.queue[this.queueHead] as Run;
         this.queue[this.queueHead++] = undefined;
         if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
@@ -165,7 +171,7 @@ export abstract class BaseExecutor implements Executor {
         return;
       }
     }
-    this.active.add(run);
+    run.activeIndex = this.active.push(run) - 1;
     const attempt = run.startAttempt();
     const startedAt = new Date(clock.now());
     if (run.attempt === 1) run.firstStartedAt = startedAt;
@@ -208,7 +214,7 @@ export abstract class BaseExecutor implements Executor {
     if (run.timer !== null) clock.clearTimer(run.timer);
     run.timer = null;
     run.current = null;
-    this.active.delete(run);
+    this.removeActive(run);
     const finishedAt = new Date(clock.now());
     if (ok) {
       if (context.wants(EVENT_JOB_EXECUTED)) {
@@ -299,8 +305,20 @@ export abstract class BaseExecutor implements Executor {
 
   private finishInstance(jobId: string): void {
     const running = (this.instances.get(jobId) ?? 1) - 1;
-    if (running <= 0) this.instances.delete(jobId);
-    else this.instances.set(jobId, running);
+    if (running > 0) this.instances.set(jobId, running);
+    else if (this.instances.size === 1 && this.instances.has(jobId)) this.instances = new Map();
+    else this.instances.delete(jobId);
+  }
+
+  private removeActive(run: Run): void {
+    const index = run.activeIndex;
+    if (index < 0 || this.active[index] !== run) return;
+    const last = this.active.pop() as Run;
+    if (last !== run) {
+      this.active[index] = last;
+      last.activeIndex = index;
+    }
+    run.activeIndex = -1;
   }
 }
 

@@ -31,6 +31,11 @@ export function currentJob(): JobContext | undefined {
   return storage.getStore();
 }
 
-export function runInJobContext<T>(context: JobContext, fn: () => T): T {
-  return storage.run(context, fn);
+/** Calls `fn(...args)` with `context` as its `currentJob()` (and that of everything it starts). */
+export function runInJobContext<A extends unknown[], T>(
+  context: JobContext,
+  fn: (...args: A) => T,
+  args: A,
+): T {
+  return storage.run(context, fn, ...args);
 }

@@ -75,6 +75,8 @@ export class Run {
   /** The attempt's timeout timer, or the backoff timer while waiting for a retry. */
   timer: TimerHandle | null = null;
   lastError: unknown = undefined;
+  /** Position in the executor's list of active runs, or -1. */
+  activeIndex = -1;
 
   constructor(readonly submission: JobSubmission) {}
 

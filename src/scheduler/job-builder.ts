@@ -34,6 +34,19 @@ export interface BuildContext {
   now: () => number;
 }
 
+const JOB_KEYS: ReadonlySet<string> = new Set(JOB_OPTION_KEYS);
+const keySets = new WeakMap<readonly string[], ReadonlySet<string>>();
+
+/** A trigger factory's option keys as a set, made once per factory (addJob runs 100,000s of times). */
+function optionKeySet(keys: readonly string[]): ReadonlySet<string> {
+  let set = keySets.get(keys);
+  if (set === undefined) {
+    set = new Set(keys);
+    keySets.set(keys, set);
+  }
+  return set;
+}
+
 /**
  * Validates `addJob`'s arguments and turns them into a job. Everything here is synchronous and
  * touches no state, so bad input fails before anything changes.
@@ -110,9 +123,12 @@ function makeTrigger(
         { field: 'trigger', value: alias },
       );
     }
-    for (const [key, value] of Object.entries(given)) {
-      if ((JOB_OPTION_KEYS as readonly string[]).includes(key)) jobOptions[key] = value;
-      else if (factory.optionKeys.includes(key)) triggerOptions[key] = value;
+    const triggerKeys = optionKeySet(factory.optionKeys);
+    for (const key in given) {
+      if (!Object.hasOwn(given, key)) continue;
+      const value = given[key];
+      if (JOB_KEYS.has(key)) jobOptions[key] = value;
+      else if (triggerKeys.has(key)) triggerOptions[key] = value;
       else {
         throw new InvalidArgumentError(
           `Unknown option "${key}" for a job with the "${alias}" trigger; trigger options are: ${factory.optionKeys.join(
@@ -133,7 +149,7 @@ function makeTrigger(
     );
   }
   for (const [key, value] of Object.entries(given)) {
-    if (!(JOB_OPTION_KEYS as readonly string[]).includes(key)) {
+    if (!JOB_KEYS.has(key)) {
       throw new InvalidArgumentError(
         `Unknown job option "${key}" (trigger options belong in the trigger instance); job options are: ${JOB_OPTION_KEYS.join(', ')}`,
         { field: key, value },

@@ -13,7 +13,7 @@ import type { ListenerRegistry } from '../events/listeners.js';
 import type { Executor, JobSubmission } from '../executors/executor.js';
 import type { JobFunction, JobState } from '../job-state.js';
 import type { Logger } from '../logger.js';
-import type { JobRelease, JobStore } from '../stores/job-store.js';
+import type { JobRelease, JobStore, RunRecord } from '../stores/job-store.js';
 import { jitterMs, planRuns } from './run-plan.js';
 import { toRunRecord } from './run-record.js';
 
@@ -75,6 +75,11 @@ export class JobProcessor {
   private checkAt = Infinity;
   private readonly failures = new Map<string, number>();
   private readonly unreleased = new Map<string, JobRelease[]>();
+  /** Run records not yet handed to their stores, by store alias (see `recordRun`). */
+  private pendingRuns = new Map<string, RunRecord[]>();
+  private runFlushScheduled = false;
+  /** Run-record writes in progress. */
+  private readonly runWrites = new Set<Promise<void>>();
 
   constructor(private readonly host: ProcessorHost) {}
 
@@ -172,7 +177,8 @@ export class JobProcessor {
     if (due.length === 0) return false;
     const releases = due.map((job) => this.dispatch(job, alias, now, settings));
     // The runs have started: keep their releases until the store takes them, or they would run again.
-    this.unreleased.set(alias, [...(this.unreleased.get(alias) ?? []), ...releases]);
+    const earlier = this.unreleased.get(alias);
+    this.unreleased.set(alias, earlier === undefined ? releases : [...earlier, ...releases]);
     await this.flushReleases(alias, store, settings);
     return due.length === ACQUIRE_BATCH;
   }
@@ -267,17 +273,60 @@ export class JobProcessor {
     };
   }
 
-  /** Keeps the outcome of a run in its store's run history (when enabled); failures are logged. */
+  /**
+   * Keeps the outcome of a run in its store's run history (when enabled). Records are written in
+   * batches, one per store for all the runs that end in the same turn of the event loop (with
+   * `addRuns` where the store has it): one write instead of one per run. Failures are logged.
+   */
   recordRun(event: JobExecutionEvent, settings: ProcessorSettings = this.host.settings()): void {
     if (settings.runRetention === 0) return;
-    const store = this.host.stores.get(event.jobStore);
-    if (store === undefined) return;
-    store.addRun(toRunRecord(event, settings.schedulerId), settings.runRetention).catch((error: unknown) => {
-      settings.logger.error(
-        `Could not record a run of job ${event.jobId} in job store "${event.jobStore}"`,
-        error,
-      );
-    });
+    let records = this.pendingRuns.get(event.jobStore);
+    if (records === undefined) {
+      records = [];
+      this.pendingRuns.set(event.jobStore, records);
+    }
+    records.push(toRunRecord(event, settings.schedulerId));
+    if (!this.runFlushScheduled) {
+      this.runFlushScheduled = true;
+      queueMicrotask(() => void this.flushRuns());
+    }
+  }
+
+  /** Writes the run records not yet written; resolves when every write so far has ended. */
+  flushRuns(): Promise<void> {
+    this.runFlushScheduled = false;
+    const pending = this.pendingRuns;
+    if (pending.size > 0) {
+      this.pendingRuns = new Map();
+      const settings = this.host.settings();
+      for (const [alias, records] of pending) {
+        const store = this.host.stores.get(alias);
+        if (store !== undefined) this.writeRuns(alias, store, records, settings);
+      }
+    }
+    return this.runWrites.size === 0 ? Promise.resolve() : Promise.all(this.runWrites).then(() => undefined);
+  }
+
+  private writeRuns(alias: string, store: JobStore, records: RunRecord[], settings: ProcessorSettings): void {
+    const retention = settings.runRetention;
+    let written: Promise<unknown>;
+    try {
+      written =
+        store.addRuns !== undefined
+          ? store.addRuns(records, retention)
+          : Promise.all(records.map((record) => store.addRun(record, retention)));
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    const write = written.then(
+      () => undefined,
+      (error: unknown) => {
+        const runs = records.length === 1 ? `a run of job ${records[0]?.jobId}` : `${records.length} runs`;
+        settings.logger.error(`Could not record ${runs} in job store "${alias}"`, error);
+      },
+    );
+    this.runWrites.add(write);
+    void write.then(() => this.runWrites.delete(write));
   }
 
   private armTimer(at: number): void {

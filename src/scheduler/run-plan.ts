@@ -35,8 +35,9 @@ export function planRuns(
   const due: Date[] | null = job.coalesce ? null : [];
   let latest: Date | null = null;
   let count = 0;
-  const nowDate = new Date(now);
+  let nowDate: Date | undefined;
   while (fire !== null && run !== null && run.getTime() <= now) {
+    nowDate ??= new Date(now);
     if (count >= MAX_CATCH_UP_RUNS) {
       // Jump: the first fire time at or after now, unless the trigger cannot skip ahead (date trigger).
       const ahead = job.trigger.getNextFireTime(null, nowDate);
@@ -46,7 +47,7 @@ export function planRuns(
         fire = ahead;
       }
       truncated = true;
-      run = fire === null ? null : new Date(fire.getTime() + jitterMs(job.trigger));
+      run = jittered(fire, job.trigger, jitterMs);
       if (run !== null && run.getTime() <= now) continue;
       break;
     }
@@ -54,7 +55,7 @@ export function planRuns(
     latest = run;
     due?.push(run);
     fire = job.trigger.getNextFireTime(fire, nowDate);
-    run = fire === null ? null : new Date(fire.getTime() + jitterMs(job.trigger));
+    run = jittered(fire, job.trigger, jitterMs);
   }
   const graceMs = job.misfireGraceTime === null ? Infinity : job.misfireGraceTime * 1000;
   let runTimes: Date[];
@@ -75,6 +76,17 @@ export function planRuns(
     }
   }
   return { runTimes, missed, truncated, nextRunTime: run, nextFireTime: run === null ? null : fire };
+}
+
+/** The run time of a fire time: the fire time itself (run times are never mutated) or jittered. */
+function jittered(
+  fire: Date | null,
+  trigger: JobState['trigger'],
+  jitterMs: (trigger: JobState['trigger']) => number,
+): Date | null {
+  if (fire === null) return null;
+  const jitter = jitterMs(trigger);
+  return jitter === 0 ? fire : new Date(fire.getTime() + jitter);
 }
 
 /** Random delay for one run of a trigger with `jitter` seconds, in whole milliseconds. */

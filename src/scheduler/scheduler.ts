@@ -57,6 +57,7 @@ import {
   isTrigger,
   readFunc,
   readNextRunTime,
+  type BuildContext,
   type BuiltJob,
 } from './job-builder.js';
 import {
@@ -112,6 +113,8 @@ export class Scheduler {
   private readonly listeners = new ListenerRegistry(() => this.settings.logger);
   private readonly resolver = new FunctionResolver(() => this.settings.baseDir);
   private settings: SchedulerSettings = defaultSettings();
+  private builtFor: SchedulerSettings | null = null;
+  private jobBuildContext: BuildContext | null = null;
   private stopWaiters: (() => void)[] = [];
   private signalHandler: (() => void) | null = null;
   private readonly processor = new JobProcessor({
@@ -278,6 +281,7 @@ export class Scheduler {
       ...(await Promise.allSettled(
         [...this.executors.values()].map((executor) => executor.shutdown({ wait })),
       )),
+      ...(await Promise.allSettled([this.processor.flushRuns()])),
       ...(await Promise.allSettled([...this.stores.values()].map((store) => store.shutdown()))),
     ];
     for (const result of results) {
@@ -486,7 +490,7 @@ export class Scheduler {
   async addJob(func: JobCallable, trigger?: Trigger | string | null, options?: object): Promise<Job> {
     const built = buildJob(func, trigger, options, this.buildContext());
     this.validateForExecutor(built.state);
-    await this.checkFunction(built.state.func);
+    if (typeof built.state.func === 'string') await this.resolver.resolve(built.state.func);
     return this.addBuiltJob(built);
   }
 
@@ -508,21 +512,23 @@ export class Scheduler {
     };
   }
 
-  private buildContext() {
-    return {
-      timezone: this.settings.timezone,
-      defaults: this.settings.jobDefaults,
-      now: () => this.settings.clock.now(),
-    };
+  /** What `buildJob` reads from the settings; made again only when they change. */
+  private buildContext(): BuildContext {
+    const { settings } = this;
+    if (this.builtFor !== settings) {
+      this.builtFor = settings;
+      this.jobBuildContext = {
+        timezone: settings.timezone,
+        defaults: settings.jobDefaults,
+        now: () => settings.clock.now(),
+      };
+    }
+    return this.jobBuildContext as BuildContext;
   }
 
   /** Lets the job's executor refuse what it cannot run (a closure on a worker pool) at `addJob`. */
   private validateForExecutor(state: JobState): void {
     this.executors.get(state.executor)?.validateJob?.(state);
-  }
-
-  private async checkFunction(func: JobFunction | string): Promise<void> {
-    if (typeof func === 'string') await this.resolver.resolve(func);
   }
 
   private async addBuiltJob(built: BuiltJob): Promise<Job> {
@@ -540,7 +546,8 @@ export class Scheduler {
       this.pending.push(built);
       return new Job(this, built.state, built.jobStore, true);
     }
-    const state = await this.storeJob(built);
+    // The built state is this call's own, so it is stored as it is rather than copied.
+    const state = await this.storeJob(built, false);
     return new Job(this, state, built.jobStore, false);
   }
 
@@ -559,13 +566,19 @@ export class Scheduler {
     return (target as JobStoreConfig).type !== 'memory';
   }
 
-  /** Stores a job, computing its first run unless one was given; emits `EVENT_JOB_ADDED`. */
-  private async storeJob(built: BuiltJob): Promise<JobState> {
+  /**
+   * Stores a job, computing its first run unless one was given; emits `EVENT_JOB_ADDED`. `copy`
+   * when the built state is shared (a pending job's, which its `Job` handle also shows).
+   */
+  private async storeJob(built: BuiltJob, copy = true): Promise<JobState> {
     const store = this.lookupStore(built.jobStore);
     assertStorable(built.state, store.persistent, built.jobStore);
-    const state = copyJobState(built.state);
-    if (!built.explicitNextRunTime)
-      Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs));
+    const state = copy ? copyJobState(built.state) : built.state;
+    if (!built.explicitNextRunTime) {
+      const first = firstRun(state.trigger, this.settings.clock.now(), jitterMs);
+      state.nextRunTime = first.nextRunTime;
+      state.nextFireTime = first.nextFireTime;
+    }
     try {
       await store.addJob(state);
     } catch (error) {
@@ -611,7 +624,7 @@ export class Scheduler {
           break;
         case 'func':
           state.func = readFunc(value);
-          await this.checkFunction(state.func);
+          if (typeof state.func === 'string') await this.resolver.resolve(state.func);
           break;
         case 'args':
           state.args = [...readArgs(value)];
@@ -812,6 +825,7 @@ export class Scheduler {
    */
   async getRuns(jobId: string, options: StoreSelector & { limit?: number } = {}): Promise<RunRecord[]> {
     const limit = options.limit ?? this.settings.runRetention;
+    await this.processor.flushRuns();
     const records: RunRecord[] = [];
     for (const [alias, store] of this.stores) {
       if (options.jobStore === undefined || alias === options.jobStore) {

@@ -105,6 +105,12 @@ export interface JobStore {
    */
   addRun(record: RunRecord, retention: number): Promise<void>;
 
+  /**
+   * Optional: records several runs in one call, with the same effect as `addRun` for each in turn.
+   * The scheduler batches the records of runs that finish together and uses this when a store has it.
+   */
+  addRuns?(records: RunRecord[], retention: number): Promise<void>;
+
   /** A job's run records, newest first (by `scheduledRunTime`, then `startedAt`), at most `limit`. */
   getRuns(jobId: string, limit: number): Promise<RunRecord[]>;
 }

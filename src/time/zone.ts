@@ -1,3 +1,4 @@
+import { readlinkSync } from 'node:fs';
 import { InvalidTriggerError } from '../errors.js';
 
 /** Wall-clock fields in some time zone. `month` is 1-12. */
@@ -228,9 +229,28 @@ export function zoneRules(timeZone: string): ZoneRules {
   return rules;
 }
 
-/** The zone the process runs in (`TZ` or the system setting). */
+/**
+ * The zone the process runs in (`TZ` or the system setting), named as `Intl` names it. A process in
+ * UTC (most servers and containers) is recognised without `Intl`: the first `Intl.DateTimeFormat`
+ * of a process loads ICU's zone data, about 9 MiB of memory that a scheduler in UTC never needs.
+ */
 export function systemTimeZone(): string {
+  const tz = process.env.TZ;
+  if (tz === undefined ? systemLinkIsUtc() : FIXED_UTC.has(tz.startsWith(':') ? tz.slice(1) : tz)) {
+    return 'UTC';
+  }
   return Intl.DateTimeFormat().resolvedOptions().timeZone;
+}
+
+/** Whether `/etc/localtime` (the zone when `TZ` is unset) links to a UTC zone file. */
+function systemLinkIsUtc(): boolean {
+  try {
+    const target = readlinkSync('/etc/localtime');
+    const index = target.lastIndexOf('zoneinfo/');
+    return index >= 0 && FIXED_UTC.has(target.slice(index + 'zoneinfo/'.length));
+  } catch {
+    return false; // not a link, or no such file: let Intl decide
+  }
 }
 
 /** True when `timeZone` is an IANA name this runtime knows. */

@@ -22,18 +22,26 @@ const OPTION_KEYS = ['runDate', 'timezone'] as const;
 export class DateTrigger implements Trigger {
   readonly type = 'date';
   readonly jitter = null;
-  readonly runDate: Date;
   readonly timezone: string;
+  /**
+   * The run date in epoch ms. A number rather than a `Date`: a `Date` takes 96 bytes in V8, and a
+   * scheduler may hold 100,000 date triggers.
+   */
+  private readonly time: number;
 
   constructor(options: DateTriggerOptions, defaults?: { timezone: string }) {
     assertKnownKeys(options, OPTION_KEYS, 'date');
     this.timezone = readTimeZone(options.timezone, defaults?.timezone);
-    this.runDate = parseDateInput(options.runDate, this.timezone, 'runDate');
+    this.time = parseDateInput(options.runDate, this.timezone, 'runDate').getTime();
+  }
+
+  /** When the trigger fires (a new `Date` on each read). */
+  get runDate(): Date {
+    return new Date(this.time);
   }
 
   getNextFireTime(previousFireTime: Date | null, _now?: Date): Date | null {
-    const runDate = this.runDate.getTime();
-    return previousFireTime === null || previousFireTime.getTime() < runDate ? new Date(runDate) : null;
+    return previousFireTime === null || previousFireTime.getTime() < this.time ? new Date(this.time) : null;
   }
 
   toJSON(): TriggerJSON {
@@ -41,7 +49,7 @@ export class DateTrigger implements Trigger {
   }
 
   toString(): string {
-    return `date[${formatInZone(this.runDate, this.timezone, offsetAt(this.timezone, this.runDate.getTime()))}]`;
+    return `date[${formatInZone(this.runDate, this.timezone, offsetAt(this.timezone, this.time))}]`;
   }
 
   static fromJSON(json: TriggerJSON): DateTrigger {

@@ -1,7 +1,7 @@
 import type { RunRequest, SerializedError, WorkerMessage, WorkerTransport } from './protocol.js';
 
 type JobFn = (...args: unknown[]) => unknown;
-type EnterContext = (context: object, fn: () => unknown) => unknown;
+type EnterContext = (context: object, fn: () => unknown, args: []) => unknown;
 
 /**
  * The code each worker runs. It is not imported in the worker: the pool sends its source
@@ -116,7 +116,7 @@ export function workerMain(transport: WorkerTransport, contextModule: string | n
       const key = `${request.specifier}#${request.exportPath}`;
       const fn = loaded.get(key) ?? (await load(request, key));
       const call = () => fn(...request.args);
-      const value = await (enter === null ? call() : enter({ ...request.context, signal }, call));
+      const value = await (enter === null ? call() : enter({ ...request.context, signal }, call, []));
       reply = { type: 'result', id: request.id, ok: true, value };
     } catch (error) {
       reply = { type: 'result', id: request.id, ok: false, error: serialize(error, 0) };

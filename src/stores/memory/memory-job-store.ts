@@ -1,12 +1,14 @@
 import { ConflictingIdError, JobLookupError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
-import { JobHeap, tieKey, type HeapEntry } from './job-heap.js';
+import { TimeQueue, tieKey, type QueueEntry } from './time-queue.js';
 
 /** Run histories kept for jobs that no longer exist. */
 const MAX_ORPHAN_HISTORIES = 1000;
+/** How many of the newest orphan histories a record of a gone job looks through for its own. */
+const ORPHAN_LOOKBACK = 8;
 
-interface Entry extends HeapEntry {
+interface Entry extends QueueEntry {
   /**
    * The stored job without its run times: `nextRunTime` and `nextFireTime` are `null` here and kept
    * as numbers instead (`time`, `fireOffset`), so a waiting job holds no `Date` objects.
@@ -16,8 +18,18 @@ interface Entry extends HeapEntry {
   time: number;
   /** `nextFireTime` as ms from `nextRunTime` (0 without jitter), or `null` when there is none. */
   fireOffset: number | null;
+  /** The scheduler holding the lease, or `null`. */
   acquiredBy: string | null;
+  /** The end of the lease in epoch ms (only meaningful while `acquiredBy` is set). */
   acquiredUntil: number;
+  /** The job's run records, oldest first, or `null` before its first. */
+  runs: StoredRun[] | null;
+}
+
+/** Run records of a job that no longer exists (see `MemoryJobStore.orphans`). */
+interface OrphanHistory {
+  jobId: string;
+  runs: StoredRun[];
 }
 
 /** Shared by every stored job without arguments; never handed out (copies get their own array). */
@@ -115,19 +127,33 @@ function loadRun(jobId: string, run: StoredRun): RunRecord {
 }
 
 /**
- * The default job store: jobs live in this process only. Scheduled jobs sit in a heap keyed by next
- * run time, so adding, removing and finding due jobs cost O(log n); paused jobs and jobs leased to a
- * scheduler are kept out of the heap.
+ * The default job store: jobs live in this process only. Scheduled jobs wait in a queue of time
+ * buckets (see `TimeQueue`), so adding and removing a job and claiming a due one cost O(1) amortized
+ * when many share a millisecond, and O(log B) for B distinct times otherwise. Leased jobs wait in a
+ * second queue, by the end of their lease; paused jobs are in neither.
  */
 export class MemoryJobStore implements JobStore {
   readonly persistent: boolean = false;
   private readonly entries = new Map<string, Entry>();
-  private readonly scheduled = new JobHeap<Entry>();
-  private readonly leased = new Map<string, Entry>();
-  /** Run histories by job id, oldest first. */
-  private readonly runs = new Map<string, StoredRun[]>();
-  /** Ids with run records whose job is gone, oldest first; bounded so one-shot jobs cannot grow memory forever. */
-  private readonly orphanRuns = new Set<string>();
+  /** Unleased jobs with a next run time, by that time, then id. */
+  private readonly scheduled = new TimeQueue<Entry>();
+  /**
+   * Leased jobs, by `acquiredUntil`: the time each is due again should its holder not release it.
+   * A job is leased only once due, so its own time is never later than that.
+   */
+  private readonly leases = new TimeQueue<Entry>(false);
+  /**
+   * The run histories of jobs that are gone (a live job keeps its own, `Entry.runs`): a ring of the
+   * newest `MAX_ORPHAN_HISTORIES`, so one-shot jobs cannot grow memory forever. A ring and not a map
+   * by id: every one-shot job passes through here, and a long-lived map with an insert and a delete
+   * per job rehashes into old-generation tables, which at 50,000 runs a second left some 40 MB of
+   * garbage behind. `getRuns` of a gone job looks through the ring (1,000 slots, and rare).
+   */
+  private readonly orphans: (OrphanHistory | undefined)[] = new Array<OrphanHistory | undefined>(
+    MAX_ORPHAN_HISTORIES,
+  ).fill(undefined);
+  /** The slot the next orphan history goes to (the oldest one). */
+  private orphanNext = 0;
 
   async start(_context: JobStoreContext): Promise<void> {}
 
@@ -136,16 +162,17 @@ export class MemoryJobStore implements JobStore {
   async addJob(job: JobState): Promise<void> {
     const id = flatId(job.id);
     if (this.entries.has(id)) throw new ConflictingIdError(id);
-    if (this.orphanRuns.size > 0) this.orphanRuns.delete(id);
     const entry: Entry = {
       job: storedCopy(job, id),
       id,
       tie: tieKey(id),
       time: NaN,
       fireOffset: null,
-      heapIndex: -1,
+      bucket: null,
+      slot: -1,
       acquiredBy: null,
-      acquiredUntil: 0,
+      acquiredUntil: NaN,
+      runs: null,
     };
     setTimes(entry, job.nextRunTime, job.nextFireTime);
     this.entries.set(id, entry);
@@ -155,12 +182,12 @@ export class MemoryJobStore implements JobStore {
   async updateJob(job: JobState): Promise<void> {
     const entry = this.entries.get(job.id);
     if (entry === undefined) throw new JobLookupError(job.id);
+    // Out of its queue first: which queue holds it depends on the lease, which ends here.
+    this.unqueue(entry);
     entry.job = storedCopy(job, entry.id);
     setTimes(entry, job.nextRunTime, job.nextFireTime);
     // A user's change wins over a lease in progress: the holder's later release is ignored.
-    this.leased.delete(entry.id);
     entry.acquiredBy = null;
-    this.scheduled.remove(entry);
     this.place(entry);
   }
 
@@ -171,10 +198,10 @@ export class MemoryJobStore implements JobStore {
   }
 
   async removeAllJobs(): Promise<void> {
-    for (const id of this.entries.keys()) if (this.runs.has(id)) this.markOrphan(id);
+    for (const entry of this.entries.values()) this.orphan(entry);
     this.entries.clear();
     this.scheduled.clear();
-    this.leased.clear();
+    this.leases.clear();
   }
 
   async lookupJob(id: string): Promise<JobState | null> {
@@ -187,34 +214,28 @@ export class MemoryJobStore implements JobStore {
   }
 
   async getNextRunTime(): Promise<Date | null> {
-    let earliest = this.scheduled.peek()?.time ?? Infinity;
-    for (const entry of this.leased.values()) {
-      // A lease that ran out makes the job due again at its old time.
-      if (!Number.isNaN(entry.time) && entry.acquiredUntil < earliest) {
-        earliest = Math.max(entry.acquiredUntil, entry.time);
-      }
-    }
+    // A lease that runs out makes its job due again (its own time having passed).
+    const earliest = Math.min(this.scheduled.earliest(), this.leases.earliest());
     return earliest === Infinity ? null : new Date(earliest);
   }
 
   async acquireDueJobs(schedulerId: string, now: Date, leaseMs: number, limit: number): Promise<JobState[]> {
     const nowMs = now.getTime();
-    const acquired: JobState[] = [];
-    for (const entry of this.leased.values()) {
-      if (entry.acquiredUntil <= nowMs) {
-        this.leased.delete(entry.id);
-        entry.acquiredBy = null;
-        this.place(entry);
-      }
+    for (let entry = this.leases.popDue(nowMs); entry !== undefined; entry = this.leases.popDue(nowMs)) {
+      entry.acquiredBy = null;
+      this.place(entry);
     }
+    // Never below 0, so a lease never ends before its job's time (`getNextRunTime` relies on it);
+    // the scheduler's leases are positive anyway.
+    const until = nowMs + (leaseMs > 0 ? leaseMs : 0);
+    const acquired: JobState[] = [];
     while (acquired.length < limit) {
-      const next = this.scheduled.peek();
-      if (next === undefined || next.time > nowMs) break;
-      const top = this.scheduled.pop() as Entry;
-      top.acquiredBy = schedulerId;
-      top.acquiredUntil = nowMs + leaseMs;
-      this.leased.set(top.id, top);
-      acquired.push(loadJob(top));
+      const entry = this.scheduled.popDue(nowMs);
+      if (entry === undefined) break;
+      entry.acquiredBy = schedulerId;
+      entry.acquiredUntil = until;
+      this.leases.push(entry, until);
+      acquired.push(loadJob(entry));
     }
     return acquired;
   }
@@ -223,7 +244,7 @@ export class MemoryJobStore implements JobStore {
     for (const release of releases) {
       const entry = this.entries.get(release.id);
       if (entry === undefined || entry.acquiredBy !== schedulerId) continue;
-      this.leased.delete(entry.id);
+      this.leases.remove(entry);
       entry.acquiredBy = null;
       if (release.remove) {
         this.drop(entry);
@@ -235,11 +256,43 @@ export class MemoryJobStore implements JobStore {
   }
 
   async addRun(record: RunRecord, retention: number): Promise<void> {
-    let records = this.runs.get(record.jobId);
-    if (records === undefined) {
-      records = [];
-      this.runs.set(record.jobId, records);
-      if (!this.entries.has(record.jobId)) this.markOrphan(record.jobId);
+    this.recordRun(record, retention);
+  }
+
+  async addRuns(records: RunRecord[], retention: number): Promise<void> {
+    for (const record of records) this.recordRun(record, retention);
+  }
+
+  /**
+   * Newest first. A job added again under the id of a gone one also shows the gone one's records
+   * while the ring keeps them.
+   */
+  async getRuns(jobId: string, limit: number): Promise<RunRecord[]> {
+    let records = this.entries.get(jobId)?.runs ?? [];
+    let merged = false;
+    for (const history of this.orphans) {
+      if (history?.jobId !== jobId) continue;
+      records = [...records, ...history.runs];
+      merged = true;
+    }
+    if (merged) records.sort((a, b) => (runAfter(a, b) ? 1 : runAfter(b, a) ? -1 : 0));
+    const out: RunRecord[] = [];
+    for (let i = records.length - 1; i >= 0 && out.length < limit; i--) {
+      out.push(loadRun(jobId, records[i] as StoredRun));
+    }
+    return out;
+  }
+
+  /** `addRun` and `addRuns`, one record: inserted in order, the oldest dropped beyond `retention`. */
+  private recordRun(record: RunRecord, retention: number): void {
+    const entry = this.entries.get(record.jobId);
+    let records: StoredRun[];
+    if (entry !== undefined) {
+      records = entry.runs ??= [];
+    } else {
+      // A gone job: its history is one of the newest in the ring, or a new one (one-shot jobs are
+      // released before their run's record arrives).
+      records = this.orphanRuns(record.jobId);
     }
     const stored = storeRun(record);
     let index = records.length;
@@ -249,34 +302,45 @@ export class MemoryJobStore implements JobStore {
     if (records.length > retention) records.splice(0, records.length - retention);
   }
 
-  async getRuns(jobId: string, limit: number): Promise<RunRecord[]> {
-    const records = this.runs.get(jobId) ?? [];
-    const out: RunRecord[] = [];
-    for (let i = records.length - 1; i >= 0 && out.length < limit; i--) {
-      out.push(loadRun(jobId, records[i] as StoredRun));
+  /** The run records of the gone job `jobId`: its history among the newest in the ring, or a new one. */
+  private orphanRuns(jobId: string): StoredRun[] {
+    const size = MAX_ORPHAN_HISTORIES;
+    for (let back = 1; back <= ORPHAN_LOOKBACK; back++) {
+      const history = this.orphans[(this.orphanNext - back + size) % size];
+      if (history === undefined) break;
+      if (history.jobId === jobId) return history.runs;
     }
-    return out;
+    const runs: StoredRun[] = [];
+    this.keepOrphan({ jobId, runs });
+    return runs;
   }
 
-  private markOrphan(jobId: string): void {
-    this.orphanRuns.add(jobId);
-    if (this.orphanRuns.size > MAX_ORPHAN_HISTORIES) {
-      const oldest = this.orphanRuns.values().next().value as string;
-      this.orphanRuns.delete(oldest);
-      this.runs.delete(oldest);
-    }
+  /** Moves a dropped job's run records to the ring of gone jobs' histories. */
+  private orphan(entry: Entry): void {
+    if (entry.runs !== null && entry.runs.length > 0) this.keepOrphan({ jobId: entry.id, runs: entry.runs });
   }
 
-  /** Puts an unleased entry in the heap when it has a next run time. */
+  /** Puts a history in the ring, in place of the oldest. */
+  private keepOrphan(history: OrphanHistory): void {
+    this.orphans[this.orphanNext] = history;
+    this.orphanNext = (this.orphanNext + 1) % MAX_ORPHAN_HISTORIES;
+  }
+
+  /** Queues an unleased entry by its next run time, unless it is paused. */
   private place(entry: Entry): void {
-    if (!Number.isNaN(entry.time)) this.scheduled.push(entry);
+    if (!Number.isNaN(entry.time)) this.scheduled.push(entry, entry.time);
+  }
+
+  /** Takes an entry out of whichever queue holds it. */
+  private unqueue(entry: Entry): void {
+    if (entry.acquiredBy !== null) this.leases.remove(entry);
+    else this.scheduled.remove(entry);
   }
 
   private drop(entry: Entry): void {
     this.entries.delete(entry.id);
-    this.scheduled.remove(entry);
-    this.leased.delete(entry.id);
-    if (this.runs.has(entry.id)) this.markOrphan(entry.id);
+    this.unqueue(entry);
+    this.orphan(entry);
   }
 }
 
