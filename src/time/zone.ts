@@ -235,7 +235,16 @@ export function zoneRules(timeZone: string): ZoneRules {
  * of a process loads ICU's zone data, about 9 MiB of memory that a scheduler in UTC never needs.
  */
 export function systemTimeZone(): string {
+  // Kept per value of `TZ`, which a process may change while it runs (a trigger made without a
+  // zone asks on every construction).
   const tz = process.env.TZ;
+  if (systemZone === null || systemZone.tz !== tz) systemZone = { tz, zone: findSystemTimeZone(tz) };
+  return systemZone.zone;
+}
+
+let systemZone: { tz: string | undefined; zone: string } | null = null;
+
+function findSystemTimeZone(tz: string | undefined): string {
   if (tz === undefined ? systemLinkIsUtc() : FIXED_UTC.has(tz.startsWith(':') ? tz.slice(1) : tz)) {
     return 'UTC';
   }

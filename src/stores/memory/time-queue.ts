@@ -24,7 +24,11 @@ export interface QueueEntry {
  * is above 0 and the items at `head` and at the end are live entries.
  */
 export class Bucket {
-  items: (QueueEntry | undefined)[] = [];
+  /**
+   * Made with its first entry as a one-element literal: an array grown by `push` from empty reserves
+   * 17 slots, and a job alone in its millisecond would pay for all of them.
+   */
+  items: (QueueEntry | undefined)[];
   head = 0;
   live = 0;
   /**
@@ -36,7 +40,12 @@ export class Bucket {
   /** The bucket's index in the queue's heap of times. */
   heapIndex = -1;
 
-  constructor(readonly time: number) {}
+  constructor(
+    readonly time: number,
+    first: QueueEntry,
+  ) {
+    this.items = [first];
+  }
 }
 
 /** Digits of 13 bits: four of them fit a double exactly (52 bits). */
@@ -82,7 +91,7 @@ const COMPACT_MIN = 32;
 
 export class TimeQueue<E extends QueueEntry> {
   /** The buckets by time. */
-  private readonly buckets = new Map<number, Bucket>();
+  private buckets = new Map<number, Bucket>();
   /** The same buckets as a binary min-heap by time. */
   private heap: Bucket[] = [];
   private count = 0;
@@ -112,9 +121,10 @@ export class TimeQueue<E extends QueueEntry> {
     let bucket = this.recent;
     if (bucket === undefined || bucket.time !== time || bucket.heapIndex < 0) bucket = this.buckets.get(time);
     if (bucket === undefined) {
-      bucket = new Bucket(time);
+      bucket = new Bucket(time, entry);
       this.buckets.set(time, bucket);
       this.heapPush(bucket);
+      entry.slot = 0;
     } else {
       const items = bucket.items;
       if (bucket.sorted && this.ordered && !follows(entry, items[items.length - 1] as QueueEntry)) {
@@ -124,10 +134,10 @@ export class TimeQueue<E extends QueueEntry> {
       // (popped from the head, removed from the middle) would otherwise grow without bound.
       const dead = items.length - bucket.live;
       if (dead > COMPACT_MIN && dead > bucket.live) compact(bucket);
+      entry.slot = bucket.items.length;
+      bucket.items.push(entry);
     }
     entry.bucket = bucket;
-    entry.slot = bucket.items.length;
-    bucket.items.push(entry);
     bucket.live++;
     this.count++;
     this.recent = bucket;
@@ -198,7 +208,10 @@ export class TimeQueue<E extends QueueEntry> {
   }
 
   private dropBucket(bucket: Bucket): void {
-    this.buckets.delete(bucket.time);
+    // An emptied map is replaced rather than kept: a long-lived map with an insert and a delete per
+    // time rehashes into old-generation tables (see the executor's map of instances).
+    if (this.buckets.size === 1) this.buckets = new Map();
+    else this.buckets.delete(bucket.time);
     this.heapRemove(bucket);
     bucket.items = [];
   }
