@@ -1,7 +1,7 @@
 import { ConflictingIdError, JobLookupError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
-import { TimeQueue, tieKey, type QueueEntry } from './time-queue.js';
+import { TimeQueue, type QueueEntry } from './time-queue.js';
 
 /** Run histories kept for jobs that no longer exist. */
 const MAX_ORPHAN_HISTORIES = 1000;
@@ -20,8 +20,6 @@ interface Entry extends QueueEntry {
   fireOffset: number | null;
   /** The scheduler holding the lease, or `null`. */
   acquiredBy: string | null;
-  /** The end of the lease in epoch ms (only meaningful while `acquiredBy` is set). */
-  acquiredUntil: number;
   /** The job's run records, oldest first, or `null` before its first. */
   runs: StoredRun[] | null;
 }
@@ -51,12 +49,18 @@ function storedCopy(job: JobState, id: string): JobState {
 /** A copy of the entry's job, with its run times, that shares nothing mutable with the store. */
 function loadJob(entry: Entry): JobState {
   const { job, time, fireOffset } = entry;
-  const paused = Number.isNaN(time);
+  const nextRunTime = Number.isNaN(time) ? null : new Date(time);
   return {
     ...job,
     args: job.args.length === 0 ? [] : [...job.args],
-    nextRunTime: paused ? null : new Date(time),
-    nextFireTime: paused || fireOffset === null ? null : new Date(time + fireOffset),
+    nextRunTime,
+    // Without jitter both are the same instant, and nothing writes to a job's dates: one object.
+    nextFireTime:
+      nextRunTime === null || fireOffset === null
+        ? null
+        : fireOffset === 0
+          ? nextRunTime
+          : new Date(time + fireOffset),
   };
 }
 
@@ -138,7 +142,7 @@ export class MemoryJobStore implements JobStore {
   /** Unleased jobs with a next run time, by that time, then id. */
   private readonly scheduled = new TimeQueue<Entry>();
   /**
-   * Leased jobs, by `acquiredUntil`: the time each is due again should its holder not release it.
+   * Leased jobs, by the end of their lease (the time of their bucket): the time each is due again should its holder not release it.
    * A job is leased only once due, so its own time is never later than that.
    */
   private readonly leases = new TimeQueue<Entry>(false);
@@ -165,13 +169,11 @@ export class MemoryJobStore implements JobStore {
     const entry: Entry = {
       job: storedCopy(job, id),
       id,
-      tie: tieKey(id),
       time: NaN,
       fireOffset: null,
       bucket: null,
       slot: -1,
       acquiredBy: null,
-      acquiredUntil: NaN,
       runs: null,
     };
     setTimes(entry, job.nextRunTime, job.nextFireTime);
@@ -233,7 +235,6 @@ export class MemoryJobStore implements JobStore {
       const entry = this.scheduled.popDue(nowMs);
       if (entry === undefined) break;
       entry.acquiredBy = schedulerId;
-      entry.acquiredUntil = until;
       this.leases.push(entry, until);
       acquired.push(loadJob(entry));
     }

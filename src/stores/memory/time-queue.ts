@@ -10,8 +10,6 @@
 /** What the queue needs of an entry; the queue keeps `bucket` and `slot` up to date. */
 export interface QueueEntry {
   id: string;
-  /** `tieKey(id)`: orders most entries of a bucket without comparing their ids as strings. */
-  tie: number;
   /** The bucket holding the entry, or `null` while it is in no queue. */
   bucket: Bucket | null;
   /** The entry's index in `bucket.items` (meaningless while `bucket` is `null`). */
@@ -32,7 +30,7 @@ export class Bucket {
   head = 0;
   live = 0;
   /**
-   * True when the live items are in `(tie, id)` order. A push that sorts after the last item keeps
+   * True when the live items are in `id` order. A push that sorts after the last item keeps
    * it (the usual case: releases come back in the order they were acquired, and new ids tend to
    * grow); any other push clears it, and the next pop sorts the bucket.
    */
@@ -48,42 +46,9 @@ export class Bucket {
   }
 }
 
-/** Digits of 13 bits: four of them fit a double exactly (52 bits). */
-const TIE_BASE = 8192;
-const TIE_CHARS = 4;
-
-/**
- * A number that orders ids as `<` orders the strings wherever the two numbers differ: the first four
- * UTF-16 code units, each plus one (so a shorter id sorts first), as base-8192 digits. A code unit
- * too large for a digit ends the key there (the rest are zeros), so such ids tie and fall back to the
- * string comparison. Comparing numbers costs far less than comparing strings.
- */
-export function tieKey(id: string): number {
-  let key = 0;
-  let open = true;
-  for (let i = 0; i < TIE_CHARS; i++) {
-    let digit = 0;
-    if (open && i < id.length) {
-      digit = id.charCodeAt(i) + 1;
-      if (digit >= TIE_BASE - 1) {
-        digit = TIE_BASE - 1;
-        open = false;
-      }
-    }
-    key = key * TIE_BASE + digit;
-  }
-  return key;
-}
-
-/** The order of entries of one time: by id, `tie` deciding wherever it can. */
-function compareTies(a: QueueEntry, b: QueueEntry): number {
-  if (a.tie !== b.tie) return a.tie < b.tie ? -1 : 1;
+/** The order of entries of one time: by id (code units, as `<` orders strings). */
+function compareIds(a: QueueEntry, b: QueueEntry): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
-}
-
-/** True when `a` sorts after `b` (one string comparison at most, where `compareTies` may need two). */
-function follows(a: QueueEntry, b: QueueEntry): boolean {
-  return a.tie > b.tie || (a.tie === b.tie && a.id > b.id);
 }
 
 /** Tombstones a bucket may hold before they are worth compacting away, whatever its size. */
@@ -127,7 +92,7 @@ export class TimeQueue<E extends QueueEntry> {
       entry.slot = 0;
     } else {
       const items = bucket.items;
-      if (bucket.sorted && this.ordered && !follows(entry, items[items.length - 1] as QueueEntry)) {
+      if (bucket.sorted && this.ordered && entry.id <= (items[items.length - 1] as QueueEntry).id) {
         bucket.sorted = false;
       }
       // Only a push grows the array: a bucket that keeps taking entries while others leave it
@@ -145,7 +110,7 @@ export class TimeQueue<E extends QueueEntry> {
 
   /**
    * Removes and returns the first entry of the earliest time when that time is at or before `now`
-   * (entries of one time in `(tie, id)` order when the queue is ordered), else returns `undefined`.
+   * (entries of one time in `id` order when the queue is ordered), else returns `undefined`.
    */
   popDue(now: number): E | undefined {
     const bucket = this.heap[0];
@@ -284,10 +249,10 @@ function compact(bucket: Bucket): void {
   bucket.head = 0;
 }
 
-/** Puts the live items in `(tie, id)` order, at the front. */
+/** Puts the live items in `id` order, at the front. */
 function sortBucket(bucket: Bucket): void {
   if (bucket.head > 0 || bucket.live < bucket.items.length) compact(bucket);
-  (bucket.items as QueueEntry[]).sort(compareTies);
+  (bucket.items as QueueEntry[]).sort(compareIds);
   const items = bucket.items;
   for (let i = 0; i < items.length; i++) (items[i] as QueueEntry).slot = i;
   bucket.sorted = true;
