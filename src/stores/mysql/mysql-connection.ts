@@ -29,11 +29,35 @@ export class MySqlConnection implements SqlConnection {
     private readonly owned: boolean,
   ) {}
 
+  /**
+   * Runs one statement on its own (autocommit). InnoDB may pick it as the victim of a deadlock with
+   * another session (two schedulers trimming their run histories at once can do it); the statement
+   * was then rolled back whole, so it is run again, a few times, after a short random pause.
+   */
   async run(sql: string, params: readonly unknown[] = []): Promise<SqlResult> {
-    return toResult(await this.pool.query(sql, [...params]));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return toResult(await this.pool.query(sql, [...params]));
+      } catch (error) {
+        if (attempt > DEADLOCK_RETRIES || !isDeadlock(error)) throw error;
+        await deadlockPause(attempt);
+      }
+    }
   }
 
+  /** Runs `work` in a transaction; one rolled back to break a deadlock is run again, as in `run`. */
   async transaction<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.transactionOnce(work);
+      } catch (error) {
+        if (attempt > DEADLOCK_RETRIES || !isDeadlock(error)) throw error;
+        await deadlockPause(attempt);
+      }
+    }
+  }
+
+  private async transactionOnce<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
     const connection = await this.pool.getConnection();
     try {
       await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
@@ -63,6 +87,19 @@ export class MySqlConnection implements SqlConnection {
   async close(): Promise<void> {
     if (this.owned) await this.pool.end();
   }
+}
+
+/** How many times a statement chosen as a deadlock victim is run again. */
+const DEADLOCK_RETRIES = 5;
+
+/** `ER_LOCK_DEADLOCK`: InnoDB rolled the statement (or transaction) back to break a deadlock. */
+function isDeadlock(error: unknown): boolean {
+  return (error as { errno?: unknown } | null)?.errno === 1213;
+}
+
+/** A short random pause before running a deadlock victim again, so the two sides do not meet again. */
+function deadlockPause(attempt: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.random() * 10 * attempt));
 }
 
 function toResult([rows]: [unknown, unknown]): SqlResult {
