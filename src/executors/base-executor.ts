@@ -1,7 +1,8 @@
 import { InvalidArgumentError, MaxInstancesReachedError } from '../errors.js';
 import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, EVENT_JOB_RETRY } from '../events/events.js';
 import { ExecutorShutdownError, JobTimeoutError } from './errors.js';
-import type { Executor, ExecutorContext, JobSubmission } from './executor.js';
+import { endedRunRecord, TimedRunRecord } from '../scheduler/run-record.js';
+import type { Executor, ExecutorContext, ExecutorEvent, JobSubmission } from './executor.js';
 import { retryDelay, shouldRetry } from './retry.js';
 import { Run, type RunAttempt } from './run.js';
 
@@ -9,7 +10,10 @@ export type { RunAttempt } from './run.js';
 
 type Mode = 'stopped' | 'running' | 'draining' | 'aborting';
 
-/** An attempt that finished synchronously (see `BaseExecutor.executeNow`). */
+/**
+ * An attempt that finished synchronously (see `BaseExecutor.executeNow`). The executor may hand
+ * out the same object every time: it is read (and its `value` cleared) at once.
+ */
 export interface AttemptOutcome {
   ok: boolean;
   value: unknown;
@@ -39,6 +43,8 @@ export abstract class BaseExecutor implements Executor {
   private drainScheduled = false;
   /** True inside `drain`: a run that finishes synchronously leaves starting the next one to its loop. */
   private draining = false;
+  /** Runs that finished synchronously inside `drain`, to be reported by it (see there). */
+  private finished: Run[] = [];
   private idleWaiters: (() => void)[] = [];
 
   protected constructor(protected readonly concurrency: number) {}
@@ -74,24 +80,66 @@ export abstract class BaseExecutor implements Executor {
   }
 
   submitJob(submission: JobSubmission): void {
+    this.assertRunning();
+    const { job } = submission;
+    if (!this.accept(submission)) throw new MaxInstancesReachedError(job.id, job.maxInstances);
+    // Start on a microtask so the scheduler reports the submission before the run's outcome.
+    this.scheduleDrain();
+  }
+
+  /**
+   * Starts the runs it can at once, in one loop, and reports their outcomes on a microtask: when
+   * thousands of jobs are due in the same instant, each starts after the calls of those before
+   * it, not after their submissions, events and records too.
+   */
+  submitJobs(submissions: readonly JobSubmission[]): JobSubmission[] {
+    this.assertRunning();
+    const refused: JobSubmission[] = [];
+    for (const submission of submissions) {
+      if (!this.accept(submission)) refused.push(submission);
+    }
+    if (!this.draining) {
+      this.draining = true;
+      try {
+        this.startQueued();
+      } finally {
+        this.draining = false;
+      }
+    }
+    this.scheduleDrain();
+    return refused;
+  }
+
+  private assertRunning(): void {
     if (this.mode !== 'running') {
       const alias = this.context?.alias ?? '(not started)';
       throw new ExecutorShutdownError(`Executor "${alias}" is not running; cannot accept a job`, alias);
     }
+  }
+
+  /** Counts and queues a submission's run; false when its job has `maxInstances` in progress. */
+  private accept(submission: JobSubmission): boolean {
     const { job } = submission;
     const running = this.instances.get(job.id) ?? 0;
-    if (running >= job.maxInstances) throw new MaxInstancesReachedError(job.id, job.maxInstances);
-    if (submission.scheduledRunTimes.length === 0) return;
+    if (running >= job.maxInstances) return false;
+    if (submission.scheduledRunTimes.length === 0) return true;
     this.instances.set(job.id, running + 1);
     this.queue.push(new Run(submission));
-    // Start on a microtask so the scheduler reports the submission before the run's outcome.
-    if (!this.drainScheduled && this.active.length < this.concurrency) {
-      this.drainScheduled = true;
-      queueMicrotask(() => {
-        this.drainScheduled = false;
-        this.drain();
-      });
-    }
+    return true;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    if (
+      this.finished.length === 0 &&
+      !(this.active.length < this.concurrency && this.queueHead < this.queue.length)
+    )
+      return;
+    this.drainScheduled = true;
+    queueMicrotask(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
   }
 
   runningInstances(jobId: string): number {
@@ -107,7 +155,7 @@ export abstract class BaseExecutor implements Executor {
       if (run.timer !== null) context.clock.clearTimer(run.timer);
       run.timer = null;
       this.waiting.delete(run);
-      this.reportError(run, run.lastError, new Date(context.clock.now()));
+      this.reportError(run, run.lastError, context.clock.now());
       this.nextRun(run);
     }
     if (!wait) {
@@ -132,18 +180,24 @@ export abstract class BaseExecutor implements Executor {
     return this.active.length === 0 && this.queueHead >= this.queue.length && this.waiting.size === 0;
   }
 
+  /**
+   * Starts queued runs while there is room. A run that finishes synchronously is only noted here
+   * (`finished`) and reported once the loop has started what it can: when thousands of jobs are
+   * due in the same instant, each one starts after the calls of those before it, not after their
+   * events and run records too.
+   */
   private drain(): void {
     if (this.draining) return;
     this.draining = true;
     try {
-      while (this.active.length < this.concurrency && this.queueHead < this.queue.length) {
-        const run = this.queue[this.queueHead] as Run;
-        this.queue[this.queueHead++] = undefined;
-        if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
-          this.queue = this.queue.slice(this.queueHead);
-          this.queueHead = 0;
+      for (;;) {
+        this.startQueued();
+        if (this.finished.length === 0) break;
+        const finished = this.finished;
+        this.finished = [];
+        for (const run of finished) {
+          this.finishAttempt(run, run.outcomeOk, run.outcome, run.startedAt, run.finishedAt);
         }
-        this.runAttempt(run);
       }
     } finally {
       this.draining = false;
@@ -155,6 +209,19 @@ export abstract class BaseExecutor implements Executor {
     }
   }
 
+  /** Starts queued runs while there is room (inside `drain` or `submitJobs`). */
+  private startQueued(): void {
+    while (this.active.length < this.concurrency && this.queueHead < this.queue.length) {
+      const run = this.queue[this.queueHead] as Run;
+      this.queue[this.queueHead++] = undefined;
+      if (this.queueHead > 1024 && this.queueHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.queueHead);
+        this.queueHead = 0;
+      }
+      this.runAttempt(run);
+    }
+  }
+
   private runAttempt(run: Run): void {
     const context = this.context as ExecutorContext;
     const { clock } = context;
@@ -163,17 +230,27 @@ export abstract class BaseExecutor implements Executor {
     if (run.attempt === 1) {
       const grace = job.misfireGraceTime;
       if (grace !== null && clock.now() - scheduledRunTime.getTime() > grace * 1000) {
-        if (context.wants(EVENT_JOB_MISSED)) {
-          context.emit({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore, scheduledRunTime });
+        const { runs } = context;
+        if (runs === undefined) {
+          if (context.wants(EVENT_JOB_MISSED)) {
+            context.emit({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore, scheduledRunTime });
+          }
+        } else {
+          runs.record?.(
+            jobStore,
+            new TimedRunRecord(job.id, scheduledRunTime, NaN, NaN, 'missed', null, null, runs.schedulerId),
+          );
+          if (runs.listens(EVENT_JOB_MISSED)) {
+            runs.publish({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore, scheduledRunTime });
+          }
         }
         // No recursion: `drain` picks the run's next time up from the queue in its own loop.
         this.nextRun(run);
         return;
       }
     }
-    run.activeIndex = this.active.push(run) - 1;
-    const attempt = run.startAttempt();
-    const startedAt = new Date(clock.now());
+    const attempt = run.startAttempt(context.alias);
+    const startedAt = clock.now();
     if (run.attempt === 1) run.firstStartedAt = startedAt;
     const timeout = job.timeout;
     if (timeout !== null) {
@@ -190,9 +267,17 @@ export abstract class BaseExecutor implements Executor {
       now = { ok: false, value: error };
     }
     if (now !== undefined && !(now instanceof Promise)) {
-      this.finishAttempt(run, now.ok, now.value, startedAt);
+      // Finished already: reported by `drain` after it has started the other runs it can.
+      run.outcomeOk = now.ok;
+      run.outcome = now.value;
+      now.value = undefined;
+      run.startedAt = startedAt;
+      run.finishedAt = clock.now();
+      if (this.draining) this.finished.push(run);
+      else this.finishAttempt(run, now.ok, now.value, startedAt, run.finishedAt);
       return;
     }
+    run.activeIndex = this.active.push(run) - 1;
     let pending: Promise<unknown>;
     try {
       pending = now ?? this.execute(attempt);
@@ -206,7 +291,13 @@ export abstract class BaseExecutor implements Executor {
   }
 
   /** Reports an attempt's outcome and moves on: the next run time, a retry, or the next run. */
-  private finishAttempt(run: Run, ok: boolean, result: unknown, startedAt: Date): void {
+  private finishAttempt(
+    run: Run,
+    ok: boolean,
+    result: unknown,
+    startedAt: number,
+    finishedAt = (this.context as ExecutorContext).clock.now(),
+  ): void {
     const context = this.context as ExecutorContext;
     const { clock } = context;
     const { job, jobStore } = run.submission;
@@ -214,18 +305,35 @@ export abstract class BaseExecutor implements Executor {
     if (run.timer !== null) clock.clearTimer(run.timer);
     run.timer = null;
     run.current = null;
+    run.outcome = undefined;
     this.removeActive(run);
-    const finishedAt = new Date(clock.now());
     if (ok) {
-      if (context.wants(EVENT_JOB_EXECUTED)) {
-        context.emit({
+      const { runs } = context;
+      const firstStartedAt = Number.isNaN(run.firstStartedAt) ? startedAt : run.firstStartedAt;
+      if (runs?.record !== undefined) {
+        runs.record(
+          jobStore,
+          endedRunRecord(
+            job.id,
+            scheduledRunTime,
+            firstStartedAt,
+            finishedAt,
+            true,
+            result,
+            false,
+            runs.schedulerId,
+          ),
+        );
+      }
+      if (runs === undefined ? context.wants(EVENT_JOB_EXECUTED) : runs.listens(EVENT_JOB_EXECUTED)) {
+        this.report({
           code: EVENT_JOB_EXECUTED,
           jobId: job.id,
           jobStore,
           scheduledRunTime,
           retval: result,
-          startedAt: run.firstStartedAt ?? startedAt,
-          finishedAt,
+          startedAt: new Date(firstStartedAt),
+          finishedAt: new Date(finishedAt),
         });
       }
       this.nextRun(run);
@@ -238,7 +346,7 @@ export abstract class BaseExecutor implements Executor {
     this.drain();
   }
 
-  private scheduleRetry(run: Run, error: unknown, startedAt: Date, finishedAt: Date): void {
+  private scheduleRetry(run: Run, error: unknown, startedAt: number, finishedAt: number): void {
     const context = this.context as ExecutorContext;
     const { job, jobStore } = run.submission;
     const policy = job.retry as NonNullable<typeof job.retry>;
@@ -259,8 +367,8 @@ export abstract class BaseExecutor implements Executor {
         traceback: describeStack(error),
         timedOut: run.timedOut,
         delay,
-        startedAt,
-        finishedAt,
+        startedAt: new Date(startedAt),
+        finishedAt: new Date(finishedAt),
       });
     }
     run.lastError = error;
@@ -275,7 +383,7 @@ export abstract class BaseExecutor implements Executor {
   }
 
   /** The run's final failure: one `EVENT_JOB_ERROR`, and a log line. */
-  private reportError(run: Run, error: unknown, finishedAt: Date): void {
+  private reportError(run: Run, error: unknown, finishedAt: number): void {
     const context = this.context as ExecutorContext;
     const { job, jobStore } = run.submission;
     context.logger.error(
@@ -284,17 +392,46 @@ export abstract class BaseExecutor implements Executor {
         : `Job "${job.name}" (id ${job.id}) raised an exception`,
       error,
     );
-    context.emit({
-      code: EVENT_JOB_ERROR,
-      jobId: job.id,
-      jobStore,
-      scheduledRunTime: run.scheduledRunTime,
-      exception: error,
-      traceback: describeStack(error),
-      timedOut: run.timedOut,
-      startedAt: run.firstStartedAt ?? finishedAt,
-      finishedAt,
-    });
+    const startedAt = Number.isNaN(run.firstStartedAt) ? finishedAt : run.firstStartedAt;
+    const { runs } = context;
+    if (runs?.record !== undefined) {
+      runs.record(
+        jobStore,
+        endedRunRecord(
+          job.id,
+          run.scheduledRunTime,
+          startedAt,
+          finishedAt,
+          false,
+          error,
+          run.timedOut,
+          runs.schedulerId,
+        ),
+      );
+    }
+    if (runs === undefined || runs.listens(EVENT_JOB_ERROR)) {
+      this.report({
+        code: EVENT_JOB_ERROR,
+        jobId: job.id,
+        jobStore,
+        scheduledRunTime: run.scheduledRunTime,
+        exception: error,
+        traceback: describeStack(error),
+        timedOut: run.timedOut,
+        startedAt: new Date(startedAt),
+        finishedAt: new Date(finishedAt),
+      });
+    }
+  }
+
+  /**
+   * Delivers an outcome's event: to the listeners only when the scheduler keeps the record apart
+   * (`ExecutorContext.runs`), else through `emit`, which also records it.
+   */
+  private report(event: ExecutorEvent): void {
+    const context = this.context as ExecutorContext;
+    if (context.runs === undefined) context.emit(event);
+    else context.runs.publish(event);
   }
 
   /** Moves a run on to its submission's next run time, or ends the submission. */

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { JobExecutionEvent, JobRetryEvent } from '../events/events.js';
 import type { JobFunction, JobState } from '../job-state.js';
 import type { Logger } from '../logger.js';
+import type { RunRecord } from '../stores/job-store.js';
 
 /** What an executor reports through `ExecutorContext.emit`. */
 export type ExecutorEvent = JobExecutionEvent | JobRetryEvent;
@@ -20,6 +21,13 @@ export interface ExecutorContext {
   /** False when no listener wants this event code, so building the event can be skipped. */
   wants(code: number): boolean;
   /**
+   * Optional (a scheduler provides it; `BaseExecutor` uses it): the run history and the listeners
+   * apart, so a run that only the history needs costs a record and no event. An executor that uses
+   * it reports each outcome with `record` (`undefined` when the history is off) and `publish`es
+   * the event only when `listens` to it, instead of calling `emit`.
+   */
+  runs?: RunReporting;
+  /**
    * The directory relative `'./module.js:export'` references resolve against (the scheduler's
    * `baseDir`). Executors that import job modules themselves (in workers) need it. Default: `process.cwd()`.
    */
@@ -30,6 +38,18 @@ export interface ExecutorContext {
    * function, so thread and process executors run task names only through this.
    */
   taskReference?(name: string): string | undefined;
+}
+
+/** See `ExecutorContext.runs`. */
+export interface RunReporting {
+  /** Stamped on every run record. */
+  schedulerId: string;
+  /** Keeps a run's outcome in the history of job store `jobStore`; `undefined` when the history is off. */
+  record: ((jobStore: string, record: RunRecord) => void) | undefined;
+  /** Delivers an event to the listeners only (`emit` also records it). */
+  publish(event: ExecutorEvent): void;
+  /** Whether a listener wants events with this code. */
+  listens(code: number): boolean;
 }
 
 /** One submission: a job and the run times to execute, oldest first, one after another. */
@@ -68,6 +88,14 @@ export interface Executor {
   start(context: ExecutorContext): Promise<void>;
   shutdown(options: { wait: boolean }): Promise<void>;
   submitJob(submission: JobSubmission): void;
+  /**
+   * Optional: `submitJob` for several jobs at once, for the many jobs due in the same instant. It
+   * starts what it can before it returns, reports no run's end before it has returned (a run
+   * found missed as it starts is reported at once), and returns the submissions it refused for
+   * `maxInstances` (instead of throwing) so the scheduler reports them; the others were accepted.
+   * Throws `ExecutorShutdownError` when not running, accepting none.
+   */
+  submitJobs?(submissions: readonly JobSubmission[]): JobSubmission[];
   /** Submissions of this job that have not finished. */
   runningInstances(jobId: string): number;
   /**

@@ -37,5 +37,6 @@ export function runInJobContext<A extends unknown[], T>(
   fn: (...args: A) => T,
   args: A,
 ): T {
-  return storage.run(context, fn, ...args);
+  // Without arguments (most jobs) no rest-argument array is made for each run.
+  return args.length === 0 ? storage.run(context, fn as () => T) : storage.run(context, fn, ...args);
 }

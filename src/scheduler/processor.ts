@@ -14,7 +14,7 @@ import type { Executor, JobSubmission } from '../executors/executor.js';
 import type { JobFunction, JobState } from '../job-state.js';
 import type { Logger } from '../logger.js';
 import type { JobRelease, JobStore, RunRecord } from '../stores/job-store.js';
-import { jitterMs, planRuns } from './run-plan.js';
+import { jitterMs, planRuns, type RunPlan } from './run-plan.js';
 import { toRunRecord } from './run-record.js';
 
 /** How many due jobs one store hands over per round trip. */
@@ -22,6 +22,8 @@ const ACQUIRE_BATCH = 1000;
 /** Backoff for a failing store: the first retry after this, doubling up to `STORE_RETRY_MAX_MS`. */
 const STORE_RETRY_MIN_MS = 1000;
 const STORE_RETRY_MAX_MS = 60_000;
+/** A timer that fires this little before its time is waited out without a pass (see `timerFired`). */
+const EARLY_SPIN_MS = 2;
 
 /** What the processor reads from its scheduler. Settings are read per pass, so `configure` applies. */
 export interface ProcessorHost {
@@ -43,14 +45,27 @@ export interface ProcessorSettings {
   runRetention: number;
 }
 
-/** A due job as an executor receives it: one small object per submission, no closure. */
-class Submission implements JobSubmission {
+/**
+ * A due job as an executor receives it, and, once its runs are submitted, the store's release of
+ * it with its next run time: one small object per job, no closure.
+ */
+class Submission implements JobSubmission, JobRelease {
   constructor(
     readonly job: JobState,
     readonly jobStore: string,
     readonly scheduledRunTimes: Date[],
     private readonly host: ProcessorHost,
+    readonly nextRunTime: Date | null,
+    readonly nextFireTime: Date | null,
   ) {}
+
+  get id(): string {
+    return this.job.id;
+  }
+
+  get remove(): boolean {
+    return this.nextRunTime === null;
+  }
 
   resolveFunction(): JobFunction | Promise<JobFunction> {
     return this.host.resolveFunction(this.job.func);
@@ -175,10 +190,33 @@ export class JobProcessor {
       ACQUIRE_BATCH,
     );
     if (due.length === 0) return false;
-    const releases = due.map((job) => this.dispatch(job, alias, now, settings));
+    // The usual due job has its runs planned and nothing missed: those go to their executor
+    // together (`submitAll`); the others one by one, with their missed runs reported.
+    const submissions: Submission[] = [];
+    let usual: Submission[] = [];
+    for (const job of due) {
+      const plan = planRuns(job, now, jitterMs);
+      const submission = new Submission(
+        job,
+        alias,
+        plan.runTimes,
+        this.host,
+        plan.nextRunTime,
+        plan.nextFireTime,
+      );
+      submissions.push(submission);
+      if (plan.missed.length === 0 && !plan.truncated) {
+        if (plan.runTimes.length > 0) usual.push(submission);
+        continue;
+      }
+      this.submitAll(usual, settings);
+      usual = [];
+      this.dispatch(submission, now, plan, settings);
+    }
+    this.submitAll(usual, settings);
     // The runs have started: keep their releases until the store takes them, or they would run again.
     const earlier = this.unreleased.get(alias);
-    this.unreleased.set(alias, earlier === undefined ? releases : [...earlier, ...releases]);
+    this.unreleased.set(alias, earlier === undefined ? submissions : [...earlier, ...submissions]);
     await this.flushReleases(alias, store, settings);
     return due.length === ACQUIRE_BATCH;
   }
@@ -214,10 +252,10 @@ export class JobProcessor {
     settings.logger.warn(`Job store "${alias}" is working again after ${failures} failed attempts`);
   }
 
-  /** Submits one due job's runs and works out its next run. */
-  private dispatch(job: JobState, alias: string, now: number, settings: ProcessorSettings): JobRelease {
+  /** Reports one due job's missed runs and submits the others. */
+  private dispatch(submission: Submission, now: number, plan: RunPlan, settings: ProcessorSettings): void {
     const { host } = this;
-    const plan = planRuns(job, now, jitterMs);
+    const { job, jobStore: alias } = submission;
     if (plan.truncated) {
       settings.logger.warn(
         `Job "${job.name}" (id ${job.id}) had too many missed runs; skipped ahead to the present`,
@@ -236,41 +274,62 @@ export class JobProcessor {
         `Run time of job "${job.name}" (id ${job.id}) was missed by ${now - scheduledRunTime.getTime()} ms`,
       );
     }
-    if (plan.runTimes.length > 0) {
-      const executor = host.executors.get(job.executor);
+    if (plan.runTimes.length > 0) this.submitAll([submission], settings);
+  }
+
+  /**
+   * Hands submissions to their executors: the consecutive ones of one executor in one
+   * `submitJobs` call where it has one, which starts them in a single loop before any outcome is
+   * reported; else one `submitJob` each. Refusals for `maxInstances` are reported.
+   */
+  private submitAll(submissions: Submission[], settings: ProcessorSettings): void {
+    let first = 0;
+    for (let i = 1; i <= submissions.length; i++) {
+      const alias = (submissions[first] as Submission).job.executor;
+      if (i < submissions.length && (submissions[i] as Submission).job.executor === alias) continue;
+      const group = first === 0 && i === submissions.length ? submissions : submissions.slice(first, i);
+      first = i;
+      const executor = this.host.executors.get(alias);
       if (executor === undefined) {
-        settings.logger.error(
-          `Executor "${job.executor}" of job "${job.name}" (id ${job.id}) was not found; run skipped`,
-        );
+        for (const { job } of group) {
+          settings.logger.error(
+            `Executor "${alias}" of job "${job.name}" (id ${job.id}) was not found; run skipped`,
+          );
+        }
+      } else if (executor.submitJobs !== undefined) {
+        const refused = executor.submitJobs(group);
+        for (const submission of refused) this.refuse(submission as Submission, settings);
+        this.submitted(group, refused.length === 0 ? null : new Set(refused));
       } else {
-        try {
-          executor.submitJob(new Submission(job, alias, plan.runTimes, host));
-          if (host.listeners.wants(EVENT_JOB_SUBMITTED)) {
-            host.emit({
-              code: EVENT_JOB_SUBMITTED,
-              jobId: job.id,
-              jobStore: alias,
-              scheduledRunTimes: plan.runTimes,
-            });
+        for (const submission of group) {
+          try {
+            executor.submitJob(submission);
+            this.submitted([submission], null);
+          } catch (error) {
+            if (!(error instanceof MaxInstancesReachedError)) throw error;
+            this.refuse(submission, settings);
           }
-        } catch (error) {
-          if (!(error instanceof MaxInstancesReachedError)) throw error;
-          settings.logger.warn(error.message);
-          host.emit({
-            code: EVENT_JOB_MAX_INSTANCES,
-            jobId: job.id,
-            jobStore: alias,
-            scheduledRunTimes: plan.runTimes,
-          });
         }
       }
     }
-    return {
-      id: job.id,
-      nextRunTime: plan.nextRunTime,
-      nextFireTime: plan.nextFireTime,
-      remove: plan.nextRunTime === null,
-    };
+  }
+
+  /** `EVENT_JOB_SUBMITTED` for the accepted submissions, when someone listens. */
+  private submitted(submissions: Submission[], refused: Set<JobSubmission> | null): void {
+    const { host } = this;
+    if (!host.listeners.wants(EVENT_JOB_SUBMITTED)) return;
+    for (const submission of submissions) {
+      if (refused?.has(submission) === true) continue;
+      const { job, jobStore, scheduledRunTimes } = submission;
+      host.emit({ code: EVENT_JOB_SUBMITTED, jobId: job.id, jobStore, scheduledRunTimes });
+    }
+  }
+
+  /** Reports a submission its executor refused: its job has `maxInstances` runs in progress. */
+  private refuse(submission: Submission, settings: ProcessorSettings): void {
+    const { job, jobStore, scheduledRunTimes } = submission;
+    settings.logger.warn(new MaxInstancesReachedError(job.id, job.maxInstances).message);
+    this.host.emit({ code: EVENT_JOB_MAX_INSTANCES, jobId: job.id, jobStore, scheduledRunTimes });
   }
 
   /**
@@ -280,12 +339,17 @@ export class JobProcessor {
    */
   recordRun(event: JobExecutionEvent, settings: ProcessorSettings = this.host.settings()): void {
     if (settings.runRetention === 0) return;
-    let records = this.pendingRuns.get(event.jobStore);
+    this.keepRun(event.jobStore, toRunRecord(event, settings.schedulerId));
+  }
+
+  /** `recordRun` with the record made already (by an executor, see `ExecutorContext.runs`). */
+  keepRun(jobStore: string, record: RunRecord): void {
+    let records = this.pendingRuns.get(jobStore);
     if (records === undefined) {
       records = [];
-      this.pendingRuns.set(event.jobStore, records);
+      this.pendingRuns.set(jobStore, records);
     }
-    records.push(toRunRecord(event, settings.schedulerId));
+    records.push(record);
     if (!this.runFlushScheduled) {
       this.runFlushScheduled = true;
       queueMicrotask(() => void this.flushRuns());
@@ -336,14 +400,25 @@ export class JobProcessor {
     const target = Math.min(at, now + maxSleepMs);
     this.timerAt = target;
     this.timerClock = clock;
-    this.timer = clock.setTimer(
-      () => {
-        this.timer = null;
-        this.timerAt = Infinity;
-        void this.wakeup();
-      },
-      Math.max(0, Math.ceil(target - now)),
-    );
+    this.timer = clock.setTimer(() => this.timerFired(target), Math.max(0, Math.ceil(target - now)));
+  }
+
+  private timerFired(target: number): void {
+    this.timer = null;
+    this.timerAt = Infinity;
+    // A Node timer counts from the event loop's cached time, which lags the clock, so it may fire a
+    // little before its time; the last millisecond or two are waited out turn by turn (a zero
+    // delay is the next turn, see `SystemClock`), not by a pass that would find nothing due and a
+    // timer that would then fire a millisecond or more late.
+    const { clock } = this.host.settings();
+    const early = target - clock.now();
+    if (early > 0 && early <= EARLY_SPIN_MS && this.host.isRunning()) {
+      this.timerAt = target;
+      this.timerClock = clock;
+      this.timer = clock.setTimer(() => this.timerFired(target), 0);
+      return;
+    }
+    void this.wakeup();
   }
 
   private clearTimer(): void {

@@ -37,7 +37,7 @@ export function planRuns(
   let count = 0;
   let nowDate: Date | undefined;
   while (fire !== null && run !== null && run.getTime() <= now) {
-    nowDate ??= new Date(now);
+    nowDate ??= dateOf(now);
     if (count >= MAX_CATCH_UP_RUNS) {
       // Jump: the first fire time at or after now, unless the trigger cannot skip ahead (date trigger).
       const ahead = job.trigger.getNextFireTime(null, nowDate);
@@ -64,6 +64,9 @@ export function planRuns(
     // The usual case: one run (or none), decided without building lists.
     runTimes = latest === null || now - latest.getTime() > graceMs ? [] : [latest];
     if (latest !== null && runTimes.length === 0) missed = [latest];
+  } else if (due.length === 0 || now - (due[0] as Date).getTime() <= graceMs) {
+    // None missed (the oldest is within the grace time): the list of due runs is the one to run.
+    runTimes = due;
   } else {
     runTimes = [];
     for (const time of due) {
@@ -76,6 +79,17 @@ export function planRuns(
     }
   }
   return { runTimes, missed, truncated, nextRunTime: run, nextFireTime: run === null ? null : fire };
+}
+
+let lastDate = new Date(NaN);
+
+/**
+ * A `Date` for `ms`, the same one as last time when `ms` is: thousands of jobs planned at the same
+ * instant share it. Triggers only read the `now` they are given.
+ */
+function dateOf(ms: number): Date {
+  if (lastDate.getTime() !== ms) lastDate = new Date(ms);
+  return lastDate;
 }
 
 /** The run time of a fire time: the fire time itself (run times are never mutated) or jittered. */

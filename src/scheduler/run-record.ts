@@ -2,6 +2,55 @@ import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, type JobExecutionEvent } from '../
 import { assertJsonSafe } from '../serialization.js';
 import type { RunRecord } from '../stores/job-store.js';
 
+/**
+ * A run record with its start and end times as epoch ms (`NaN` for none), made into `Date`s only
+ * when read: the memory store keeps the numbers (`startedMs`, `finishedMs`), so a run that nobody
+ * listens to allocates no `Date` for its record. Each read of `startedAt` returns a new `Date`.
+ */
+export class TimedRunRecord implements RunRecord {
+  constructor(
+    readonly jobId: string,
+    readonly scheduledRunTime: Date,
+    readonly startedMs: number,
+    readonly finishedMs: number,
+    readonly outcome: RunRecord['outcome'],
+    readonly error: RunRecord['error'],
+    readonly returnValue: unknown,
+    readonly schedulerId: string,
+  ) {}
+
+  get startedAt(): Date | null {
+    return Number.isNaN(this.startedMs) ? null : new Date(this.startedMs);
+  }
+
+  get finishedAt(): Date | null {
+    return Number.isNaN(this.finishedMs) ? null : new Date(this.finishedMs);
+  }
+}
+
+/** The record of a run that ended: `success` with its return value, or `error` / `timeout`. */
+export function endedRunRecord(
+  jobId: string,
+  scheduledRunTime: Date,
+  startedMs: number,
+  finishedMs: number,
+  ok: boolean,
+  result: unknown,
+  timedOut: boolean,
+  schedulerId: string,
+): TimedRunRecord {
+  return new TimedRunRecord(
+    jobId,
+    scheduledRunTime,
+    startedMs,
+    finishedMs,
+    ok ? 'success' : timedOut ? 'timeout' : 'error',
+    ok ? null : describeError(result),
+    ok ? storableValue(result) : null,
+    schedulerId,
+  );
+}
+
 /** The run-history record of an executed, failed or missed run. */
 export function toRunRecord(event: JobExecutionEvent, schedulerId: string): RunRecord {
   return {

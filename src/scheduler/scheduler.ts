@@ -422,6 +422,15 @@ export class Scheduler {
       // Run history records executed, failed and missed runs, so those are wanted even unheard.
       wants: (code: number) =>
         this.listeners.wants(code) || (this.settings.runRetention > 0 && (code & RECORDED_EVENTS) !== 0),
+      runs: {
+        schedulerId: this.settings.schedulerId,
+        record:
+          this.settings.runRetention > 0
+            ? (jobStore: string, record: RunRecord) => this.processor.keepRun(jobStore, record)
+            : undefined,
+        publish: (event: ExecutorEvent) => this.emit(event),
+        listens: (code: number) => this.listeners.wants(code),
+      },
     };
   }
 
