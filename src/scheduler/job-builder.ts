@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 import { InvalidArgumentError, InvalidTriggerError, SerializationError } from '../errors.js';
 import type { JobFunction, JobState } from '../job-state.js';
 import { assertJsonSafe } from '../serialization.js';
 import { parseDateInput } from '../time/parse.js';
+import { dateOf } from './run-plan.js';
 import { registeredTriggerTypes, triggerFactory } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
 import {
@@ -47,6 +48,36 @@ function optionKeySet(keys: readonly string[]): ReadonlySet<string> {
   return set;
 }
 
+/** Random bytes for job ids, drawn 256 ids at a time, and the text of the id being made. */
+const ID_BATCH = 256;
+const idBytes = Buffer.alloc(16 * ID_BATCH);
+let idNext = ID_BATCH;
+const idText = Buffer.alloc(36);
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+
+/**
+ * A new job id: a random (version 4) UUID in its usual 36-character form, written as one flat
+ * string. `crypto.randomUUID()` builds its string by concatenation, some 15 heap objects per id
+ * until something flattens it, and draws random bytes under a lock each time.
+ */
+export function newJobId(): string {
+  if (idNext === ID_BATCH) {
+    randomFillSync(idBytes);
+    idNext = 0;
+  }
+  const offset = 16 * idNext++;
+  let at = 0;
+  for (let i = 0; i < 16; i++) {
+    let byte = idBytes[offset + i] as number;
+    if (i === 6) byte = (byte & 0x0f) | 0x40;
+    else if (i === 8) byte = (byte & 0x3f) | 0x80;
+    if (i === 4 || i === 6 || i === 8 || i === 10) idText[at++] = 0x2d;
+    idText[at++] = HEX[byte >> 4] as number;
+    idText[at++] = HEX[byte & 0x0f] as number;
+  }
+  return idText.toString('latin1');
+}
+
 /**
  * Validates `addJob`'s arguments and turns them into a job. Everything here is synchronous and
  * touches no state, so bad input fails before anything changes.
@@ -61,7 +92,7 @@ export function buildJob(func: unknown, trigger: unknown, options: unknown, cont
   const triggerOptions: Record<string, unknown> = {};
   const resolvedTrigger = makeTrigger(trigger, given, jobOptions, triggerOptions, context);
 
-  const id = jobOptions.id === undefined ? randomUUID() : readNonEmptyString(jobOptions.id, 'id');
+  const id = jobOptions.id === undefined ? newJobId() : readNonEmptyString(jobOptions.id, 'id');
   const state: JobState = {
     id,
     name:
@@ -207,9 +238,11 @@ export function assertStorable(state: JobState, persistent: boolean, alias: stri
 
 /** The default first run: the trigger's first fire time at or after `now`, jittered. */
 export function firstRun(trigger: Trigger, now: number, jitterMs: (trigger: Trigger) => number) {
-  const fire = trigger.getNextFireTime(null, new Date(now));
+  const fire = trigger.getNextFireTime(null, dateOf(now));
+  const jitter = fire === null ? 0 : jitterMs(trigger);
   return {
     nextFireTime: fire,
-    nextRunTime: fire === null ? null : new Date(fire.getTime() + jitterMs(trigger)),
+    // Without jitter the same instant, and nothing writes to a job's dates: one object.
+    nextRunTime: fire === null || jitter === 0 ? fire : new Date(fire.getTime() + jitter),
   };
 }

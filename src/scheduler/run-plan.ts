@@ -84,10 +84,10 @@ export function planRuns(
 let lastDate = new Date(NaN);
 
 /**
- * A `Date` for `ms`, the same one as last time when `ms` is: thousands of jobs planned at the same
- * instant share it. Triggers only read the `now` they are given.
+ * A `Date` for `ms`, the same one as last time when `ms` is: thousands of jobs planned (or added)
+ * in the same millisecond share it. Triggers only read the `now` they are given.
  */
-function dateOf(ms: number): Date {
+export function dateOf(ms: number): Date {
   if (lastDate.getTime() !== ms) lastDate = new Date(ms);
   return lastDate;
 }

@@ -10,13 +10,19 @@ const WITH_OFFSET = /(?:Z|[+-]\d{2}:?\d{2})$/i;
  * naming `field` for anything else.
  */
 export function parseDateInput(value: unknown, timeZone: string, field: string): Date {
+  return new Date(parseDateMs(value, timeZone, field));
+}
+
+/** `parseDateInput` as epoch ms, without making a `Date` for a `Date` or a number given. */
+export function parseDateMs(value: unknown, timeZone: string, field: string): number {
   if (value instanceof Date) {
-    if (Number.isNaN(value.getTime())) throw invalid(field, value);
-    return new Date(value.getTime());
+    const ms = value.getTime();
+    if (Number.isNaN(ms)) throw invalid(field, value);
+    return ms;
   }
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw invalid(field, value);
-    return new Date(value);
+    return value;
   }
   if (typeof value === 'string') {
     const naive = NAIVE.exec(value.trim());
@@ -43,11 +49,11 @@ export function parseDateInput(value: unknown, timeZone: string, field: string):
       ) {
         throw invalid(field, value);
       }
-      return new Date(fromWallTime(timeZone, wall));
+      return fromWallTime(timeZone, wall);
     }
     if (WITH_OFFSET.test(value.trim())) {
       const parsed = Date.parse(value);
-      if (!Number.isNaN(parsed)) return new Date(parsed);
+      if (!Number.isNaN(parsed)) return parsed;
     }
   }
   throw invalid(field, value);

@@ -1,4 +1,4 @@
-import { parseDateInput, formatInZone } from '../time/parse.js';
+import { formatInZone, parseDateMs } from '../time/parse.js';
 import { offsetAt } from '../time/zone.js';
 import { assertTriggerVersion, registerTriggerFactory } from './registry.js';
 import type { Trigger, TriggerJSON } from './trigger.js';
@@ -30,7 +30,7 @@ export class DateTrigger implements Trigger {
   constructor(options: DateTriggerOptions, defaults?: { timezone: string }) {
     assertKnownKeys(options, OPTION_KEYS, 'date');
     this.timezone = readTimeZone(options.timezone, defaults?.timezone);
-    this.time = parseDateInput(options.runDate, this.timezone, 'runDate').getTime();
+    this.time = parseDateMs(options.runDate, this.timezone, 'runDate');
   }
 
   // On the prototype rather than on each of (perhaps) 100,000 instances.
