@@ -1,6 +1,6 @@
 import type { JobFunction } from '../job-state.js';
 import { BaseExecutor, readPositiveInteger, type AttemptOutcome, type RunAttempt } from './base-executor.js';
-import { runInJobContext } from './job-context.js';
+import { runInJobContext, type JobContext } from './job-context.js';
 import { registerExecutorType } from './registry.js';
 
 export interface AsyncExecutorOptions {
@@ -46,7 +46,8 @@ export class AsyncExecutor extends BaseExecutor {
   }
 
   private call(attempt: RunAttempt, func: JobFunction): unknown {
-    return runInJobContext(attempt, func, attempt.submission.job.args);
+    const context = new AttemptContext(attempt, this.context?.alias ?? 'default');
+    return runInJobContext(context, func, attempt.submission.job.args);
   }
 
   /** The job's promise, or a rejection as soon as the attempt is aborted (timeout, shutdown). */
@@ -64,6 +65,30 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as PromiseLike<unknown>).then === 'function'
   );
+}
+
+/**
+ * A running job's `currentJob()`. A class, not an object literal with a getter: V8 then shares one
+ * shape and one getter for all runs, and 100,000 runs a second stay young garbage. The signal is
+ * made only when the job reads it; most never do, and an AbortController is not free.
+ */
+class AttemptContext implements JobContext {
+  readonly jobId: string;
+  readonly jobStore: string;
+  readonly scheduledRunTime: Date;
+
+  constructor(
+    private readonly attempt: RunAttempt,
+    readonly executor: string,
+  ) {
+    this.jobId = attempt.submission.job.id;
+    this.jobStore = attempt.submission.jobStore;
+    this.scheduledRunTime = attempt.scheduledRunTime;
+  }
+
+  get signal(): AbortSignal {
+    return this.attempt.signal;
+  }
 }
 
 registerExecutorType('async', (options) => new AsyncExecutor(options as AsyncExecutorOptions));

@@ -43,7 +43,10 @@ export abstract class BaseExecutor implements Executor {
   private drainScheduled = false;
   /** True inside `drain`: a run that finishes synchronously leaves starting the next one to its loop. */
   private draining = false;
-  /** Runs that finished synchronously inside `drain`, to be reported by it (see there). */
+  /**
+   * Runs that finished synchronously, to be reported by `drain` (see there). Runs start only
+   * inside `drain` or `submitJobs`, which leave these to a `drain` of their own.
+   */
   private finished: Run[] = [];
   private idleWaiters: (() => void)[] = [];
 
@@ -231,25 +234,21 @@ export abstract class BaseExecutor implements Executor {
       const grace = job.misfireGraceTime;
       if (grace !== null && clock.now() - scheduledRunTime.getTime() > grace * 1000) {
         const { runs } = context;
-        if (runs === undefined) {
-          if (context.wants(EVENT_JOB_MISSED)) {
-            context.emit({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore, scheduledRunTime });
-          }
-        } else {
-          runs.record?.(
+        if (runs?.record !== undefined) {
+          runs.record(
             jobStore,
             new TimedRunRecord(job.id, scheduledRunTime, NaN, NaN, 'missed', null, null, runs.schedulerId),
           );
-          if (runs.listens(EVENT_JOB_MISSED)) {
-            runs.publish({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore, scheduledRunTime });
-          }
+        }
+        if (this.wantsEvent(EVENT_JOB_MISSED)) {
+          this.report({ code: EVENT_JOB_MISSED, jobId: job.id, jobStore, scheduledRunTime });
         }
         // No recursion: `drain` picks the run's next time up from the queue in its own loop.
         this.nextRun(run);
         return;
       }
     }
-    const attempt = run.startAttempt(context.alias);
+    const attempt = run.startAttempt();
     const startedAt = clock.now();
     if (run.attempt === 1) run.firstStartedAt = startedAt;
     const timeout = job.timeout;
@@ -273,8 +272,7 @@ export abstract class BaseExecutor implements Executor {
       now.value = undefined;
       run.startedAt = startedAt;
       run.finishedAt = clock.now();
-      if (this.draining) this.finished.push(run);
-      else this.finishAttempt(run, now.ok, now.value, startedAt, run.finishedAt);
+      this.finished.push(run);
       return;
     }
     run.activeIndex = this.active.push(run) - 1;
@@ -325,7 +323,7 @@ export abstract class BaseExecutor implements Executor {
           ),
         );
       }
-      if (runs === undefined ? context.wants(EVENT_JOB_EXECUTED) : runs.listens(EVENT_JOB_EXECUTED)) {
+      if (this.wantsEvent(EVENT_JOB_EXECUTED)) {
         this.report({
           code: EVENT_JOB_EXECUTED,
           jobId: job.id,
@@ -409,6 +407,7 @@ export abstract class BaseExecutor implements Executor {
         ),
       );
     }
+    // Without `runs`, an error is always emitted: `emit` also keeps it in the run history.
     if (runs === undefined || runs.listens(EVENT_JOB_ERROR)) {
       this.report({
         code: EVENT_JOB_ERROR,
@@ -422,6 +421,15 @@ export abstract class BaseExecutor implements Executor {
         finishedAt: new Date(finishedAt),
       });
     }
+  }
+
+  /**
+   * Whether to build an outcome's event: when a listener wants it where the scheduler keeps run
+   * records apart (`ExecutorContext.runs`), else as `context.wants` says (the history included).
+   */
+  private wantsEvent(code: number): boolean {
+    const context = this.context as ExecutorContext;
+    return context.runs === undefined ? context.wants(code) : context.runs.listens(code);
   }
 
   /**

@@ -398,9 +398,13 @@ export class JobProcessor {
     const { clock, maxSleepMs } = this.host.settings();
     const now = clock.now();
     const target = Math.min(at, now + maxSleepMs);
+    this.setTimer(clock, target, Math.max(0, Math.ceil(target - now)));
+  }
+
+  private setTimer(clock: Clock, target: number, delayMs: number): void {
     this.timerAt = target;
     this.timerClock = clock;
-    this.timer = clock.setTimer(() => this.timerFired(target), Math.max(0, Math.ceil(target - now)));
+    this.timer = clock.setTimer(() => this.timerFired(target), delayMs);
   }
 
   private timerFired(target: number): void {
@@ -413,9 +417,7 @@ export class JobProcessor {
     const { clock } = this.host.settings();
     const early = target - clock.now();
     if (early > 0 && early <= EARLY_SPIN_MS && this.host.isRunning()) {
-      this.timerAt = target;
-      this.timerClock = clock;
-      this.timer = clock.setTimer(() => this.timerFired(target), 0);
+      this.setTimer(clock, target, 0);
       return;
     }
     void this.wakeup();

@@ -17,7 +17,9 @@ export interface Trigger {
    * The earliest fire time strictly after `previousFireTime`; or, when `previousFireTime` is null,
    * the earliest one at or after `now`. Never before the trigger's start date, never after its end
    * date. Returns `null` once the trigger will not fire again. Must not hang: an expression that
-   * cannot match returns `null` (or throws `InvalidTriggerError`) after a bounded search.
+   * cannot match returns `null` (or throws `InvalidTriggerError`) after a bounded search. The
+   * arguments are read-only (the scheduler passes the same `now` to every job it plans in the same
+   * millisecond), and the `Date` returned must be a new one the trigger does not keep.
    */
   getNextFireTime(previousFireTime: Date | null, now: Date): Date | null;
 
