@@ -1,3 +1,4 @@
+import { afterEach } from 'vitest';
 import {
   Scheduler,
   silentLogger,
@@ -15,6 +16,28 @@ export function makeScheduler(options: SchedulerOptions = {}) {
   const events: SchedulerEventUnion[] = [];
   scheduler.addListener((event) => events.push(event));
   return { clock, scheduler, events };
+}
+
+/**
+ * `makeScheduler` for the tests of one file: call it at the top level of the file; each scheduler
+ * it makes, or is given with `track`, is shut down after its test.
+ */
+export function useSchedulers(): typeof makeScheduler & { track(scheduler: Scheduler): void } {
+  let running: Scheduler | undefined;
+  afterEach(async () => {
+    if (running !== undefined && running.state !== 'stopped') await running.shutdown({ wait: false });
+    running = undefined;
+  });
+  const setup = (options?: SchedulerOptions) => {
+    const made = makeScheduler(options);
+    running = made.scheduler;
+    return made;
+  };
+  return Object.assign(setup, {
+    track(scheduler: Scheduler) {
+      running = scheduler;
+    },
+  });
 }
 
 export function codes(events: SchedulerEventUnion[]): number[] {

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   DateTrigger,
   EVENT_JOB_ADDED,
@@ -12,23 +12,11 @@ import {
   JobLookupError,
   ConflictingIdError,
   type JobExecutionEvent,
-  type Scheduler,
 } from '../../../src/index.js';
-import { T0, at, codes, makeScheduler } from './helpers.js';
+import { T0, at, codes, makeScheduler, useSchedulers } from './helpers.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '../../fixtures');
-let running: Scheduler | undefined;
-
-afterEach(async () => {
-  if (running !== undefined && running.state !== 'stopped') await running.shutdown({ wait: false });
-  running = undefined;
-});
-
-function setup(...args: Parameters<typeof makeScheduler>) {
-  const made = makeScheduler(...args);
-  running = made.scheduler;
-  return made;
-}
+const setup = useSchedulers();
 
 describe('addJob', () => {
   it('runs a function job on an interval alias with args', async () => {

@@ -2,7 +2,7 @@
 // running job's context, the system clock's zero-delay timer, claimed memory-store jobs, and many
 // jobs due in the same instant through a whole scheduler on a fake clock.
 import { stat } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   EVENT_JOB_ERROR,
   EVENT_JOB_EXECUTED,
@@ -20,19 +20,9 @@ import {
 import { TimedRunRecord, endedRunRecord } from '../../../src/scheduler/run-record.js';
 import { FakeClock } from '../../../src/testing.js';
 import { makeJob } from '../executors/harness.js';
-import { T0, at, makeScheduler } from './helpers.js';
+import { T0, at, useSchedulers } from './helpers.js';
 
-let running: Scheduler | undefined;
-afterEach(async () => {
-  if (running !== undefined && running.state !== 'stopped') await running.shutdown({ wait: false });
-  running = undefined;
-});
-
-function setup(...args: Parameters<typeof makeScheduler>) {
-  const made = makeScheduler(...args);
-  running = made.scheduler;
-  return made;
-}
+const setup = useSchedulers();
 
 describe('TimedRunRecord', () => {
   it('gives its numeric times as Dates, a new one on each read', () => {
@@ -355,7 +345,7 @@ describe('many jobs due in the same instant', () => {
   it(`records the history of ${COUNT} jobs when nobody listens for events`, async () => {
     const clock = new FakeClock(T0);
     const scheduler = new Scheduler({ clock, logger: silentLogger, timezone: 'UTC' });
-    running = scheduler;
+    setup.track(scheduler);
     const runs = await addJobs(scheduler, clock);
     await scheduler.start();
     await clock.advance(INTERVALS * 1000);

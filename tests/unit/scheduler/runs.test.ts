@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   EVENT_JOB_ERROR,
   EVENT_JOB_EXECUTED,
@@ -14,19 +14,9 @@ import {
   silentLogger,
 } from '../../../src/index.js';
 import { FakeClock } from '../../../src/testing.js';
-import { T0, at, makeScheduler } from './helpers.js';
+import { T0, at, useSchedulers } from './helpers.js';
 
-let running: Scheduler | undefined;
-afterEach(async () => {
-  if (running !== undefined && running.state !== 'stopped') await running.shutdown({ wait: false });
-  running = undefined;
-});
-
-function setup(...args: Parameters<typeof makeScheduler>) {
-  const made = makeScheduler(...args);
-  running = made.scheduler;
-  return made;
-}
+const setup = useSchedulers();
 
 function of(events: unknown[], code: number): JobExecutionEvent[] {
   return (events as JobExecutionEvent[]).filter((event) => event.code === code);
@@ -299,7 +289,7 @@ describe('execution', () => {
   it('records run history even when nobody listens for events', async () => {
     const clock = new FakeClock(T0);
     const quiet = new Scheduler({ clock, logger: silentLogger, timezone: 'UTC' });
-    running = quiet;
+    setup.track(quiet);
     await quiet.addJob(() => 'ok', 'interval', { seconds: 1, id: 'unheard' });
     await quiet.start();
     await clock.advance(2000);
