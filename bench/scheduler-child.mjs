@@ -210,6 +210,142 @@ const adapters = {
 };
 
 // ------------------------------------------------------------------------------------------------
+// Reference rows: not libraries, but what the least work costs on this machine, to read the others
+// against.
+
+/**
+ * One timer for all jobs, re-armed for the next due time, calling every due job's function in a
+ * plain loop: nothing is stored, planned or recorded. A job is called only once `Date.now()` has
+ * reached its time (a timer that fires early is waited out turn by turn), so this floor never fires
+ * early, unlike a bare `setTimeout` per job.
+ */
+function oneTimer() {
+  let timer = null;
+  // Arms the timer for `at`, then calls `due()` once `Date.now()` has reached it.
+  const armAt = (at, due) => {
+    const wait = () => {
+      const delay = at - Date.now();
+      timer = delay > 0 ? setTimeout(wait, delay) : null;
+      if (timer === null) due();
+    };
+    wait();
+  };
+  return {
+    async oneShot(dueMs, hit) {
+      // Due times ascend (the scenario adds them in order), so the next due job is the next index.
+      let next = 0;
+      const fire = () => {
+        const now = Date.now();
+        while (next < dueMs.length && dueMs[next] <= now) hit(next++);
+        if (next < dueMs.length) armAt(dueMs[next], fire);
+      };
+      armAt(dueMs[0], fire);
+    },
+    intervalStartsAt: true,
+    async interval(count, t0, hit) {
+      let at = t0;
+      const fire = () => {
+        for (let j = 0; j < count; j++) hit(j, at);
+        at += 1000;
+        armAt(at, fire);
+      };
+      armAt(at, fire);
+    },
+    async teardown() {
+      if (timer !== null) clearTimeout(timer);
+    },
+  };
+}
+
+/**
+ * The least a scheduler with Horae's model does per run, and nothing more: due jobs wait in buckets
+ * by time under one timer; each run gets its scheduled time as a `Date` and a context object that
+ * the job reads through AsyncLocalStorage (as `currentJob()`), its next time comes from a trigger
+ * object, and, with `history`, a record of the run is kept (the newest 10 per job, Horae's default
+ * retention). No store interface, lease, executor, `maxInstances`, misfire check, event or error
+ * handling. Not usable as a scheduler: it shows how far Horae's own layers are from the floor.
+ */
+async function leanLoop({ history }) {
+  const { AsyncLocalStorage } = await import('node:async_hooks');
+  const storage = new AsyncLocalStorage();
+  class EverySecond {
+    next(previous) {
+      return new Date(previous.getTime() + 1000);
+    }
+  }
+  class RunContext {
+    constructor(jobId, scheduledRunTime) {
+      this.jobId = jobId;
+      this.scheduledRunTime = scheduledRunTime;
+    }
+  }
+  class RunRecord {
+    constructor(scheduled, started, finished) {
+      this.scheduled = scheduled;
+      this.started = started;
+      this.finished = finished;
+      this.outcome = 'executed';
+    }
+  }
+  const buckets = new Map(); // due time (ms) -> jobs
+  let timer = null;
+  // Arms the one timer for the earliest bucket; one that is due already runs on the next turn.
+  const arm = () => {
+    if (timer !== null) clearTimeout(timer);
+    let earliest = Infinity;
+    for (const at of buckets.keys()) if (at < earliest) earliest = at;
+    timer = earliest === Infinity ? null : setTimeout(fire, Math.max(0, earliest - Date.now()));
+  };
+  const enqueue = (job) => {
+    const at = job.next.getTime();
+    const bucket = buckets.get(at);
+    if (bucket === undefined) buckets.set(at, [job]);
+    else bucket.push(job);
+  };
+  const fire = () => {
+    timer = null;
+    const now = Date.now();
+    for (const [at, jobs] of buckets) {
+      if (at > now) continue;
+      buckets.delete(at);
+      for (const job of jobs) {
+        const scheduled = job.next;
+        const started = Date.now();
+        storage.run(new RunContext(job.id, scheduled), job.func);
+        if (history) {
+          job.runs.push(new RunRecord(scheduled.getTime(), started, Date.now()));
+          if (job.runs.length > 10) job.runs.shift();
+        }
+        job.next = job.trigger.next(scheduled);
+      }
+      for (const job of jobs) enqueue(job);
+    }
+    arm();
+  };
+  return {
+    oneShot: null, // B only: it is a reference for the recurring scenario
+    intervalStartsAt: true,
+    async interval(count, t0, hit) {
+      const trigger = new EverySecond();
+      for (let j = 0; j < count; j++) {
+        const func = () => hit(j, storage.getStore().scheduledRunTime.getTime());
+        enqueue({ id: `job-${j}`, func, trigger, next: new Date(t0), runs: [] });
+      }
+      arm();
+    },
+    async teardown() {
+      if (timer !== null) clearTimeout(timer);
+    },
+  };
+}
+
+Object.assign(adapters, {
+  'one-timer': async () => oneTimer(),
+  'lean-loop': () => leanLoop({ history: true }),
+  'lean-loop-nohistory': () => leanLoop({ history: false }),
+});
+
+// ------------------------------------------------------------------------------------------------
 
 function percentile(sorted, p) {
   if (sorted.length === 0) return null;

@@ -1,6 +1,7 @@
 // Scheduler benchmark: Horae against node-schedule, croner, toad-scheduler, node-cron, bare timers
-// and APScheduler 3, each library in child processes of its own (bench/scheduler-child.mjs,
-// bench/python/apscheduler_fire.py), every figure the median of several runs.
+// (a timer per job, and one timer for all) and APScheduler 3, with a lean reference loop; each
+// library in child processes of its own (bench/scheduler-child.mjs, bench/python/apscheduler_fire.py),
+// every figure the median of several runs.
 //
 //   npm run build && node bench/scheduler-fire.mjs [--scenario oneshot|interval|all] [--runs 3]
 //       [--libs horae,setTimeout,...] [--jobs N] [--json out.json]
@@ -72,6 +73,24 @@ const LIBRARIES = [
   },
   { name: 'node-cron', adapter: 'node-cron', scenarios: ['interval'], note: 'no one-shot job' },
   { name: 'setTimeout (floor)', adapter: 'setTimeout', scenarios: ['oneshot', 'interval'] },
+  {
+    name: 'one timer (floor)',
+    adapter: 'one-timer',
+    scenarios: ['oneshot', 'interval'],
+    note: 'reference, not a library: one timer calling every due job in a loop, never early',
+  },
+  {
+    name: 'lean loop (reference)',
+    adapter: 'lean-loop',
+    scenarios: ['interval'],
+    note: "reference, not a library: the least per-run work of Horae's model, 10 run records per job",
+  },
+  {
+    name: 'lean loop, no history (reference)',
+    adapter: 'lean-loop-nohistory',
+    scenarios: ['interval'],
+    note: 'the lean loop without run records',
+  },
   {
     name: 'APScheduler 3',
     adapter: 'apscheduler',
