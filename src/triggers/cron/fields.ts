@@ -121,13 +121,15 @@ export function parseRangeItem(item: string, field: FieldDef, context: ParseCont
   const range = RANGE.exec(item);
   if (range === null) return null;
   const [, firstText = '', lastText, stepText] = range;
-  const first = readValue(firstText, field, context, item, false);
+  const first = readValue(firstText, field, context, item);
   let last: number;
-  if (lastText !== undefined) last = readValue(lastText, field, context, item, true);
+  if (lastText !== undefined) last = readValue(lastText, field, context, item, first);
   else last = stepText === undefined ? first : field.starMax;
   if (first > last) {
     const hint =
-      field.name === 'dayOfWeek' ? ' (write Sunday as 7 to end a range with it: fri-sun, 5-7)' : '';
+      field.name === 'dayOfWeek'
+        ? ' (ranges do not wrap around the week; end one with Sunday as sun or 7: fri-sun, 5-7)'
+        : '';
     throw fieldError(field.name, context, `the range ${JSON.stringify(item)} runs backwards${hint}`);
   }
   const step = stepText === undefined ? 1 : checkStep(stepText, last - first, item, field, context);
@@ -148,13 +150,17 @@ function checkStep(text: string, span: number, item: string, field: FieldDef, co
   return step;
 }
 
-/** A number or name within the field's bounds. Sunday ends a weekday range as 7 (`fri-sun`). */
+/**
+ * A number or name within the field's bounds. `rangeStart` is given when `text` ends a range that
+ * starts there: the name `sun` then ends it as 7 (`fri-sun`), unless the range starts on Sunday
+ * itself, so that `sun-sun` is Sunday alone rather than the week from Sunday to Sunday.
+ */
 export function readValue(
   text: string,
   field: FieldDef,
   context: ParseContext,
   item: string,
-  rangeEnd: boolean,
+  rangeStart?: number,
 ): number {
   if (/^[0-9]+$/.test(text)) {
     const value = Number(text);
@@ -177,7 +183,8 @@ export function readValue(
     );
   }
   const value = index + field.nameBase;
-  return field.name === 'dayOfWeek' && value === 0 && rangeEnd ? 7 : value;
+  const endsWithSunday = field.name === 'dayOfWeek' && value === 0 && rangeStart !== undefined;
+  return endsWithSunday && rangeStart > 0 ? 7 : value;
 }
 
 /** ` in "item"`, when the item is only part of the field's text. */
@@ -187,7 +194,7 @@ export function within(item: string, context: ParseContext): string {
 
 /** A weekday given by name or by cron number (0 and 7 are Sunday), as 0-6. */
 export function readWeekday(text: string, context: ParseContext, item: string, field: CronFieldName): number {
-  return readValue(text, { ...FIELD_DEFS.dayOfWeek, name: field }, context, item, false) % 7;
+  return readValue(text, { ...FIELD_DEFS.dayOfWeek, name: field }, context, item) % 7;
 }
 
 /** Lowercases and tidies a field value so equal expressions print and serialize alike. */
