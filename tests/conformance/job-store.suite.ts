@@ -3,7 +3,9 @@
 // purpose: each test is short and reads on its own, and splitting would scatter the contract.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictingIdError, JobLookupError, SerializationError } from '../../src/errors.js';
+import { EVENT_JOB_UNREADABLE, type JobUnreadableEvent } from '../../src/events/events.js';
 import type { JobState } from '../../src/job-state.js';
+import { Scheduler } from '../../src/scheduler/scheduler.js';
 import type { JobStore, JobStoreContext } from '../../src/stores/job-store.js';
 import { FakeClock } from '../../src/testing.js';
 import { DateTrigger } from '../../src/triggers/date-trigger.js';
@@ -41,6 +43,8 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
 
   let store: JobStore;
   let logs: LogLine[];
+  /** What the store passed to its context's `reportUnreadableJob` hook. */
+  let reports: { jobId: string; error: unknown }[];
   let context: JobStoreContext;
 
   /** `it`, unless the store skips this test; a skipped test says why. */
@@ -50,20 +54,31 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
     if (reason === undefined) it(title, body, timeout);
     else it.skipIf(true)(`${title} (skipped: ${reason})`, body);
   };
-  const needsCorruption = (title: string, body: () => Promise<void>) => {
+  const needsCorruption = (title: string, body: () => Promise<void>, timeout?: number) => {
     if (options.corruptJob === undefined) {
       seen.add(title);
       it.skipIf(true)(`${title} (skipped: this store cannot hold an unreadable job)`, body);
-    } else test(title, body);
+    } else test(title, body, timeout);
   };
   const corrupt = (id: string) => (options.corruptJob as NonNullable<typeof options.corruptJob>)(store, id);
   const ids = (jobs: JobState[]) => jobs.map((job) => job.id);
+  /** The ids the store reported through its hook, each with a `SerializationError`. */
+  const reported = () => {
+    for (const report of reports) expect(report.error).toBeInstanceOf(SerializationError);
+    return reports.map((report) => report.jobId);
+  };
 
   describe(`${options.name} job store (conformance)`, () => {
     beforeEach(async () => {
       const logger = collectingLogger();
       logs = logger.lines;
-      context = { alias: 'default', clock: new FakeClock(T0), logger };
+      reports = [];
+      context = {
+        alias: 'default',
+        clock: new FakeClock(T0),
+        logger,
+        reportUnreadableJob: (jobId, error) => void reports.push({ jobId, error }),
+      };
       store = await options.makeStore();
       await store.start(context);
     });
@@ -462,6 +477,7 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
         expect(ids(await store.getAllJobs())).toEqual(['good']);
         const errors = logs.filter((line) => line.level === 'error');
         expect(errors.some((line) => line.message.includes('bad'))).toBe(true);
+        expect(reported()).toEqual(['bad']);
         // Kept, not deleted: the id is still taken.
         await expect(store.addJob(makeJob('bad', T0))).rejects.toBeInstanceOf(ConflictingIdError);
         await expect(store.lookupJob('bad')).rejects.toBeInstanceOf(SerializationError);
@@ -473,15 +489,18 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
         await corrupt('bad');
         expect(ids(await store.acquireDueJobs(A, new Date(T0), LEASE, 10))).toEqual(['good']);
         expect(logs.some((line) => line.level === 'error' && line.message.includes('bad'))).toBe(true);
+        expect(reported()).toEqual(['bad']);
         const later = new Date(T0 + 5 * LEASE);
         await store.releaseJobs(A, [{ id: 'good', nextRunTime: later, nextFireTime: later, remove: false }]);
         // The unreadable job is set aside for a lease period, so the scheduler does not wake for it in a loop.
         expect((await store.getNextRunTime())?.getTime()).toBe(T0 + LEASE);
         expect(await store.acquireDueJobs(B, new Date(T0 + 1000), LEASE, 10)).toEqual([]);
+        expect(reported()).toEqual(['bad']);
         // After the lease it is tried (and reported) again; it is never deleted.
         const before = logs.length;
         expect(await store.acquireDueJobs(B, new Date(T0 + LEASE), LEASE, 10)).toEqual([]);
         expect(logs.length).toBeGreaterThan(before);
+        expect(reported()).toEqual(['bad', 'bad']);
         await expect(store.addJob(makeJob('bad', T0))).rejects.toBeInstanceOf(ConflictingIdError);
       });
 
@@ -495,6 +514,40 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
         await store.removeJob('dropped');
         expect(ids(await store.getAllJobs())).toEqual(['fixed']);
       });
+
+      needsCorruption(
+        'makes a scheduler emit EVENT_JOB_UNREADABLE when listing and when due',
+        async () => {
+          // A store of its own, started and stopped by the scheduler with the scheduler's context.
+          const own = await options.makeStore();
+          const clock = new FakeClock(T0);
+          const scheduler = new Scheduler({ jobStores: { default: own }, clock, logger: collectingLogger() });
+          const events: JobUnreadableEvent[] = [];
+          scheduler.on('job_unreadable', (event) => void events.push(event));
+          // Fires the timers the scheduler set for now, however late its store answers.
+          const eventCount = async () => {
+            await clock.advance(0);
+            return events.length;
+          };
+          await scheduler.registerTask('tick', () => undefined);
+          await scheduler.addJob('tick', 'interval', { id: 'bad', seconds: 10, nextRunTime: new Date(T0) });
+          await scheduler.start({ paused: true });
+          try {
+            await (options.corruptJob as NonNullable<typeof options.corruptJob>)(own, 'bad');
+            expect((await scheduler.getJobs()).map((job) => job.id)).toEqual([]);
+            await expect.poll(eventCount, { timeout: 20_000 }).toBe(1);
+            scheduler.resume();
+            await expect.poll(eventCount, { timeout: 20_000 }).toBe(2);
+            for (const event of events) {
+              expect(event).toMatchObject({ code: EVENT_JOB_UNREADABLE, jobId: 'bad', jobStore: 'default' });
+              expect(event.exception).toBeInstanceOf(SerializationError);
+            }
+          } finally {
+            await scheduler.shutdown();
+          }
+        },
+        60_000,
+      );
     });
 
     it('skips only tests that exist', () => {

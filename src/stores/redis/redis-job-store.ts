@@ -57,7 +57,7 @@ export interface RedisJobStoreOptions {
  * not Redis Cluster.
  *
  * A stored job this version cannot read (corrupt, or written by a newer Horae) is reported through
- * the scheduler's logger and left in Redis untouched: `getAllJobs` passes over it, `lookupJob` throws
+ * the scheduler's logger and as `EVENT_JOB_UNREADABLE`, and left in Redis untouched: `getAllJobs` passes over it, `lookupJob` throws
  * its `SerializationError`, and when due it is parked for a minute at a time rather than retried in a
  * loop. `updateJob` and `removeJob` still work on it.
  *
@@ -76,6 +76,7 @@ export class RedisJobStore implements JobStore {
   private owned: OwnedRedisClient | null = null;
   private alias = 'default';
   private logger: Logger = defaultLogger;
+  private reportUnreadable: JobStoreContext['reportUnreadableJob'];
   private pendingRuns: PendingRun[] = [];
 
   private get url(): string {
@@ -92,6 +93,7 @@ export class RedisJobStore implements JobStore {
   async start(context: JobStoreContext): Promise<void> {
     this.alias = context.alias;
     this.logger = context.logger;
+    this.reportUnreadable = context.reportUnreadableJob;
     if (this.client !== null) return;
     const timeout = this.options.connectTimeout ?? 5000;
     let client = this.options.client;
@@ -303,6 +305,7 @@ export class RedisJobStore implements JobStore {
           `(key ${this.keys[0]}, field ${id}) for you to fix or remove`,
         error,
       );
+      this.reportUnreadable?.(id, error);
       return null;
     }
   }
