@@ -28,8 +28,11 @@ const LAYOUTS: Record<number, readonly CronFieldName[]> = {
   7: ['second', 'minute', 'hour', 'day', 'month', 'dayOfWeek', 'year'],
 };
 
+/** A month has at most 31 days, so its last day minus 30 is the earliest day `L-n` can name. */
+const MAX_DAYS_BEFORE_LAST = 30;
+
 const EXTRA_FORMS: Partial<Record<CronFieldName, string>> = {
-  day: '; also ? (any), L (last day), LW (last weekday), 15W (weekday nearest the 15th)',
+  day: '; also ? (any), L (last day), L-2 (2 days before the last day), LW (last weekday), 15W (weekday nearest the 15th)',
   dayOfWeek: '; also ? (any), 5L (last Friday), 5#2 (second Friday)',
 };
 
@@ -62,7 +65,8 @@ export function parseCrontab(expression: string, domAndDow: boolean): ScheduleSp
   }
   const texts: Partial<Record<CronFieldName, string>> = { second: '0', year: '*' };
   layout.forEach((field, i) => (texts[field] = parts[i] as string));
-  const read = (field: CronFieldName) => parseCrontabField(field, texts[field] as string, expression);
+  const readAs = parts.length === 5 ? undefined : describeReading(layout, parts);
+  const read = (field: CronFieldName) => parseCrontabField(field, texts[field] as string, expression, readAs);
   const day = read('day');
   const dayOfWeek = read('dayOfWeek');
   const dayStar = /^[*?]/.test(texts.day as string);
@@ -85,6 +89,20 @@ export function parseCrontab(expression: string, domAndDow: boolean): ScheduleSp
   };
 }
 
+/**
+ * How a 6- or 7-field line was read, for its error messages: a 6-field line starts with seconds (as
+ * in croner and node-cron), which surprises anyone who meant 5 fields and a year.
+ */
+function describeReading(layout: readonly CronFieldName[], parts: readonly string[]): string {
+  const fields = layout.map((field, i) => `${field}=${parts[i] as string}`).join(' ');
+  let reading = `read as ${parts.length} fields: ${fields}`;
+  if (parts.length === 6 && /^[0-9]{4}(?:[-,/][0-9]+)*$/.test(parts[5] as string)) {
+    const sevenFields = ['0', ...parts].join(' ');
+    reading += ` (6 fields start with seconds; to give a year, write 7: second minute hour day month weekday year, as in "${sevenFields}")`;
+  }
+  return reading;
+}
+
 function isEvery(ranges: readonly RangeItem[]): boolean {
   return ranges.length === 1 && ranges[0]?.step === 1;
 }
@@ -93,12 +111,10 @@ function parseCrontabField(
   field: CronFieldName,
   text: string,
   crontab: string,
+  readAs: string | undefined,
 ): { ranges: RangeItem[]; specials: DaySpecial[] } {
-  const context: ParseContext = {
-    text,
-    crontab,
-    allowed: rangeForms(FIELD_DEFS[field]) + (EXTRA_FORMS[field] ?? ''),
-  };
+  const allowed = rangeForms(FIELD_DEFS[field]) + (EXTRA_FORMS[field] ?? '');
+  const context: ParseContext = { text, crontab, allowed, readAs };
   const special = (item: string) =>
     field === 'day'
       ? daySpecial(item, context)
@@ -114,7 +130,8 @@ function parseCrontabField(
 }
 
 function daySpecial(item: string, context: ParseContext): DaySpecial | null {
-  if (item === 'l') return { kind: 'last' };
+  if (item === 'l') return { kind: 'last', daysBefore: 0 };
+  if (item.startsWith('l-')) return { kind: 'last', daysBefore: daysBeforeLast(item, context) };
   if (item === 'lw') return { kind: 'lastBusinessDay' };
   const nearest = /^([0-9]+)w$/.exec(item);
   if (nearest === null) return null;
@@ -122,6 +139,21 @@ function daySpecial(item: string, context: ParseContext): DaySpecial | null {
   if (day < 1 || day > 31)
     throw fieldError('day', context, `${JSON.stringify(item)}: the day before W must be 1-31`);
   return { kind: 'nearestWeekday', day };
+}
+
+/** The `n` of `L-n` (Quartz's "n days before the last day of the month"). */
+function daysBeforeLast(item: string, context: ParseContext): number {
+  const text = item.slice(2);
+  const days = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+  if (days <= MAX_DAYS_BEFORE_LAST) return days;
+  const problem = Number.isNaN(days)
+    ? `${JSON.stringify(item)} has no number of days after "l-"`
+    : `the offset ${days} in ${JSON.stringify(item)} is too large`;
+  throw fieldError(
+    'day',
+    context,
+    `${problem}: L-n means n days before the last day of the month, with n from 0 to ${MAX_DAYS_BEFORE_LAST}`,
+  );
 }
 
 function weekdaySpecial(item: string, context: ParseContext): DaySpecial | null {

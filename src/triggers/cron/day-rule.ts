@@ -89,8 +89,11 @@ export class DayRule {
 
 function specialBits(special: DaySpecial, length: number, firstWeekday: number): number {
   switch (special.kind) {
-    case 'last':
-      return 1 << (length - 1);
+    case 'last': {
+      // `L-30` has no day in a shorter month; like any day a month lacks, it is skipped there.
+      const day = length - special.daysBefore;
+      return day >= 1 ? 1 << (day - 1) : 0;
+    }
     case 'nth': {
       const day = 1 + ((special.weekday - firstWeekday + 7) % 7) + 7 * (special.nth - 1);
       return day <= length ? 1 << (day - 1) : 0;

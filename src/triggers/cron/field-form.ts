@@ -96,7 +96,7 @@ function parseField(field: CronFieldName, text: string): { ranges: RangeItem[]; 
 /** `last` (day only), `3rd wed`, `last fri`. */
 function parseDaySpecial(field: 'day' | 'dayOfWeek', item: string, context: ParseContext): DaySpecial | null {
   if (item === 'last') {
-    if (field === 'day') return { kind: 'last' };
+    if (field === 'day') return { kind: 'last', daysBefore: 0 };
     throw fieldError(field, context, '"last" needs a weekday here, as in "last fri"');
   }
   const positional = POSITIONAL.exec(item);

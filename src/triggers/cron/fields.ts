@@ -62,7 +62,7 @@ export interface RangeItem {
 
 /** Day-of-month rules that depend on the month, from `last`, `3rd wed`, `5L`, `5#2`, `15W`, `LW`. */
 export type DaySpecial =
-  | { readonly kind: 'last' }
+  | { readonly kind: 'last'; readonly daysBefore: number }
   | { readonly kind: 'nth'; readonly nth: number; readonly weekday: number }
   | { readonly kind: 'lastWeekday'; readonly weekday: number }
   | { readonly kind: 'nearestWeekday'; readonly day: number }
@@ -76,6 +76,8 @@ export interface ParseContext {
   readonly crontab?: string;
   /** The forms the field accepts, appended to messages ("allowed: ..."). */
   readonly allowed: string;
+  /** How a crontab's fields were assigned, when that is not obvious (6 or 7 fields). */
+  readonly readAs?: string | undefined;
 }
 
 export function fieldError(
@@ -87,7 +89,8 @@ export function fieldError(
     context.crontab === undefined
       ? `Invalid ${field} ${JSON.stringify(context.text)} for the cron trigger`
       : `Invalid ${field} field ${JSON.stringify(context.text)} in crontab ${JSON.stringify(context.crontab)}`;
-  return new InvalidTriggerError(`${where}: ${problem}; allowed: ${context.allowed}`, {
+  const readAs = context.readAs === undefined ? '' : `; ${context.readAs}`;
+  return new InvalidTriggerError(`${where}: ${problem}${readAs}; allowed: ${context.allowed}`, {
     field,
     value: context.crontab ?? context.text,
   });

@@ -83,6 +83,26 @@ describe('CronTrigger.fromCrontab', () => {
     expect(next('0 0 31W 3 *', '2024-01-01T00:00:00Z', 1)).toEqual(['2024-03-29T00:00:00Z']);
   });
 
+  it('reads L-n as n days before the last day, skipping months too short for it', () => {
+    expect(next('0 0 L-3 * *', '2024-01-01T00:00:00Z')).toEqual([
+      '2024-01-28T00:00:00Z',
+      '2024-02-26T00:00:00Z',
+      '2024-03-28T00:00:00Z',
+    ]);
+    expect(next('0 0 L-0 * *', '2024-01-01T00:00:00Z', 1)).toEqual(['2024-01-31T00:00:00Z']);
+    // Only a 31-day month has a day 30 days before its last: the 1st of January, March, May...
+    expect(next('0 0 l-30 * *', '2024-01-02T00:00:00Z', 2)).toEqual([
+      '2024-03-01T00:00:00Z',
+      '2024-05-01T00:00:00Z',
+    ]);
+    // Both day fields restricted: ORed, so the 3rd to last day and every Monday.
+    expect(next('0 0 L-2 * mon', '2024-01-27T00:00:00Z', 3)).toEqual([
+      '2024-01-29T00:00:00Z',
+      '2024-02-05T00:00:00Z',
+      '2024-02-12T00:00:00Z',
+    ]);
+  });
+
   it('reads nL and n#k in the weekday field, with cron numbering', () => {
     expect(next('0 0 * * 5L', '2024-01-01T00:00:00Z')).toEqual([
       '2024-01-26T00:00:00Z',

@@ -107,6 +107,48 @@ describe('CronTrigger.fromCrontab rejects bad expressions', () => {
     expectInvalid(crontab('0 0 * * * * 1969'), 'year', 'out of range 1970-9999');
   });
 
+  it('a 6- or 7-field line, saying how each field was read', () => {
+    // Six fields start with seconds, so the year the user meant lands in the weekday field.
+    expectInvalid(
+      crontab('30 10 * * mon-fri 2027'),
+      'dayOfWeek',
+      '"2027"',
+      'out of range 0-7',
+      'read as 6 fields: second=30 minute=10 hour=* day=* month=mon-fri dayOfWeek=2027',
+      'to give a year, write 7: second minute hour day month weekday year, as in "0 30 10 * * mon-fri 2027"',
+    );
+    const minute = expectInvalid(
+      crontab('0 60 * * * *'),
+      'minute',
+      '"60"',
+      'read as 6 fields: second=0 minute=60 hour=* day=* month=* dayOfWeek=*',
+    );
+    expect(minute.message).not.toContain('to give a year');
+    expectInvalid(
+      crontab('0 30 10 * * mon-fri 20x7'),
+      'year',
+      '"20x7"',
+      'read as 7 fields: second=0 minute=30 hour=10 day=* month=* dayOfWeek=mon-fri year=20x7',
+    );
+    const fiveFields = expectInvalid(crontab('60 * * * *'), 'minute', '"60"');
+    expect(fiveFields.message).not.toContain('read as');
+  });
+
+  it('an offset from the last day of the month that is not 0-30', () => {
+    for (const offset of ['40', '31']) {
+      const error = expectInvalid(
+        crontab(`0 0 L-${offset} * *`),
+        'day',
+        `"l-${offset}"`,
+        `the offset ${offset} in "l-${offset}" is too large`,
+        'L-n means n days before the last day of the month, with n from 0 to 30',
+      );
+      expect(error.message).not.toContain('not a number');
+    }
+    expectInvalid(crontab('0 0 L-x * *'), 'day', '"l-x" has no number of days', 'from 0 to 30');
+    expectInvalid(crontab('0 0 L- * *'), 'day', '"l-" has no number of days');
+  });
+
   it('unknown nicknames and options', () => {
     expectInvalid(crontab('@reboot'), 'crontab', '"@reboot"', '@daily');
     expectInvalid(crontab('* * * * *', { domAndDow: 'yes' }), 'domAndDow', 'true or false');
