@@ -1,4 +1,5 @@
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, receiveMessageOnPort } from 'node:worker_threads';
+import type { WorkerMessage } from './protocol.js';
 import type { Spawner } from './worker-handle.js';
 
 /**
@@ -22,6 +23,11 @@ export const spawnThread: Spawner = ({ source, memoryLimitMb }, events) => {
     error = cause;
   });
   worker.once('exit', (exitCode) => {
+    // The exit can be seen before the port's last messages (a thread reports its fatal error, then
+    // exits; a busy main thread then finds both pending, in either order): read them before closing.
+    for (let left = receiveMessageOnPort(port1); left !== undefined; left = receiveMessageOnPort(port1)) {
+      events.message(left.message as WorkerMessage);
+    }
     port1.close();
     events.exit({ exitCode, signal: null, error });
   });

@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, type JobExecutionEvent } from '../../../src/index.js';
 import { WorkerCrashedError } from '../../../src/executors/errors.js';
+import { spawnThread } from '../../../src/executors/pool/spawn-thread.js';
 import { ThreadExecutor } from '../../../src/executors/thread-executor.js';
 import { makeContext, makeJob, ref, sleep, submit, threadCount } from './helpers.js';
 
@@ -60,5 +61,27 @@ describe('ThreadExecutor', () => {
     submit(executor, context, makeJob({ id: 'next', func: ref('where') }));
     const [next] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(next?.retval).toMatchObject({ pid: process.pid });
+  });
+
+  it('hears the last message of a thread that exits while the main thread is busy', async () => {
+    // A thread reports its fatal error and exits at once. With the main thread busy meanwhile, the
+    // exit and the message are both pending when it looks, in either order: the message (which tells
+    // an uncaught exception from a plain exit) must not be lost.
+    const source = `const { workerData } = require('node:worker_threads');
+      workerData.port.postMessage({ type: 'fatal', error: 'boom' });
+      process.exit(1);`;
+    let lost = 0;
+    for (let i = 0; i < 20; i++) {
+      await new Promise<void>((resolveExit) => {
+        let heard = false;
+        spawnThread(
+          { source },
+          { message: () => (heard = true), exit: () => (resolveExit(), heard || lost++) },
+        );
+        const busyUntil = Date.now() + 300;
+        while (Date.now() < busyUntil);
+      });
+    }
+    expect(lost, 'fatal messages lost out of 20').toBe(0);
   });
 });
