@@ -1,6 +1,17 @@
+import { InvalidArgumentError } from './errors.js';
+import { describe } from './scheduler/options.js';
+
 /**
- * The logging interface Horae writes to. Pass any logger with these four methods (pino, winston,
- * `console`) as the scheduler's `logger` option; the default prints warnings and errors to stderr.
+ * The logging interface Horae writes to: a message, then the details (usually the `Error` that
+ * caused it). Pass `console`, a winston logger or a pino logger as the scheduler's `logger` option
+ * as they are; any other object with these four methods works too. The default prints warnings and
+ * errors to stderr.
+ *
+ * pino takes its arguments the other way round (`logger.error(err, message)`, and drops an error
+ * given after the message), so the scheduler recognises a pino logger and calls it that way.
+ *
+ * @example
+ * const scheduler = new Scheduler({ logger: pino() });
  */
 export interface Logger {
   debug(message: string, ...details: unknown[]): void;
@@ -8,6 +19,8 @@ export interface Logger {
   warn(message: string, ...details: unknown[]): void;
   error(message: string, ...details: unknown[]): void;
 }
+
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
 /** Warnings and errors to `console.error` with a `[horae]` prefix; debug and info are dropped. */
 export const defaultLogger: Logger = {
@@ -23,3 +36,51 @@ export const defaultLogger: Logger = {
 
 /** A logger that drops everything. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * Checks that `value` can serve as a `Logger` and returns the logger Horae should call: the value
+ * itself, or for pino an adapter that passes the error first. Throws `InvalidArgumentError` naming
+ * `field` and the missing methods, so a bad logger fails when it is configured rather than later, as
+ * an uncaught exception in the middle of a run.
+ */
+export function toLogger(value: unknown, field = 'logger'): Logger {
+  const candidate = value as Record<string, unknown> | null;
+  const missing =
+    candidate === null || (typeof candidate !== 'object' && typeof candidate !== 'function')
+      ? [...LEVELS]
+      : LEVELS.filter((level) => typeof candidate[level] !== 'function');
+  if (missing.length > 0) {
+    throw new InvalidArgumentError(
+      `Invalid ${field} ${describe(value)}: expected an object with debug, info, warn and error methods ` +
+        `(such as console, a pino or a winston logger); missing ${missing.join(', ')}`,
+      { field, value },
+    );
+  }
+  const logger = value as Logger;
+  return isPino(logger) ? adaptPino(logger) : logger;
+}
+
+// Every pino logger, child loggers included, carries this registered symbol.
+const PINO_SERIALIZERS = Symbol.for('pino.serializers');
+
+function isPino(logger: Logger): boolean {
+  return PINO_SERIALIZERS in logger;
+}
+
+/**
+ * pino reads `(message, err)` as a format string and an unused argument, and drops the error. An
+ * error goes first, where pino serializes it (type, message, stack) under its error key; other
+ * details go under `details`.
+ */
+function adaptPino(pino: Logger): Logger {
+  type PinoMethod = (this: Logger, first: unknown, message?: string) => void;
+  const at =
+    (level: (typeof LEVELS)[number]) =>
+    (message: string, ...details: unknown[]): void => {
+      const method = pino[level] as PinoMethod;
+      if (details.length === 0) method.call(pino, message);
+      else if (details.length === 1 && details[0] instanceof Error) method.call(pino, details[0], message);
+      else method.call(pino, { details }, message);
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}

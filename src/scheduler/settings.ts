@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SystemClock, type Clock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
-import { defaultLogger, type Logger } from '../logger.js';
+import { defaultLogger, toLogger, type Logger } from '../logger.js';
 import { assertTimeZone, systemTimeZone } from '../time/zone.js';
 import {
   SCHEDULER_OPTION_KEYS,
@@ -101,7 +101,7 @@ export function readSchedulerOptions(
   if (options.baseDir !== undefined) next.baseDir = readNonEmptyString(options.baseDir, 'baseDir');
   if (options.schedulerId !== undefined)
     next.schedulerId = readNonEmptyString(options.schedulerId, 'schedulerId');
-  if (options.logger !== undefined) next.logger = options.logger;
+  if (options.logger !== undefined) next.logger = toLogger(options.logger);
   if (options.clock !== undefined) next.clock = options.clock;
   return next;
 }
