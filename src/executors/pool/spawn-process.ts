@@ -7,11 +7,15 @@ const KILL_GRACE_MS = 1000;
 /** How long to wait, after a worker process exits, for the rest of its stderr. */
 const STDERR_GRACE_MS = 100;
 const STDERR_TAIL = 4096;
+/** How V8 starts the report it prints when a process runs out of memory. */
+const OOM_REPORT = '<--- Last few GCs --->';
 
 /**
  * Starts a Node process running `source` with an IPC channel in `advanced` serialization (structured
  * clone), its heap capped by `--max-old-space-size` when a limit is given. Its stdout is the
  * parent's; its stderr is copied to the parent's and the end kept, to tell an out-of-memory death.
+ * V8's out-of-memory report (some 30 lines of heap figures and native frames) is kept in that end
+ * but not copied: the run's `WorkerCrashedError` says what happened in one line.
  */
 export const spawnProcess: Spawner = ({ source, memoryLimitMb }, events) => {
   const execArgv = memoryLimitMb === undefined ? [] : [`--max-old-space-size=${memoryLimitMb}`];
@@ -23,8 +27,15 @@ export const spawnProcess: Spawner = ({ source, memoryLimitMb }, events) => {
   let stderrTail = '';
   let stderrEnded = false;
   const stderr = child.stderr as Socket | null;
+  let dying = false;
   stderr?.on('data', (chunk: Buffer) => {
-    process.stderr.write(chunk);
+    if (!dying) {
+      const text = chunk.toString('utf8');
+      const report = text.indexOf(OOM_REPORT);
+      dying = report !== -1;
+      if (!dying) process.stderr.write(chunk);
+      else if (report > 0) process.stderr.write(text.slice(0, report));
+    }
     stderrTail = (stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
   });
   stderr?.once('end', () => {
