@@ -33,7 +33,7 @@ export default tseslint.config(
   },
   {
     // Tool config files must default-export their configuration.
-    files: ['eslint.config.js', 'vitest.config.ts', 'vitest.timing.config.ts'],
+    files: ['eslint.config.js', 'vitest.config.ts'],
     rules: { 'no-restricted-syntax': 'off' },
   },
 );

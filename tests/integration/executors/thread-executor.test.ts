@@ -1,5 +1,9 @@
-// ThreadExecutor with real worker threads: CPU-bound work runs in parallel, and a thread that
-// dies fails only its own run.
+// ThreadExecutor with real worker threads: blocking work runs at the same time on several threads,
+// and a thread that dies fails only its own run. (How much faster two cores make CPU-bound jobs is
+// measured in bench/executors-bench.mjs, not here.)
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, type JobExecutionEvent } from '../../../src/index.js';
 import { WorkerCrashedError } from '../../../src/executors/errors.js';
@@ -51,6 +55,37 @@ describe('ThreadExecutor', () => {
     submit(executor, context, makeJob({ id: 'next', func: ref('add'), args: [2, 2] }));
     const [next] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(next?.retval).toBe(4);
+  });
+
+  it('runs blocking jobs at the same time on two threads, and one after the other on one', async () => {
+    const meet = async (maxWorkers: number, timeoutMs: number) => {
+      const dir = mkdtempSync(join(tmpdir(), 'horae-meet-'));
+      try {
+        const { executor, context, waitForEvents } = start({ maxWorkers });
+        for (const [me, other] of [
+          ['a', 'b'],
+          ['b', 'a'],
+        ]) {
+          submit(
+            executor,
+            context,
+            makeJob({ id: me, func: ref('rendezvous'), args: [dir, me, other, timeoutMs] }),
+          );
+        }
+        const done = (await waitForEvents(2, EVENT_JOB_EXECUTED, timeoutMs * 3)) as JobExecutionEvent[];
+        await executor.shutdown({ wait: false });
+        return done.map((event) => event.retval as { threadId: number; met: boolean });
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    };
+    // Two workers: both jobs block their thread until the other shows up, so both must be running.
+    const both = await meet(2, 20_000);
+    expect(both.map((run) => run.met)).toEqual([true, true]);
+    expect(new Set(both.map((run) => run.threadId)).size).toBe(2);
+    // The control: one worker runs them in turn, so the first one waits in vain.
+    const one = await meet(1, 500);
+    expect(one.map((run) => run.met).sort()).toEqual([false, true]);
   });
 
   it('terminates a thread whose job times out, and replaces it', async () => {
