@@ -1,5 +1,5 @@
 import { JobStoreError } from '../errors.js';
-import { loadJobStoreScheme } from './url-loaders.js';
+import { LAZY_JOB_STORE_SCHEMES, loadJobStoreScheme } from './url-loaders.js';
 import type { JobStore } from './job-store.js';
 
 type StoreFactory = (options: Record<string, unknown>) => JobStore;
@@ -44,10 +44,13 @@ export async function createJobStoreFromUrl(url: string): Promise<JobStore> {
   if (factory === undefined && (await loadJobStoreScheme(scheme))) factory = schemes.get(scheme);
   if (factory === undefined) {
     throw new JobStoreError(
-      `Unknown job store URL scheme "${scheme}" in ${JSON.stringify(url)}; known schemes are: ${
-        [...schemes.keys()].join(', ') || '(none loaded)'
-      }`,
+      `Unknown job store URL scheme "${scheme}" in ${JSON.stringify(url)}; known schemes are: ${knownSchemes().join(', ')}`,
     );
   }
   return factory(parsed);
+}
+
+/** Every scheme a URL may use: the built-in ones, loaded or not, and any registered by hand. */
+function knownSchemes(): string[] {
+  return [...new Set([...LAZY_JOB_STORE_SCHEMES, ...schemes.keys()])].sort();
 }
