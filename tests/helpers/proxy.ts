@@ -1,12 +1,23 @@
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
+/** One client connection through the proxy and its upstream twin. */
+interface Pair {
+  client: Socket;
+  upstream: Socket | null;
+  /** Set once blackholed: a half-open connection never comes back, even after `forward()`. */
+  dead: boolean;
+}
+
 /**
  * A TCP proxy on 127.0.0.1 in front of a database, to cut the connection and restore it on the
- * same port: a database outage without stopping the shared server.
+ * same port: a database outage without stopping the shared server. `blackhole()` makes the network
+ * go silent instead: every socket stays open, nothing is forwarded and nothing is refused or reset
+ * (a half-open connection, as a dead NAT entry or a pulled cable leaves it).
  */
 export class TcpProxy {
   private server: Server | null = null;
-  private readonly sockets = new Set<Socket>();
+  private readonly pairs = new Set<Pair>();
+  private silent = false;
   port = 0;
 
   constructor(
@@ -15,18 +26,7 @@ export class TcpProxy {
   ) {}
 
   async open(): Promise<number> {
-    const server = createServer((client) => {
-      const upstream = connect(this.targetPort, this.targetHost);
-      for (const socket of [client, upstream]) {
-        this.sockets.add(socket);
-        socket.on('close', () => this.sockets.delete(socket));
-        socket.on('error', () => {
-          client.destroy();
-          upstream.destroy();
-        });
-      }
-      client.pipe(upstream).pipe(client);
-    });
+    const server = createServer((client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
@@ -36,13 +36,68 @@ export class TcpProxy {
     return this.port;
   }
 
+  /**
+   * Stops forwarding without closing anything: bytes sent either way are read and dropped, and new
+   * connections are accepted and then ignored. The connections open now stay dead for good.
+   */
+  blackhole(): void {
+    this.silent = true;
+    for (const pair of this.pairs) this.silence(pair);
+  }
+
+  /** Forwards new connections again; the ones blackholed stay silent, as half-open ones do. */
+  forward(): void {
+    this.silent = false;
+  }
+
   /** Stops listening and cuts every open connection, as a crashed server would. */
   async close(): Promise<void> {
     const server = this.server;
     this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
+    for (const { client, upstream } of this.pairs) {
+      client.destroy();
+      upstream?.destroy();
+    }
+    this.pairs.clear();
     if (server !== null) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(client: Socket): void {
+    const pair: Pair = { client, upstream: null, dead: false };
+    this.pairs.add(pair);
+    const drop = () => {
+      client.destroy();
+      pair.upstream?.destroy();
+      this.pairs.delete(pair);
+    };
+    client.on('error', drop);
+    client.on('close', drop);
+    if (this.silent) {
+      this.silence(pair);
+      return;
+    }
+    const upstream = connect(this.targetPort, this.targetHost);
+    pair.upstream = upstream;
+    upstream.on('error', drop);
+    upstream.on('close', drop);
+    client.pipe(upstream).pipe(client);
+  }
+
+  private silence(pair: Pair): void {
+    if (pair.dead) return;
+    pair.dead = true;
+    const { client, upstream } = pair;
+    client.unpipe();
+    upstream?.unpipe();
+    // Keep reading, so neither side sees back-pressure: the bytes are lost in the network.
+    for (const socket of [client, upstream]) {
+      if (socket === null) continue;
+      socket.removeAllListeners('data');
+      socket.on('data', () => undefined);
+      // An end (FIN) from either side is not passed on either.
+      socket.removeAllListeners('end');
+      socket.resume();
+    }
   }
 }
 

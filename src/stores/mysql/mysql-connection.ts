@@ -1,4 +1,10 @@
 import type { SqlConnection, SqlResult, SqlSession } from '../sql/sql-connection.js';
+import {
+  DEFAULT_STATEMENT_TIMEOUT_MS,
+  NoReplyError,
+  withTimeout,
+  type SocketTracker,
+} from '../sql/sql-network.js';
 
 /** The part of a mysql2/promise connection or pool that runs a query: `[rows or result header, fields]`. */
 export interface MySqlQueryable {
@@ -22,11 +28,18 @@ export interface MySqlPool extends MySqlQueryable {
  * text), so `LIMIT ?` takes a number on every server version. Transactions run READ COMMITTED:
  * the store's transactions need row locks only, and REPEATABLE READ's gap locks would make
  * concurrent claims and inserts wait on each other.
+ *
+ * Every statement runs on a connection checked out for it, so that one without a reply within
+ * `timeoutMs` can have its connection destroyed: mysql2's own query timeout leaves the connection
+ * in the pool, where, behind a half-open connection, it would hang every later statement too.
  */
 export class MySqlConnection implements SqlConnection {
   constructor(
     private readonly pool: MySqlPool,
     private readonly owned: boolean,
+    private readonly timeoutMs: number = DEFAULT_STATEMENT_TIMEOUT_MS,
+    /** The sockets of a pool the store created, destroyed when closing it gets no reply. */
+    private readonly sockets: SocketTracker | null = null,
   ) {}
 
   /**
@@ -37,7 +50,7 @@ export class MySqlConnection implements SqlConnection {
   async run(sql: string, params: readonly unknown[] = []): Promise<SqlResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return toResult(await this.pool.query(sql, [...params]));
+        return await this.runOnce(sql, params);
       } catch (error) {
         if (attempt > DEADLOCK_RETRIES || !isDeadlock(error)) throw error;
         await deadlockPause(attempt);
@@ -57,26 +70,43 @@ export class MySqlConnection implements SqlConnection {
     }
   }
 
-  private async transactionOnce<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
-    const connection = await this.pool.getConnection();
+  private async runOnce(sql: string, params: readonly unknown[]): Promise<SqlResult> {
+    const connection = await this.checkout();
     try {
-      await connection.query('SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
-      await connection.query('START TRANSACTION');
+      const result = await this.query(connection, sql, params);
+      connection.release();
+      return result;
+    } catch (error) {
+      if (error instanceof NoReplyError) connection.destroy();
+      else connection.release();
+      throw error;
+    }
+  }
+
+  private async transactionOnce<T>(work: (session: SqlSession) => Promise<T>): Promise<T> {
+    const connection = await this.checkout();
+    try {
+      await this.query(connection, 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED');
+      await this.query(connection, 'START TRANSACTION');
     } catch (error) {
       connection.destroy();
       throw error;
     }
-    const session: SqlSession = {
-      run: async (sql, params = []) => toResult(await connection.query(sql, [...params])),
-    };
+    const session: SqlSession = { run: (sql, params = []) => this.query(connection, sql, params) };
     try {
       const result = await work(session);
-      await connection.query('COMMIT');
+      await this.query(connection, 'COMMIT');
       connection.release();
       return result;
     } catch (error) {
+      // A silent connection would not answer a ROLLBACK either; the server rolls back the
+      // transaction of a connection that is gone.
+      if (error instanceof NoReplyError) {
+        connection.destroy();
+        throw error;
+      }
       // A connection that cannot even roll back is broken: drop it from the pool.
-      await connection.query('ROLLBACK').then(
+      await this.query(connection, 'ROLLBACK').then(
         () => connection.release(),
         () => connection.destroy(),
       );
@@ -85,7 +115,22 @@ export class MySqlConnection implements SqlConnection {
   }
 
   async close(): Promise<void> {
-    if (this.owned) await this.pool.end();
+    if (!this.owned) return;
+    // Ending the pool waits for each connection's goodbye, which a half-open one never sends.
+    await withTimeout(this.pool.end(), this.timeoutMs, 'closing the pool').catch(() =>
+      this.sockets?.destroyAll(),
+    );
+  }
+
+  private checkout(): Promise<MySqlPoolConnection> {
+    // A connection that arrives after the deadline goes straight back to the pool.
+    return withTimeout(this.pool.getConnection(), this.timeoutMs, 'waiting for a connection', (late) =>
+      late.release(),
+    );
+  }
+
+  private async query(connection: MySqlQueryable, sql: string, params: readonly unknown[] = []) {
+    return toResult(await withTimeout(connection.query(sql, [...params]), this.timeoutMs, 'statementTimeout'));
   }
 }
 

@@ -1,7 +1,14 @@
 import { JobStoreError } from '../../errors.js';
 import { mysqlDialect } from '../sql/mysql-dialect.js';
 import { SqlJobStore } from '../sql/sql-job-store.js';
-import { checkServerOptions, describeServer, redact, splitServerUrl } from '../sql/sql-options.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, SocketTracker } from '../sql/sql-network.js';
+import {
+  checkServerOptions,
+  describeServer,
+  millisecondsParam,
+  redact,
+  splitServerUrl,
+} from '../sql/sql-options.js';
 import { tableNames } from '../sql/sql-tables.js';
 import { MySqlConnection, type MySqlPool } from './mysql-connection.js';
 
@@ -16,6 +23,17 @@ export interface MySqlJobStoreOptions {
   tablePrefix?: string;
   /** Milliseconds to wait for a new connection before failing, for a pool the store creates. Default 5000. */
   connectTimeout?: number;
+  /**
+   * Milliseconds to wait for the reply to one statement (or for a free pooled connection) before
+   * failing it and destroying its connection, so a connection gone silent is reported and retried
+   * instead of hanging the scheduler. Applies to a pool passed in too. Default 10000.
+   */
+  statementTimeout?: number;
+}
+
+/** What mysql2 hands a `stream` factory: the connection's options. */
+interface StreamOptions {
+  config: { host?: string; port?: number; socketPath?: string };
 }
 
 type CreatePool = (config: Record<string, unknown>) => MySqlPool;
@@ -39,21 +57,24 @@ export class MySqlJobStore extends SqlJobStore {
     }
     const { url, pool, config, tablePrefix } = options;
     const connectTimeout = options.connectTimeout ?? 5000;
+    const statementTimeout = options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     super({
       dialect: mysqlDialect,
       tables: tableNames(mysqlDialect.quote, tablePrefix),
       describe: () => describeServer('MySQL', options, 3306),
       connect: async () => {
-        if (pool !== undefined) return new MySqlConnection(pool, false);
+        if (pool !== undefined) return new MySqlConnection(pool, false, statementTimeout);
         const createPool = await loadDriver();
-        return new MySqlConnection(
-          createPool({
-            connectTimeout,
-            charset: 'utf8mb4',
-            ...(url === undefined ? config : { uri: url.replace(/^mariadb:/, 'mysql:') }),
-          }),
-          true,
-        );
+        const sockets = new SocketTracker();
+        const created = createPool({
+          connectTimeout,
+          charset: 'utf8mb4',
+          // Sockets opened here, so a close with no reply can destroy them (keepalive included).
+          stream: ({ config: { socketPath, host = 'localhost', port = 3306 } }: StreamOptions) =>
+            sockets.connect(socketPath === undefined ? { host, port } : { path: socketPath }),
+          ...(url === undefined ? config : { uri: url.replace(/^mariadb:/, 'mysql:') }),
+        });
+        return new MySqlConnection(created, true, statementTimeout, sockets);
       },
     });
   }
@@ -69,14 +90,19 @@ async function loadDriver(): Promise<CreatePool> {
 }
 
 /**
- * Reads a `mysql://` or `mariadb://` URL: `tablePrefix` and `connectTimeout` in the query string are
- * the store's; everything else goes to mysql2.
+ * Reads a `mysql://` or `mariadb://` URL: `tablePrefix`, `connectTimeout` and `statementTimeout` in
+ * the query string are the store's; everything else goes to mysql2.
  */
 export function mysqlOptionsFromUrl(url: URL): MySqlJobStoreOptions {
-  const { connection, options } = splitServerUrl('MySQL', url, ['tablePrefix', 'connectTimeout']);
+  const { connection, options } = splitServerUrl('MySQL', url, [
+    'tablePrefix',
+    'connectTimeout',
+    'statementTimeout',
+  ]);
   return {
     url: connection,
     tablePrefix: options.tablePrefix,
-    connectTimeout: options.connectTimeout === undefined ? undefined : Number(options.connectTimeout),
+    connectTimeout: millisecondsParam('MySQL', 'connectTimeout', options.connectTimeout),
+    statementTimeout: millisecondsParam('MySQL', 'statementTimeout', options.statementTimeout),
   };
 }

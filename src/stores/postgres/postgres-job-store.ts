@@ -2,7 +2,13 @@ import { JobStoreError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { postgresDialect } from '../sql/postgres-dialect.js';
 import { SqlJobStore } from '../sql/sql-job-store.js';
-import { checkServerOptions, describeServer, splitServerUrl } from '../sql/sql-options.js';
+import { DEFAULT_STATEMENT_TIMEOUT_MS, KEEPALIVE_DELAY_MS, SocketTracker } from '../sql/sql-network.js';
+import {
+  checkServerOptions,
+  describeServer,
+  millisecondsParam,
+  splitServerUrl,
+} from '../sql/sql-options.js';
 import { tableNames } from '../sql/sql-tables.js';
 import { PostgresConnection, type PostgresPool } from './postgres-connection.js';
 
@@ -19,6 +25,12 @@ export interface PostgresJobStoreOptions {
   tablePrefix?: string;
   /** Milliseconds to wait for a new connection before failing, for a pool the store creates. Default 5000. */
   connectTimeout?: number;
+  /**
+   * Milliseconds to wait for the reply to one statement (or for a free pooled connection) before
+   * failing it and discarding its connection, so a connection gone silent is reported and retried
+   * instead of hanging the scheduler. Applies to a pool passed in too. Default 10000.
+   */
+  statementTimeout?: number;
 }
 
 type PoolConstructor = new (config: Record<string, unknown>) => PostgresPool & {
@@ -40,16 +52,21 @@ export class PostgresJobStore extends SqlJobStore {
     checkServerOptions('PostgreSQL', options);
     const { url, pool, config, schema, tablePrefix } = options;
     const connectTimeout = options.connectTimeout ?? 5000;
+    const statementTimeout = options.statementTimeout ?? DEFAULT_STATEMENT_TIMEOUT_MS;
     super({
       dialect: postgresDialect,
       tables: tableNames(postgresDialect.quote, tablePrefix, schema ?? null),
       describe: () => describeServer('PostgreSQL', options, 5432),
       connect: async (logger: Logger) => {
-        if (pool !== undefined) return new PostgresConnection(pool, false);
+        if (pool !== undefined) return new PostgresConnection(pool, false, statementTimeout);
         const Pool = await loadDriver();
+        const sockets = new SocketTracker();
         const created = new Pool({
           application_name: 'horae',
           connectionTimeoutMillis: connectTimeout,
+          keepAlive: true,
+          keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+          stream: () => sockets.create(),
           ...(url === undefined ? config : { connectionString: url }),
         });
         // An idle connection that drops (the server restarts) is reported here; without a listener
@@ -57,7 +74,7 @@ export class PostgresJobStore extends SqlJobStore {
         created.on('error', (error) =>
           logger.warn(`PostgreSQL job store lost an idle connection: ${error.message}`),
         );
-        return new PostgresConnection(created, true);
+        return new PostgresConnection(created, true, statementTimeout, sockets);
       },
     });
   }
@@ -73,19 +90,22 @@ async function loadDriver(): Promise<PoolConstructor> {
 }
 
 /**
- * Reads a `postgres://` or `postgresql://` URL: `schema`, `tablePrefix` and `connectTimeout` in the
- * query string are the store's; everything else goes to pg as the connection string.
+ * Reads a `postgres://` or `postgresql://` URL: `schema`, `tablePrefix`, `connectTimeout` and
+ * `statementTimeout` in the query string are the store's; everything else goes to pg as the
+ * connection string.
  */
 export function postgresOptionsFromUrl(url: URL): PostgresJobStoreOptions {
   const { connection, options } = splitServerUrl('PostgreSQL', url, [
     'schema',
     'tablePrefix',
     'connectTimeout',
+    'statementTimeout',
   ]);
   return {
     url: connection,
     schema: options.schema,
     tablePrefix: options.tablePrefix,
-    connectTimeout: options.connectTimeout === undefined ? undefined : Number(options.connectTimeout),
+    connectTimeout: millisecondsParam('PostgreSQL', 'connectTimeout', options.connectTimeout),
+    statementTimeout: millisecondsParam('PostgreSQL', 'statementTimeout', options.statementTimeout),
   };
 }

@@ -17,6 +17,67 @@ export interface OwnedRedisClient extends RedisClient {
   readonly status: string;
 }
 
+/** Default bound on one command's round trip, in ms (option or URL parameter `commandTimeout`). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+/** Idle time before TCP keepalive probes start. */
+const KEEPALIVE_DELAY_MS = 30_000;
+/** How long a closing connection may wait for the server's goodbye before it is destroyed. */
+const DISCONNECT_GRACE_MS = 1_000;
+
+/**
+ * The command timeout a store uses: its option, else the URL's `commandTimeout` parameter, else
+ * the default. Throws `JobStoreError` naming the bad value.
+ */
+export function commandTimeoutOf(url: string | undefined, option: unknown): number {
+  if (option !== undefined) {
+    const shown = typeof option === 'number' ? String(option) : JSON.stringify(option);
+    return checkTimeout(option, `commandTimeout ${shown}`);
+  }
+  const text = url === undefined ? null : (parseUrl(url)?.searchParams.get('commandTimeout') ?? null);
+  if (text === null) return DEFAULT_COMMAND_TIMEOUT_MS;
+  const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
+  return checkTimeout(value, `URL parameter commandTimeout=${JSON.stringify(text)}`);
+}
+
+function checkTimeout(value: unknown, shown: string): number {
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  throw new JobStoreError(`Redis job store: invalid ${shown}: expected a positive number of milliseconds`);
+}
+
+/**
+ * A client passed in, with every call bounded by `timeoutMs`, so a connection gone silent is reported
+ * instead of hanging the scheduler. (The client's own connection is its owner's to repair.)
+ */
+export function boundedClient(client: RedisClient, timeoutMs: number): RedisClient {
+  return {
+    call: (command, ...args) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`${command}: no reply within ${timeoutMs} ms (commandTimeout)`)),
+          timeoutMs,
+        );
+        client.call(command, ...args).then(
+          (value) => {
+            clearTimeout(timer);
+            resolve(value);
+          },
+          (error: unknown) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        );
+      }),
+  };
+}
+
+function parseUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
+}
+
 /** The URL with its password masked, for messages. */
 export function redactUrl(url: string): string {
   try {
@@ -33,12 +94,18 @@ export function redactUrl(url: string): string {
  * within `connectTimeoutMs` with a `JobStoreError`, without retrying: a scheduler that is starting
  * should say so rather than hang. Once connected, the client reconnects on its own after a drop,
  * and commands issued while Redis is away fail after a couple of attempts instead of queueing forever.
+ *
+ * A connection that goes silent without closing (half-open) is caught by `commandTimeoutMs`: a
+ * command without a reply by then fails, and its socket is destroyed so the client reconnects
+ * (ioredis's `commandTimeout` alone fails the command but keeps the dead socket). Sockets have
+ * TCP keepalive. The URL's `commandTimeout` parameter is taken out before ioredis reads the URL.
  */
 export async function connectRedis(
   url: string,
   connectTimeoutMs: number,
   logger: Logger,
   alias: string,
+  commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
 ): Promise<OwnedRedisClient> {
   let Redis: typeof import('ioredis').Redis;
   try {
@@ -52,9 +119,13 @@ export async function connectRedis(
   let starting = true;
   let lastError: Error | undefined;
   let reported = false;
-  const client = new Redis(url, {
+  const client = new Redis(withoutOwnParams(url), {
     lazyConnect: true,
     connectTimeout: connectTimeoutMs,
+    commandTimeout: commandTimeoutMs,
+    socketTimeout: commandTimeoutMs,
+    keepAlive: KEEPALIVE_DELAY_MS,
+    disconnectTimeout: DISCONNECT_GRACE_MS,
     maxRetriesPerRequest: 2,
     retryStrategy: (attempt: number) => (starting ? null : Math.min(attempt * 200, 2000)),
   });
@@ -92,7 +163,17 @@ export async function connectRedis(
   return client;
 }
 
-/** Closes a client politely when it is connected, and at once when it is not. */
+function withoutOwnParams(url: string): string {
+  const parsed = parseUrl(url);
+  if (parsed === null || !parsed.searchParams.has('commandTimeout')) return url;
+  parsed.searchParams.delete('commandTimeout');
+  return parsed.href;
+}
+
+/**
+ * Closes a client politely when it is connected, and at once when it is not. QUIT is bounded by the
+ * command timeout, and a connection that does not close within a second of it is destroyed.
+ */
 export async function closeRedis(client: OwnedRedisClient): Promise<void> {
   if (client.status !== 'ready') {
     client.disconnect();

@@ -6,6 +6,7 @@ export interface ServerOptions {
   pool?: unknown;
   config?: Record<string, unknown>;
   connectTimeout?: number;
+  statementTimeout?: number;
 }
 
 /** A URL without its password, for messages. */
@@ -28,10 +29,8 @@ export function checkServerOptions(label: string, options: ServerOptions): URL |
   if (given.length !== 1) {
     throw new JobStoreError(`${label} job store needs exactly one of \`url\`, \`pool\` or \`config\``);
   }
-  const timeout = options.connectTimeout;
-  if (timeout !== undefined && !(typeof timeout === 'number' && Number.isFinite(timeout) && timeout > 0)) {
-    throw new JobStoreError(`Invalid connectTimeout ${JSON.stringify(timeout)}: expected milliseconds`);
-  }
+  checkMilliseconds(label, 'connectTimeout', options.connectTimeout);
+  checkMilliseconds(label, 'statementTimeout', options.statementTimeout);
   if (options.url === undefined) return null;
   try {
     return new URL(options.url);
@@ -40,6 +39,30 @@ export function checkServerOptions(label: string, options: ServerOptions): URL |
       cause,
     });
   }
+}
+
+/** Throws `JobStoreError` unless `value` is absent or a positive, finite number of milliseconds. */
+export function checkMilliseconds(label: string, name: string, value: unknown): void {
+  if (value === undefined || (typeof value === 'number' && Number.isFinite(value) && value > 0)) return;
+  const shown = typeof value === 'number' ? String(value) : JSON.stringify(value);
+  throw new JobStoreError(
+    `${label} job store: invalid ${name} ${shown}: expected a positive number of milliseconds`,
+  );
+}
+
+/**
+ * A millisecond option read from a URL's query string: absent stays undefined, anything but a
+ * positive number throws `JobStoreError` naming the parameter and the text found.
+ */
+export function millisecondsParam(label: string, name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const value = /^\d+(\.\d+)?$/.test(text.trim()) ? Number(text) : NaN;
+  if (!(value > 0)) {
+    throw new JobStoreError(
+      `${label} URL: invalid ${name}=${JSON.stringify(text)}: expected a positive number of milliseconds`,
+    );
+  }
+  return value;
 }
 
 /** The target in messages: the URL without password, or host:port/database of a config. */
