@@ -210,23 +210,25 @@ const rulesByName = new Map<string, ZoneRules>();
 export function zoneRules(timeZone: string): ZoneRules {
   let rules = rulesByName.get(timeZone);
   if (rules === undefined) {
-    const formatter = FIXED_UTC.has(timeZone)
-      ? null
-      : new Intl.DateTimeFormat('en-US', {
-          timeZone,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-          era: 'short',
-        });
-    rules = new ZoneRules(timeZone, formatter);
+    rules = new ZoneRules(timeZone, FIXED_UTC.has(timeZone) ? null : zoneFormatter(timeZone));
     rulesByName.set(timeZone, rules);
   }
   return rules;
+}
+
+/** The `Intl` formatter whose fields `ZoneRules` reads offsets from. */
+export function zoneFormatter(timeZone: string): Intl.DateTimeFormat {
+  return new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+    era: 'short',
+  });
 }
 
 /**

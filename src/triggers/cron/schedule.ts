@@ -1,5 +1,5 @@
 import { civilFromDays, daysFromCivil, MS_PER_DAY } from '../../time/civil.js';
-import type { ZoneRules } from '../../time/zone.js';
+import type { ZoneRules, ZoneTransition } from '../../time/zone.js';
 import { DayRule, rangeSet, type DaySpec } from './day-rule.js';
 import type { RangeItem } from './fields.js';
 
@@ -163,8 +163,9 @@ export class CronSchedule {
    * policy: a matching wall time inside a spring-forward gap fires at that time read with the
    * offset before the gap; a wall time that occurs twice fires at its first occurrence only, unless
    * every hour is allowed. Works period by period between the zone's offset transitions; the
-   * transitions between two matches are walked without searching again, so a search costs a few
-   * wall-time searches however far ahead the next match lies.
+   * transitions between two matches are passed without searching again, and those far from both
+   * ends are jumped over (see `relevantTransition`), so a search costs a few wall-time searches and
+   * offset lookups however far ahead the next match lies.
    */
   nextInstant(zone: ZoneRules, from: number): number | null {
     if (zone.isFixed) return this.nextWall(from);
@@ -194,7 +195,7 @@ export class CronSchedule {
         t = ahead.at;
         continue;
       }
-      let transition = zone.transitionAfter(t, wall - offset);
+      let transition = relevantTransition(zone, t, t, wall - offset);
       if (transition === null) return Math.min(best, wall - offset);
       if (best < Infinity) return best;
       // The match lies beyond this period. No wall time in [lo, wall) matches, so later periods can
@@ -206,11 +207,38 @@ export class CronSchedule {
           t = transition.at; // wall times below lo come round again, or `wall` is in this gap
           break;
         }
-        const following = zone.transitionAfter(transition.at, wall - transition.after);
+        const following = relevantTransition(zone, t, transition.at, wall - transition.after);
         if (following === null) return wall - transition.after;
         transition = following;
       }
     }
     return null;
   }
+}
+
+/**
+ * No zone's offset is more than 26 hours from UTC, so a transition more than 4 days after the
+ * search's start cannot bring back wall times below its lower bound, and one more than 4 days before
+ * the match cannot hold the match in its gap or repeated hour: `nextInstant` passes such transitions
+ * without looking at them.
+ */
+const NEAR_MS = 4 * MS_PER_DAY;
+
+/**
+ * The next transition in `(after, until]` that `nextInstant`, searching from `t`, must look at.
+ * Between `t + NEAR_MS` and `until - NEAR_MS` only the offset reached at the end matters, so that
+ * stretch is crossed in one step: the result is then a stand-in at its end that keeps the offset
+ * there. The cost does not grow with the distance, and the zone's offsets are never discovered for
+ * the years in between.
+ */
+function relevantTransition(zone: ZoneRules, t: number, after: number, until: number): ZoneTransition | null {
+  if (after < t + NEAR_MS) {
+    const near = zone.transitionAfter(after, Math.min(until, t + NEAR_MS));
+    if (near !== null || until <= t + NEAR_MS) return near;
+    after = t + NEAR_MS;
+  }
+  const jumpTo = until - NEAR_MS;
+  if (jumpTo <= after) return zone.transitionAfter(after, until);
+  const offset = zone.offsetAt(jumpTo);
+  return { at: jumpTo, before: offset, after: offset };
 }
