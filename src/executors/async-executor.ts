@@ -1,4 +1,6 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { JobFunction } from '../job-state.js';
+import { findUnknownOption, unknownOptionMessage } from '../unknown-option.js';
 import { BaseExecutor, readPositiveInteger, type AttemptOutcome, type RunAttempt } from './base-executor.js';
 import { runInJobContext, type JobContext } from './job-context.js';
 import { registerExecutorType } from './registry.js';
@@ -7,6 +9,8 @@ export interface AsyncExecutorOptions {
   /** How many runs may be in progress at once; more wait in a queue. Default 10 (APScheduler's pool size). */
   maxConcurrency?: number;
 }
+
+const OPTION_KEYS = ['maxConcurrency'] as const satisfies readonly (keyof AsyncExecutorOptions)[];
 
 /**
  * The default executor: runs sync and async job functions on the event loop, at most
@@ -22,7 +26,9 @@ export class AsyncExecutor extends BaseExecutor {
   readonly maxConcurrency: number;
   private readonly finishedNow: AttemptOutcome = { ok: true, value: undefined };
 
+  /** Throws `InvalidArgumentError` naming a bad or unknown option. */
   constructor(options: AsyncExecutorOptions = {}) {
+    checkOptions(options);
     const max = readPositiveInteger(options.maxConcurrency ?? 10, 'maxConcurrency');
     super(max);
     this.maxConcurrency = max;
@@ -55,6 +61,22 @@ export class AsyncExecutor extends BaseExecutor {
     return new Promise<unknown>((resolve, reject) => {
       attempt.onAbort(reject);
       running.then(resolve, reject);
+    });
+  }
+}
+
+function checkOptions(options: unknown): asserts options is AsyncExecutorOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new InvalidArgumentError(
+      `AsyncExecutor options must be an object such as { maxConcurrency: 10 }, not ${JSON.stringify(options) ?? String(options)}`,
+      { field: 'options', value: options },
+    );
+  }
+  const unknown = findUnknownOption(options, OPTION_KEYS);
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError(unknownOptionMessage('AsyncExecutor', unknown, OPTION_KEYS), {
+      field: unknown,
+      value: (options as Record<string, unknown>)[unknown],
     });
   }
 }

@@ -18,6 +18,7 @@ import {
   type RedisClient,
 } from './redis-connection.js';
 import { KEY_NAMES, RUN_MEMBER_PREFIX, SCRIPTS, type LuaScript } from './redis-scripts.js';
+import { findUnknownOption, unknownOptionMessage } from '../../unknown-option.js';
 
 /** The layout of the keys this version reads and writes; kept in `<prefix>version`. */
 export const REDIS_SCHEMA_VERSION = 1;
@@ -83,7 +84,9 @@ export class RedisJobStore implements JobStore {
     return this.options.url ?? 'redis://127.0.0.1:6379';
   }
 
+  /** Throws `JobStoreError` naming an unknown option. */
   constructor(options: RedisJobStoreOptions = {}) {
+    checkOptions(options);
     this.options = { ...options };
     this.prefix = options.prefix ?? 'horae:';
     this.keys = KEY_NAMES.map((name) => this.prefix + name);
@@ -339,6 +342,26 @@ export class RedisJobStore implements JobStore {
       { jobStore: this.alias, cause },
     );
   }
+}
+
+const OPTION_KEYS = [
+  'url',
+  'client',
+  'prefix',
+  'connectTimeout',
+] as const satisfies readonly (keyof RedisJobStoreOptions)[];
+
+function checkOptions(options: unknown): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new JobStoreError(
+      `RedisJobStore options must be an object such as { url: 'redis://127.0.0.1:6379' }, not ${
+        JSON.stringify(options) ?? String(options)
+      }`,
+    );
+  }
+  const unknown = findUnknownOption(options, OPTION_KEYS);
+  if (unknown !== undefined)
+    throw new JobStoreError(unknownOptionMessage('RedisJobStore', unknown, OPTION_KEYS));
 }
 
 /**
