@@ -8,6 +8,8 @@ export { Job } from './scheduler/job.js';
 export type {
   SchedulerOptions,
   JobOptions,
+  AddJobOptions,
+  RescheduleOptions,
   JobDefaults,
   JobChanges,
   ExecutorConfig,

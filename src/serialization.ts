@@ -1,16 +1,22 @@
 import { SerializationError } from './errors.js';
 
 /**
+ * Arrays and objects nested deeper than this are refused: `JSON.stringify` and `JSON.parse` (and
+ * this check) recurse, and overflow the stack a few thousand levels down, less inside a deep call.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/**
  * Refuses a value that JSON cannot carry faithfully: functions, symbols, `undefined` (as a value or
- * an array hole), BigInt, non-finite numbers, class instances (Dates, Maps, ...) and cycles. A
- * persistent store calls this at `addJob`, so a bad argument fails loudly then instead of coming
- * back different after a restart.
+ * an array hole), BigInt, non-finite numbers, class instances (Dates, Maps, ...), cycles and
+ * nesting deeper than `MAX_JSON_DEPTH`. A persistent store calls this at `addJob`, so a bad
+ * argument fails loudly then instead of coming back different after a restart.
  */
 export function assertJsonSafe(value: unknown, path = 'args'): void {
-  walk(value, path, new Set());
+  walk(value, path, new Set(), 0);
 }
 
-function walk(value: unknown, path: string, seen: Set<object>): void {
+function walk(value: unknown, path: string, seen: Set<object>, depth: number): void {
   switch (typeof value) {
     case 'string':
     case 'boolean':
@@ -34,11 +40,14 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
   if (value === null) return;
   const object = value as object;
   if (seen.has(object)) fail(path, 'the value contains a cycle');
+  if (depth === MAX_JSON_DEPTH) {
+    fail(path, `arrays and objects nested more than ${MAX_JSON_DEPTH} levels deep cannot be stored`);
+  }
   seen.add(object);
   if (Array.isArray(object)) {
     for (let i = 0; i < object.length; i++) {
       if (!(i in object)) fail(`${path}[${i}]`, 'arrays with holes cannot be stored as JSON');
-      walk(object[i], `${path}[${i}]`, seen);
+      walk(object[i], `${path}[${i}]`, seen, depth + 1);
     }
   } else {
     const proto = Object.getPrototypeOf(object) as unknown;
@@ -49,11 +58,13 @@ function walk(value: unknown, path: string, seen: Set<object>): void {
         `a ${name} instance cannot be stored as JSON (pass plain objects, arrays, strings, numbers)`,
       );
     }
-    for (const [key, child] of Object.entries(object)) walk(child, `${path}.${key}`, seen);
+    for (const [key, child] of Object.entries(object)) walk(child, `${path}.${key}`, seen, depth + 1);
   }
   seen.delete(object);
 }
 
 function fail(path: string, reason: string): never {
-  throw new SerializationError(`Cannot serialize ${path}: ${reason}`, { path });
+  // A path 1000 levels down is 3,000 characters: the message shows its ends, the field all of it.
+  const shown = path.length > 120 ? `${path.slice(0, 60)}...${path.slice(-40)}` : path;
+  throw new SerializationError(`Cannot serialize ${shown}: ${reason}`, { path });
 }

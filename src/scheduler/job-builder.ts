@@ -27,6 +27,8 @@ export interface BuiltJob {
   replaceExisting: boolean;
   /** True when the caller set `nextRunTime` (so the trigger does not pick the first run). */
   explicitNextRunTime: boolean;
+  /** The trigger's options as given with an alias (`null` for a Trigger instance), for error messages. */
+  triggerOptions: Record<string, unknown> | null;
 }
 
 export interface BuildContext {
@@ -91,6 +93,7 @@ export function buildJob(func: unknown, trigger: unknown, options: unknown, cont
   const jobOptions: Record<string, unknown> = {};
   const triggerOptions: Record<string, unknown> = {};
   const resolvedTrigger = makeTrigger(trigger, given, jobOptions, triggerOptions, context);
+  const aliasOptions = isTrigger(trigger) ? null : triggerOptions;
 
   const id = jobOptions.id === undefined ? newJobId() : readNonEmptyString(jobOptions.id, 'id');
   const state: JobState = {
@@ -133,6 +136,7 @@ export function buildJob(func: unknown, trigger: unknown, options: unknown, cont
         ? false
         : readBoolean(jobOptions.replaceExisting, 'replaceExisting'),
     explicitNextRunTime,
+    triggerOptions: aliasOptions,
   };
 }
 
@@ -211,12 +215,23 @@ export function readFunc(func: unknown): JobFunction | string {
 
 export function readNextRunTime(value: unknown, timezone: string): Date | null {
   if (value === null) return null;
+  let date: Date;
   try {
-    return parseDateInput(value, timezone, 'nextRunTime');
+    date = parseDateInput(value, timezone, 'nextRunTime');
   } catch (cause) {
     throw new InvalidArgumentError((cause as Error).message, { field: 'nextRunTime', value, cause });
   }
+  // A number past ±8.64e15 ms parses, but makes an Invalid Date that no store or printer can handle.
+  if (Number.isNaN(date.getTime())) {
+    throw new InvalidArgumentError(`Invalid nextRunTime ${describe(value)}: ${PAST_DATE_RANGE}`, {
+      field: 'nextRunTime',
+      value,
+    });
+  }
+  return date;
 }
+
+const PAST_DATE_RANGE = 'past +275760-09-13T00:00:00.000Z, the last date a JavaScript Date can hold';
 
 /** The function's name, the reference, or for an anonymous function the job id. */
 function defaultName(func: JobFunction | string, id: string): string {
@@ -236,13 +251,32 @@ export function assertStorable(state: JobState, persistent: boolean, alias: stri
   assertJsonSafe(state.args, 'args');
 }
 
-/** The default first run: the trigger's first fire time at or after `now`, jittered. */
-export function firstRun(trigger: Trigger, now: number, jitterMs: (trigger: Trigger) => number) {
+/**
+ * The default first run: the trigger's first fire time at or after `now`, jittered. Throws
+ * `InvalidTriggerError` when that is past the range of a Date (an interval of `days: 1e9`), naming
+ * the alias `options` given, if any.
+ */
+export function firstRun(
+  trigger: Trigger,
+  now: number,
+  jitterMs: (trigger: Trigger) => number,
+  options: Record<string, unknown> | null = null,
+) {
   const fire = trigger.getNextFireTime(null, dateOf(now));
   const jitter = fire === null ? 0 : jitterMs(trigger);
-  return {
-    nextFireTime: fire,
-    // Without jitter the same instant, and nothing writes to a job's dates: one object.
-    nextRunTime: fire === null || jitter === 0 ? fire : new Date(fire.getTime() + jitter),
-  };
+  // Without jitter the same instant, and nothing writes to a job's dates: one object.
+  const run = fire === null || jitter === 0 ? fire : new Date(fire.getTime() + jitter);
+  if (run !== null && Number.isNaN(run.getTime())) throw pastDateRange(trigger, options);
+  return { nextFireTime: fire, nextRunTime: run };
+}
+
+function pastDateRange(trigger: Trigger, options: Record<string, unknown> | null): InvalidTriggerError {
+  const named = options === null ? [] : Object.keys(options).filter((key) => key !== 'timezone');
+  const given = named.map((key) => `${key}: ${describe(options?.[key])}`).join(', ');
+  const what =
+    named.length === 0 ? `The ${trigger.type} trigger` : `The ${trigger.type} trigger's { ${given} }`;
+  return new InvalidTriggerError(`${what} would first fire ${PAST_DATE_RANGE}`, {
+    field: named.length === 1 ? named[0] : 'trigger',
+    value: named.length === 1 ? options?.[named[0] as string] : trigger,
+  });
 }

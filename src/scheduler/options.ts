@@ -4,6 +4,7 @@ import type { Executor } from '../executors/executor.js';
 import type { Logger } from '../logger.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { RetryPolicy } from '../job-state.js';
+import type { TriggerAlias, TriggerAliases } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
 
 /** Defaults applied to each job's options that the job does not set itself. */
@@ -76,6 +77,29 @@ export interface JobOptions {
   /** Retry a failed run: a number of attempts, or a policy. */
   retry?: number | Partial<RetryPolicy> | null;
 }
+
+/**
+ * The `options` of `addJob(func, trigger, options)` for a `trigger` of type `T`: the job options,
+ * with an alias's own trigger options beside them (with no trigger, the date trigger's).
+ *
+ * One generic signature rather than an overload per kind of trigger: when no overload matches,
+ * TypeScript 7 reports only the last one's error (`'string' is not assignable to 'Trigger'`), so a
+ * misspelt option would be reported against the trigger argument instead of by its name.
+ */
+export type AddJobOptions<T> = [T] extends [null | undefined]
+  ? JobOptions & { runDate?: Date | string | number; timezone?: string }
+  : [T] extends [TriggerAlias]
+    ? JobOptions & TriggerAliases[T]
+    : [T] extends [Trigger]
+      ? JobOptions
+      : JobOptions & Partial<TriggerAliases[Extract<T, TriggerAlias>]>;
+
+/** The `options` of `rescheduleJob(id, trigger, options)`: an alias's trigger options, and `jobStore`. */
+export type RescheduleOptions<T> = { jobStore?: string } & ([T] extends [TriggerAlias]
+  ? TriggerAliases[T]
+  : [T] extends [Trigger]
+    ? unknown
+    : Partial<TriggerAliases[Extract<T, TriggerAlias>]>);
 
 /** What `modifyJob` may change. */
 export interface JobChanges {

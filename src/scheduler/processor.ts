@@ -1,7 +1,8 @@
 import type { Clock, TimerHandle } from '../clock.js';
-import { MaxInstancesReachedError } from '../errors.js';
+import { LookupError, MaxInstancesReachedError, SerializationError } from '../errors.js';
 import {
   EVENT_JOBSTORE_ERROR,
+  EVENT_JOB_ERROR,
   EVENT_JOB_MAX_INSTANCES,
   EVENT_JOB_MISSED,
   EVENT_JOB_REMOVED,
@@ -14,6 +15,7 @@ import type { Executor, JobSubmission } from '../executors/executor.js';
 import type { JobFunction, JobState } from '../job-state.js';
 import type { Logger } from '../logger.js';
 import type { JobRelease, JobStore, RunRecord } from '../stores/job-store.js';
+import { durationInWords } from './duration-words.js';
 import { jitterMs, planRuns, type RunPlan } from './run-plan.js';
 import { toRunRecord } from './run-record.js';
 
@@ -24,6 +26,8 @@ const STORE_RETRY_MIN_MS = 1000;
 const STORE_RETRY_MAX_MS = 60_000;
 /** A timer that fires this little before its time is waited out without a pass (see `timerFired`). */
 const EARLY_SPIN_MS = 2;
+/** Run records kept per store while it cannot take them; past this the oldest are dropped. */
+const MAX_KEPT_RUNS = 10_000;
 
 /** What the processor reads from its scheduler. Settings are read per pass, so `configure` applies. */
 export interface ProcessorHost {
@@ -95,6 +99,10 @@ export class JobProcessor {
   private runFlushScheduled = false;
   /** Run-record writes in progress. */
   private readonly runWrites = new Set<Promise<void>>();
+  /** Records a store failed to take, by store alias, kept until it works again (see `keepUnwritten`). */
+  private readonly keptRuns = new Map<string, RunRecord[]>();
+  /** How many kept records were dropped over the cap, by store alias, since its last good write. */
+  private readonly droppedRuns = new Map<string, number>();
 
   constructor(private readonly host: ProcessorHost) {}
 
@@ -173,6 +181,7 @@ export class JobProcessor {
         if (!more || !this.host.isRunning()) {
           const next = await store.getNextRunTime();
           this.storeRecovered(alias, settings);
+          if (this.keptRuns.has(alias)) this.writeKeptAnd(alias, [], settings);
           return next === null ? Infinity : next.getTime();
         }
       } catch (error) {
@@ -270,8 +279,9 @@ export class JobProcessor {
       };
       host.emit(event);
       this.recordRun(event, settings);
+      const grace = job.misfireGraceTime === null ? '' : ` (misfireGraceTime ${job.misfireGraceTime} s)`;
       settings.logger.warn(
-        `Run time of job "${job.name}" (id ${job.id}) was missed by ${now - scheduledRunTime.getTime()} ms`,
+        `Job "${job.name}" (id ${job.id}) missed its run time ${scheduledRunTime.toISOString()} by ${durationInWords(now - scheduledRunTime.getTime())}${grace}; that run is skipped`,
       );
     }
     if (plan.runTimes.length > 0) this.submitAll([submission], settings);
@@ -291,11 +301,7 @@ export class JobProcessor {
       first = i;
       const executor = this.host.executors.get(alias);
       if (executor === undefined) {
-        for (const { job } of group) {
-          settings.logger.error(
-            `Executor "${alias}" of job "${job.name}" (id ${job.id}) was not found; run skipped`,
-          );
-        }
+        for (const submission of group) this.failWithoutExecutor(submission, settings);
       } else if (executor.submitJobs !== undefined) {
         const refused = executor.submitJobs(group);
         for (const submission of refused) this.refuse(submission as Submission, settings);
@@ -311,6 +317,32 @@ export class JobProcessor {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Reports each run of a job whose executor this scheduler lacks (a job from a shared store that
+   * names an executor only other nodes have, or whose executor was removed) as failed, with a run
+   * record, rather than skipping it unseen. The schedule still advances.
+   */
+  private failWithoutExecutor(submission: Submission, settings: ProcessorSettings): void {
+    const { job, jobStore, scheduledRunTimes } = submission;
+    const exception = new LookupError(
+      'executor',
+      job.executor,
+      `Executor "${job.executor}" of job "${job.name}" (id ${job.id}) was not found; run skipped`,
+    );
+    settings.logger.error(exception.message);
+    for (const scheduledRunTime of scheduledRunTimes) {
+      const event: JobExecutionEvent = {
+        code: EVENT_JOB_ERROR,
+        jobId: job.id,
+        jobStore,
+        scheduledRunTime,
+        exception,
+      };
+      this.host.emit(event);
+      this.recordRun(event, settings);
     }
   }
 
@@ -352,23 +384,48 @@ export class JobProcessor {
     records.push(record);
     if (!this.runFlushScheduled) {
       this.runFlushScheduled = true;
-      queueMicrotask(() => void this.flushRuns());
+      queueMicrotask(() => {
+        this.runFlushScheduled = false;
+        this.writePendingRuns(false);
+      });
     }
   }
 
-  /** Writes the run records not yet written; resolves when every write so far has ended. */
+  /**
+   * Writes the run records not yet written, and those kept from a store outage; resolves when every
+   * write so far has ended.
+   */
   flushRuns(): Promise<void> {
     this.runFlushScheduled = false;
-    const pending = this.pendingRuns;
-    if (pending.size > 0) {
-      this.pendingRuns = new Map();
-      const settings = this.host.settings();
-      for (const [alias, records] of pending) {
-        const store = this.host.stores.get(alias);
-        if (store !== undefined) this.writeRuns(alias, store, records, settings);
-      }
-    }
+    this.writePendingRuns(true);
     return this.runWrites.size === 0 ? Promise.resolve() : Promise.all(this.runWrites).then(() => undefined);
+  }
+
+  /**
+   * Hands each store its new records. A store whose last write failed is not tried on every run
+   * that ends (each try would wait out its timeout during an outage): its records join the kept
+   * ones, written at the next pass that finds the store working, or at an explicit `flushRuns`.
+   */
+  private writePendingRuns(withKept: boolean): void {
+    const pending = this.pendingRuns;
+    if (pending.size === 0 && (!withKept || this.keptRuns.size === 0)) return;
+    this.pendingRuns = new Map();
+    const settings = this.host.settings();
+    const aliases = withKept ? new Set([...pending.keys(), ...this.keptRuns.keys()]) : pending.keys();
+    for (const alias of aliases) {
+      const records = pending.get(alias) ?? [];
+      if (!withKept && this.keptRuns.has(alias)) this.keepUnwritten(alias, records, settings);
+      else this.writeKeptAnd(alias, records, settings);
+    }
+  }
+
+  /** Writes the records kept for a store, then `records`; a store no longer there drops them. */
+  private writeKeptAnd(alias: string, records: RunRecord[], settings: ProcessorSettings): void {
+    const kept = this.keptRuns.get(alias);
+    this.keptRuns.delete(alias);
+    const store = this.host.stores.get(alias);
+    const all = kept === undefined ? records : kept.concat(records);
+    if (store !== undefined && all.length > 0) this.writeRuns(alias, store, all, settings);
   }
 
   private writeRuns(alias: string, store: JobStore, records: RunRecord[], settings: ProcessorSettings): void {
@@ -383,14 +440,54 @@ export class JobProcessor {
       written = Promise.reject(error);
     }
     const write = written.then(
-      () => undefined,
+      () => this.runsWritten(alias, settings),
       (error: unknown) => {
         const runs = records.length === 1 ? `a run of job ${records[0]?.jobId}` : `${records.length} runs`;
-        settings.logger.error(`Could not record ${runs} in job store "${alias}"`, error);
+        // A record the store cannot take (a value it cannot serialize) would fail again.
+        if (error instanceof SerializationError) {
+          settings.logger.error(`Could not record ${runs} in job store "${alias}"`, error);
+          return;
+        }
+        const first = !this.keptRuns.has(alias);
+        this.keepUnwritten(alias, records, settings);
+        const message = `Could not record ${runs} in job store "${alias}"; kept to write when it works again`;
+        if (first) settings.logger.error(message, error);
+        else settings.logger.debug(message, error);
       },
     );
     this.runWrites.add(write);
     void write.then(() => this.runWrites.delete(write));
+  }
+
+  /**
+   * Keeps records a store could not take, oldest first, up to `MAX_KEPT_RUNS` per store: past that
+   * the oldest are dropped (memory stays bounded however long the outage), with one warning when
+   * it starts and a count when the store works again.
+   */
+  private keepUnwritten(alias: string, records: RunRecord[], settings: ProcessorSettings): void {
+    const earlier = this.keptRuns.get(alias);
+    const kept = earlier === undefined ? records : earlier.concat(records);
+    const excess = kept.length - MAX_KEPT_RUNS;
+    if (excess > 0) {
+      kept.splice(0, excess);
+      const dropped = this.droppedRuns.get(alias) ?? 0;
+      this.droppedRuns.set(alias, dropped + excess);
+      if (dropped === 0) {
+        settings.logger.warn(
+          `Job store "${alias}" has ${MAX_KEPT_RUNS} run records waiting to be written; the oldest are dropped from now on`,
+        );
+      }
+    }
+    this.keptRuns.set(alias, kept);
+  }
+
+  private runsWritten(alias: string, settings: ProcessorSettings): void {
+    const dropped = this.droppedRuns.get(alias);
+    if (dropped === undefined) return;
+    this.droppedRuns.delete(alias);
+    settings.logger.warn(
+      `Job store "${alias}" is writing run records again; ${dropped} were dropped meanwhile`,
+    );
   }
 
   private armTimer(at: number): void {

@@ -46,7 +46,7 @@ import { copyJobState, type JobFunction, type JobState } from '../job-state.js';
 import type { JobStore, JobStoreContext, RunRecord } from '../stores/job-store.js';
 import { MemoryJobStore } from '../stores/memory/memory-job-store.js';
 import { createJobStoreFromConfig, createJobStoreFromUrl } from '../stores/registry.js';
-import type { TriggerAlias, TriggerAliases } from '../triggers/registry.js';
+import type { TriggerAlias } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { FunctionResolver } from './function-resolver.js';
 import { Job } from './job.js';
@@ -62,6 +62,7 @@ import {
 } from './job-builder.js';
 import {
   JOB_CHANGE_KEYS,
+  JOB_OPTION_KEYS,
   describe,
   invalidOption,
   readArgs,
@@ -73,8 +74,9 @@ import {
   readTimeout,
   type ExecutorConfig,
   type JobChanges,
-  type JobOptions,
+  type AddJobOptions,
   type JobStoreConfig,
+  type RescheduleOptions,
   type SchedulerOptions,
 } from './options.js';
 import { JobProcessor } from './processor.js';
@@ -90,6 +92,15 @@ export interface StoreSelector {
 
 /** The first argument of `addJob`: a function, a `'module:export'` reference or a registered task name. */
 export type JobCallable = JobFunction | string;
+
+function missingExecutor(state: JobState, aliases: Iterable<string>): LookupError {
+  const known = [...new Set(['default', ...aliases])].join(', ');
+  return new LookupError(
+    'executor',
+    state.executor,
+    `Job "${state.id}" names executor "${state.executor}", which this scheduler does not have; its executors are: ${known}`,
+  );
+}
 
 /** Events that become run-history records. */
 const RECORDED_EVENTS = EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED;
@@ -116,6 +127,8 @@ export class Scheduler {
   private builtFor: SchedulerSettings | null = null;
   private jobBuildContext: BuildContext | null = null;
   private stopWaiters: (() => void)[] = [];
+  /** The shutdown in progress, which a second `shutdown()` waits for. */
+  private stopping: Promise<void> | null = null;
   private signalHandler: (() => void) | null = null;
   private readonly processor = new JobProcessor({
     isRunning: () => this.currentState === 'running',
@@ -220,6 +233,8 @@ export class Scheduler {
 
   private async storePendingJobs(): Promise<void> {
     for (const built of this.pending) {
+      if (!this.executors.has(built.state.executor))
+        throw missingExecutor(built.state, this.executors.keys());
       const store = this.lookupStore(built.jobStore);
       if (!built.replaceExisting && (await store.lookupJob(built.state.id)) !== null) {
         throw new ConflictingIdError(built.state.id);
@@ -256,14 +271,23 @@ export class Scheduler {
 
   /**
    * Stops processing, shuts the executors down (with `wait`, the default, after their running jobs
-   * finish; without, aborting them) and closes the job stores. Throws `SchedulerNotRunningError`
-   * when stopped.
+   * finish; without, aborting them) and closes the job stores. A call while a shutdown is in
+   * progress waits for that one, so a SIGINT handler of your own may call it beside `run()`'s.
+   * Throws `SchedulerNotRunningError` when stopped.
    */
-  async shutdown(options: { wait?: boolean } = {}): Promise<void> {
-    if (this.currentState === 'stopped') throw new SchedulerNotRunningError();
+  shutdown(options: { wait?: boolean } = {}): Promise<void> {
+    if (this.stopping !== null) return this.stopping;
+    if (this.currentState === 'stopped') return Promise.reject(new SchedulerNotRunningError());
+    this.stopping = this.stop(options.wait ?? true).finally(() => {
+      this.stopping = null;
+    });
+    return this.stopping;
+  }
+
+  private async stop(wait: boolean): Promise<void> {
     this.currentState = 'stopped';
     await this.processor.stop();
-    await this.stopComponents(options.wait ?? true);
+    await this.stopComponents(wait);
     if (this.signalHandler !== null) {
       process.removeListener('SIGINT', this.signalHandler);
       process.removeListener('SIGTERM', this.signalHandler);
@@ -485,18 +509,11 @@ export class Scheduler {
    * Bad input throws (`InvalidTriggerError`, `InvalidArgumentError`, `FunctionLookupError`,
    * `ConflictingIdError`, `SerializationError`) and changes nothing.
    */
-  addJob(
+  addJob<T extends TriggerAlias | Trigger | null | undefined = undefined>(
     func: JobCallable,
-    trigger?: null,
-    options?: JobOptions & { runDate?: Date | string | number; timezone?: string },
-  ): Promise<Job>;
-  addJob<A extends TriggerAlias>(
-    func: JobCallable,
-    trigger: A,
-    options?: JobOptions & TriggerAliases[A],
-  ): Promise<Job>;
-  addJob(func: JobCallable, trigger: Trigger, options?: JobOptions): Promise<Job>;
-  addJob(func: JobCallable, trigger?: Trigger | string | null, options?: object): Promise<Job> {
+    trigger?: T,
+    options?: AddJobOptions<T>,
+  ): Promise<Job> {
     // Not an async function: the usual job (a function, checked at once) goes to the store with
     // one promise less, which counts when 100,000 jobs are added in a loop. Errors still reject.
     let built: BuiltJob;
@@ -516,9 +533,9 @@ export class Scheduler {
    * The decorator form of `addJob`: `scheduler.scheduledJob('cron', { hour: 8 })(fn)` adds `fn` and
    * returns it. Bad input throws at once; a failure to store the job is logged.
    */
-  scheduledJob<A extends TriggerAlias>(
-    trigger: A | Trigger,
-    options?: JobOptions & Partial<TriggerAliases[A]>,
+  scheduledJob<T extends TriggerAlias | Trigger>(
+    trigger: T,
+    options?: AddJobOptions<T>,
   ): <F extends JobFunction>(fn: F) => F {
     return (fn) => {
       const built = buildJob(fn, trigger, options, this.buildContext());
@@ -544,9 +561,18 @@ export class Scheduler {
     return this.jobBuildContext as BuildContext;
   }
 
-  /** Lets the job's executor refuse what it cannot run (a closure on a worker pool) at `addJob`. */
+  /**
+   * Refuses an executor alias the scheduler knows it will not have, and lets the job's executor
+   * refuse what it cannot run (a closure on a worker pool), at `addJob`.
+   */
   private validateForExecutor(state: JobState): void {
-    this.executors.get(state.executor)?.validateJob?.(state);
+    const executor = this.executors.get(state.executor);
+    if (executor !== undefined) return executor.validateJob?.(state);
+    // Before start() with no executor configured, one may still be added: start() checks then.
+    // The default executor is made at start when none is given.
+    if (this.currentState === 'stopped' && (this.executors.size === 0 || state.executor === 'default'))
+      return;
+    throw missingExecutor(state, this.executors.keys());
   }
 
   private async addBuiltJob(built: BuiltJob): Promise<Job> {
@@ -560,7 +586,9 @@ export class Scheduler {
       }
       // The first run is worked out at start; ask the trigger now so one that can never fire
       // (an and-trigger whose parts never agree) fails at addJob, not at start().
-      if (!built.explicitNextRunTime) firstRun(built.state.trigger, this.settings.clock.now(), jitterMs);
+      if (!built.explicitNextRunTime) {
+        firstRun(built.state.trigger, this.settings.clock.now(), jitterMs, built.triggerOptions);
+      }
       this.pending.push(built);
       return new Job(this, built.state, built.jobStore, true);
     }
@@ -593,7 +621,7 @@ export class Scheduler {
     assertStorable(built.state, store.persistent, built.jobStore);
     const state = copy ? copyJobState(built.state) : built.state;
     if (!built.explicitNextRunTime) {
-      const first = firstRun(state.trigger, this.settings.clock.now(), jitterMs);
+      const first = firstRun(state.trigger, this.settings.clock.now(), jitterMs, built.triggerOptions);
       state.nextRunTime = first.nextRunTime;
       state.nextFireTime = first.nextFireTime;
     }
@@ -703,23 +731,29 @@ export class Scheduler {
   }
 
   /** Gives a job a new trigger (instance, or alias with its options) and computes its next run time from it. */
-  rescheduleJob<A extends TriggerAlias>(
+  async rescheduleJob<T extends TriggerAlias | Trigger>(
     id: string,
-    trigger: A,
-    options?: StoreSelector & TriggerAliases[A],
-  ): Promise<Job>;
-  rescheduleJob(id: string, trigger: Trigger, options?: StoreSelector): Promise<Job>;
-  async rescheduleJob(
-    id: string,
-    trigger: Trigger | string,
-    options: StoreSelector & object = {},
+    trigger: T,
+    options?: RescheduleOptions<T>,
   ): Promise<Job> {
-    const { jobStore, ...triggerOptions } = options as StoreSelector & Record<string, unknown>;
+    if (options !== undefined && (options === null || typeof options !== 'object')) {
+      throw invalidOption('options', options, 'an object of trigger options');
+    }
+    const { jobStore, ...triggerOptions } = (options ?? {}) as StoreSelector & Record<string, unknown>;
+    for (const key of Object.keys(triggerOptions)) {
+      // buildJob would take these as the job's and drop them: they are modifyJob's to change.
+      if ((JOB_OPTION_KEYS as readonly string[]).includes(key)) {
+        throw new InvalidArgumentError(
+          `rescheduleJob changes only the trigger; to change "${key}", use modifyJob(id, { ${key} })`,
+          { field: key, value: triggerOptions[key] },
+        );
+      }
+    }
     const built = buildJob(() => undefined, trigger, triggerOptions, this.buildContext());
     const found = await this.findJob(id, jobStore);
     const state = copyJobState(found.state);
     state.trigger = built.state.trigger;
-    Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs));
+    Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs, built.triggerOptions));
     return this.saveModified(found, state);
   }
 
@@ -798,16 +832,27 @@ export class Scheduler {
     }
   }
 
-  /** Every job (pending ones first), of one store or of all, each store's ordered by next run time. */
+  /**
+   * Every job (pending ones first), of one store or of all, each store's ordered by next run time.
+   * While stopped, persistent stores are closed: their jobs are not listed, the pending ones are.
+   */
   async getJobs(selector: StoreSelector = {}): Promise<Job[]> {
     const jobs = this.pending
       .filter((job) => selector.jobStore === undefined || job.jobStore === selector.jobStore)
       .map((job) => new Job(this, copyJobState(job.state), job.jobStore, true));
-    for (const [alias, store] of this.stores) {
-      if (selector.jobStore !== undefined && alias !== selector.jobStore) continue;
+    for (const [alias, store] of this.listedStores(selector.jobStore)) {
       for (const state of await store.getAllJobs()) jobs.push(new Job(this, state, alias, false));
     }
     return jobs;
+  }
+
+  /** The stores `getJobs` reads: a persistent one only while started (else it is closed). */
+  private listedStores(jobStore: string | undefined): [string, JobStore][] {
+    return [...this.stores].filter(
+      ([alias, store]) =>
+        (jobStore === undefined || alias === jobStore) &&
+        (this.currentState !== 'stopped' || !store.persistent),
+    );
   }
 
   /**
@@ -815,6 +860,9 @@ export class Scheduler {
    * `out` receives each line (default: standard output).
    */
   async printJobs(options: StoreSelector & { out?: (line: string) => void } = {}): Promise<string> {
+    if (options.out !== undefined && typeof options.out !== 'function') {
+      throw invalidOption('out', options.out, 'a function that takes each line');
+    }
     const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
     const lines: string[] = [];
     const jobs = await this.getJobs({ jobStore: options.jobStore });
@@ -824,8 +872,7 @@ export class Scheduler {
       if (pending.length === 0) lines.push('    No pending jobs');
       for (const job of pending) lines.push(`    ${job.toString()}`);
     }
-    for (const alias of this.stores.keys()) {
-      if (options.jobStore !== undefined && alias !== options.jobStore) continue;
+    for (const [alias] of this.listedStores(options.jobStore)) {
       lines.push(`Jobstore ${alias}:`);
       const stored = jobs.filter((job) => !job.pending && job.jobStore === alias);
       if (stored.length === 0) lines.push('    No scheduled jobs');
@@ -843,6 +890,9 @@ export class Scheduler {
    */
   async getRuns(jobId: string, options: StoreSelector & { limit?: number } = {}): Promise<RunRecord[]> {
     const limit = options.limit ?? this.settings.runRetention;
+    if (!Number.isInteger(limit) || limit < 0) {
+      throw invalidOption('limit', options.limit, 'a non-negative integer (records to return)');
+    }
     await this.processor.flushRuns();
     const records: RunRecord[] = [];
     for (const [alias, store] of this.stores) {

@@ -67,6 +67,9 @@ export function readSchedulerOptions(
   const next: SchedulerSettings = { ...current, jobDefaults: { ...current.jobDefaults } };
   if (options.timezone !== undefined) next.timezone = assertTimeZone(options.timezone);
   if (options.jobDefaults !== undefined) {
+    if (!isPlainObject(options.jobDefaults)) {
+      throw invalidOption('jobDefaults', options.jobDefaults, 'an object of job defaults');
+    }
     const given = options.jobDefaults as Record<string, unknown>;
     for (const key of Object.keys(given)) {
       if (!JOB_DEFAULT_KEYS.includes(key)) {
@@ -92,6 +95,9 @@ export function readSchedulerOptions(
   const runHistory = options.runHistory;
   if (runHistory === false) next.runRetention = 0;
   else if (runHistory !== undefined) {
+    if (!isPlainObject(runHistory) || Object.keys(runHistory).some((key) => key !== 'retention')) {
+      throw invalidOption('runHistory', runHistory, '{ retention: <records per job> } or false');
+    }
     const retention = (runHistory as { retention?: unknown }).retention ?? 10;
     if (typeof retention !== 'number' || !Number.isInteger(retention) || retention < 1) {
       throw invalidOption('runHistory.retention', retention, 'a positive integer');
@@ -102,7 +108,7 @@ export function readSchedulerOptions(
   if (options.schedulerId !== undefined)
     next.schedulerId = readNonEmptyString(options.schedulerId, 'schedulerId');
   if (options.logger !== undefined) next.logger = toLogger(options.logger);
-  if (options.clock !== undefined) next.clock = options.clock;
+  if (options.clock !== undefined) next.clock = readClock(options.clock);
   return next;
 }
 
@@ -111,4 +117,23 @@ function readSeconds(value: unknown, field: string): number {
     throw invalidOption(field, value, 'a positive number of seconds');
   }
   return value;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** A clock is only called once the scheduler runs, so a bad one is caught here rather than then. */
+function readClock(value: unknown): Clock {
+  const clock = value as Partial<Clock> | null;
+  if (
+    clock === null ||
+    typeof clock !== 'object' ||
+    typeof clock.now !== 'function' ||
+    typeof clock.setTimer !== 'function' ||
+    typeof clock.clearTimer !== 'function'
+  ) {
+    throw invalidOption('clock', value, 'a Clock with now(), setTimer() and clearTimer() methods');
+  }
+  return clock as Clock;
 }
