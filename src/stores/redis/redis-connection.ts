@@ -36,7 +36,7 @@ export function commandTimeoutOf(url: string | undefined, option: unknown): numb
   const text = url === undefined ? null : (parseUrl(url)?.searchParams.get('commandTimeout') ?? null);
   if (text === null) return DEFAULT_COMMAND_TIMEOUT_MS;
   const value = /^\d+(\.\d+)?$/.test(text) ? Number(text) : NaN;
-  return checkTimeout(value, `URL parameter commandTimeout=${JSON.stringify(text)}`);
+  return checkTimeout(value, `commandTimeout=${JSON.stringify(text)} in the URL`);
 }
 
 function checkTimeout(value: unknown, shown: string): number {

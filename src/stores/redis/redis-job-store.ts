@@ -11,7 +11,9 @@ import { deserializeJob, serializeJob } from '../job-serializer.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
 import { compareJobs } from '../memory/memory-job-store.js';
 import {
+  boundedClient,
   closeRedis,
+  commandTimeoutOf,
   connectRedis,
   redactUrl,
   type OwnedRedisClient,
@@ -47,6 +49,12 @@ export interface RedisJobStoreOptions {
   prefix?: string;
   /** How long `start()` waits for Redis before failing with `JobStoreError`, in ms. Default 5000. */
   connectTimeout?: number;
+  /**
+   * Milliseconds to wait for the reply to one command before failing it (and reconnecting), so a
+   * connection gone silent is reported and retried instead of hanging the scheduler. Also read
+   * from the URL (`?commandTimeout=5000`). Default 10000.
+   */
+  commandTimeout?: number;
 }
 
 /**
@@ -79,6 +87,7 @@ export class RedisJobStore implements JobStore {
   private logger: Logger = defaultLogger;
   private reportUnreadable: JobStoreContext['reportUnreadableJob'];
   private pendingRuns: PendingRun[] = [];
+  private readonly commandTimeout: number;
 
   private get url(): string {
     return this.options.url ?? 'redis://127.0.0.1:6379';
@@ -91,6 +100,7 @@ export class RedisJobStore implements JobStore {
     this.prefix = options.prefix ?? 'horae:';
     this.keys = KEY_NAMES.map((name) => this.prefix + name);
     this.runsPrefix = `${this.prefix}runs:`;
+    this.commandTimeout = commandTimeoutOf(options.url, options.commandTimeout);
   }
 
   async start(context: JobStoreContext): Promise<void> {
@@ -101,9 +111,9 @@ export class RedisJobStore implements JobStore {
     const timeout = this.options.connectTimeout ?? 5000;
     let client = this.options.client;
     if (client === undefined) {
-      this.owned = await connectRedis(this.url, timeout, this.logger, this.alias);
+      this.owned = await connectRedis(this.url, timeout, this.logger, this.alias, this.commandTimeout);
       client = this.owned;
-    }
+    } else client = boundedClient(client, this.commandTimeout);
     try {
       await this.checkSchema(client, timeout);
     } catch (error) {
@@ -349,6 +359,7 @@ const OPTION_KEYS = [
   'client',
   'prefix',
   'connectTimeout',
+  'commandTimeout',
 ] as const satisfies readonly (keyof RedisJobStoreOptions)[];
 
 function checkOptions(options: unknown): void {

@@ -3,6 +3,7 @@
 // when the network is back, and shutdown() ends within a bound; run records of runs that end
 // during an outage are written once the store is back.
 import { afterEach, describe, expect, it } from 'vitest';
+import { JobStoreError } from '../../../src/errors.js';
 import { EVENT_JOBSTORE_ERROR, Scheduler, type JobStoreErrorEvent } from '../../../src/index.js';
 import type { JobStore } from '../../../src/stores/job-store.js';
 import { MySqlJobStore, mysqlOptionsFromUrl } from '../../../src/stores/mysql/index.js';
@@ -181,3 +182,41 @@ for (const backend of backends) {
     }, 60_000);
   });
 }
+
+describe('timeout options', () => {
+  it('are read from store URLs and taken out of the driver URL', () => {
+    const pg = postgresOptionsFromUrl(new URL('postgres://db/app?statementTimeout=2500&sslmode=require'));
+    expect(pg).toMatchObject({ url: 'postgres://db/app?sslmode=require', statementTimeout: 2500 });
+    const my = mysqlOptionsFromUrl(new URL('mysql://db/app?statementTimeout=750&connectTimeout=300'));
+    expect(my).toMatchObject({ url: 'mysql://db/app', statementTimeout: 750, connectTimeout: 300 });
+  });
+
+  it.each([
+    [
+      'a statementTimeout of 0',
+      () => new PostgresJobStore({ url: 'postgres://db/app', statementTimeout: 0 }),
+    ],
+    ['a negative statementTimeout', () => new MySqlJobStore({ url: 'mysql://db/app', statementTimeout: -1 })],
+    [
+      'a statementTimeout that is text',
+      () => postgresOptionsFromUrl(new URL('postgres://db/a?statementTimeout=soon')),
+    ],
+    ['a statementTimeout of NaN', () => mysqlOptionsFromUrl(new URL('mysql://db/a?statementTimeout=NaN'))],
+    ['a commandTimeout that is text', () => new RedisJobStore({ commandTimeout: '5s' as never })],
+    [
+      'a commandTimeout of 0 in the URL',
+      () => new RedisJobStore({ url: 'redis://db:6379?commandTimeout=0' }),
+    ],
+  ])('refuse %s with a JobStoreError naming it', (_case, make) => {
+    let error: unknown;
+    try {
+      make();
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(JobStoreError);
+    expect((error as Error).message).toMatch(
+      /invalid (statement|command)Timeout.*positive number of milliseconds/,
+    );
+  });
+});
