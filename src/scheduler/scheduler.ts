@@ -275,9 +275,9 @@ export class Scheduler {
    * progress waits for that one, so a SIGINT handler of your own may call it beside `run()`'s.
    * Throws `SchedulerNotRunningError` when stopped.
    */
-  shutdown(options: { wait?: boolean } = {}): Promise<void> {
+  async shutdown(options: { wait?: boolean } = {}): Promise<void> {
     if (this.stopping !== null) return this.stopping;
-    if (this.currentState === 'stopped') return Promise.reject(new SchedulerNotRunningError());
+    if (this.currentState === 'stopped') throw new SchedulerNotRunningError();
     this.stopping = this.stop(options.wait ?? true).finally(() => {
       this.stopping = null;
     });
@@ -535,7 +535,7 @@ export class Scheduler {
    */
   scheduledJob<T extends TriggerAlias | Trigger>(
     trigger: T,
-    options?: AddJobOptions<T>,
+    options?: Partial<AddJobOptions<T>>,
   ): <F extends JobFunction>(fn: F) => F {
     return (fn) => {
       const built = buildJob(fn, trigger, options, this.buildContext());
