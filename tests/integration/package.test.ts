@@ -175,7 +175,8 @@ beforeAll(async () => {
   await npm(['pack', '--pack-destination', work], clone);
   esm = join(work, 'esm');
   cjs = join(work, 'cjs');
-  await Promise.all([
+  // Settled, not Promise.all: afterAll must not delete a project the other build is still writing.
+  const setups = await Promise.allSettled([
     makeProject(
       esm,
       async () =>
@@ -185,6 +186,7 @@ beforeAll(async () => {
     ),
     makeProject(cjs, async () => void (await npm(['init', '-y'], cjs)), cjsMain, cjsLoadAll),
   ]);
+  for (const setup of setups) if (setup.status === 'rejected') throw setup.reason;
 }, 2 * COMMAND_TIMEOUT_MS);
 
 afterAll(() => {
