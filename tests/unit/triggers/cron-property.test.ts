@@ -190,9 +190,12 @@ describe('expressions that can never match', () => {
     (_name, options) => {
       for (const timezone of ['UTC', 'Europe/Berlin', 'Pacific/Chatham']) {
         const trigger = new CronTrigger({ ...options, timezone });
-        trigger.getNextFireTime(null, new Date('2024-01-01T00:00:00Z')); // warm the zone cache
+        const now = new Date('2025-06-15T12:34:56Z');
+        // Warm the zone cache where the search starts: learning 200 days of offsets from Intl takes
+        // longer than the search itself on a busy machine, and is not what this test times.
+        trigger.getNextFireTime(null, now);
         const began = performance.now();
-        expect(trigger.getNextFireTime(null, new Date('2025-06-15T12:34:56Z'))).toBeNull();
+        expect(trigger.getNextFireTime(null, now)).toBeNull();
         expect(performance.now() - began).toBeLessThan(50);
       }
     },
