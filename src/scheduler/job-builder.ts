@@ -94,6 +94,7 @@ export function buildJob(func: unknown, trigger: unknown, options: unknown, cont
   const triggerOptions: Record<string, unknown> = {};
   const resolvedTrigger = makeTrigger(trigger, given, jobOptions, triggerOptions, context);
   const aliasOptions = isTrigger(trigger) ? null : triggerOptions;
+  assertWindowInRange(resolvedTrigger, aliasOptions);
 
   const id = jobOptions.id === undefined ? newJobId() : readNonEmptyString(jobOptions.id, 'id');
   const state: JobState = {
@@ -231,7 +232,8 @@ export function readNextRunTime(value: unknown, timezone: string): Date | null {
   return date;
 }
 
-const PAST_DATE_RANGE = 'past +275760-09-13T00:00:00.000Z, the last date a JavaScript Date can hold';
+const PAST_DATE_RANGE =
+  'outside the range of a JavaScript Date (8.64e15 ms either side of 1970: up to +275760-09-13T00:00:00.000Z)';
 
 /** The function's name, the reference, or for an anonymous function the job id. */
 function defaultName(func: JobFunction | string, id: string): string {
@@ -268,6 +270,26 @@ export function firstRun(
   const run = fire === null || jitter === 0 ? fire : new Date(fire.getTime() + jitter);
   if (run !== null && Number.isNaN(run.getTime())) throw pastDateRange(trigger, options);
   return { nextFireTime: fire, nextRunTime: run };
+}
+
+/**
+ * A trigger's `startDate` or `endDate` given as a number past ±8.64e15 ms is an Invalid Date: the
+ * first run check does not see an end date, and printing or storing the job would throw.
+ */
+export function assertWindowInRange(trigger: Trigger, options: Record<string, unknown> | null): void {
+  const window = trigger as { startDate?: unknown; endDate?: unknown };
+  for (const key of ['startDate', 'endDate'] as const) {
+    const date = window[key];
+    if (!(date instanceof Date) || !Number.isNaN(date.getTime())) continue;
+    const given = options === null ? 'an Invalid Date' : describe(options[key]);
+    throw new InvalidTriggerError(
+      `Invalid ${key} ${given} for the ${trigger.type} trigger: ${PAST_DATE_RANGE}`,
+      {
+        field: key,
+        value: options?.[key] ?? date,
+      },
+    );
+  }
 }
 
 function pastDateRange(trigger: Trigger, options: Record<string, unknown> | null): InvalidTriggerError {

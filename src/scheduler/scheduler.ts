@@ -52,6 +52,7 @@ import { FunctionResolver } from './function-resolver.js';
 import { Job } from './job.js';
 import {
   assertStorable,
+  assertWindowInRange,
   buildJob,
   firstRun,
   isTrigger,
@@ -691,6 +692,7 @@ export class Scheduler {
         case 'trigger':
           if (!isTrigger(value))
             throw new InvalidTriggerError(`Invalid trigger ${describe(value)}`, { field: 'trigger', value });
+          assertWindowInRange(value, null);
           state.trigger = value;
           break;
         case 'executor':

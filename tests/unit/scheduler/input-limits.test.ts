@@ -58,7 +58,7 @@ describe('dates past the range of a JavaScript Date', () => {
         'seconds',
       );
       expect(seconds.message).toMatch(/seconds: 1e\+?20|seconds: 100000000000000000000/);
-      expect(seconds.message).toContain('+275760-09-13T00:00:00.000Z');
+      expect(seconds.message).toContain('outside the range of a JavaScript Date');
       expectTyped(
         await rejection(scheduler.addJob(() => undefined, 'interval', { days: 1e9 })),
         InvalidTriggerError,
@@ -79,6 +79,22 @@ describe('dates past the range of a JavaScript Date', () => {
         await rejection(scheduler.addJob(() => undefined, new IntervalTrigger({ days: 1e9 }))),
         InvalidTriggerError,
         'trigger',
+      );
+      expectTyped(
+        await rejection(scheduler.addJob(() => undefined, 'cron', { hour: 3, endDate: 1e20 })),
+        InvalidTriggerError,
+        'endDate',
+      );
+      const endless = new IntervalTrigger({ seconds: 1, endDate: 1e20 });
+      expectTyped(
+        await rejection(scheduler.addJob(() => undefined, endless)),
+        InvalidTriggerError,
+        'endDate',
+      );
+      expectTyped(
+        await rejection(scheduler.modifyJob('keep', { trigger: endless })),
+        InvalidTriggerError,
+        'endDate',
       );
       expectTyped(
         await rejection(scheduler.modifyJob('keep', { nextRunTime: 1e20 })),
