@@ -84,6 +84,12 @@ function storableValue(value: unknown): unknown {
     assertJsonSafe(value, 'returnValue');
     return value;
   } catch {
-    return String(value);
+    // String() of arrays nested thousands deep overflows the stack too; a run's record must not
+    // take the process down with it.
+    try {
+      return String(value);
+    } catch (error) {
+      return `[return value not stored: ${(error as Error).message}]`;
+    }
   }
 }

@@ -217,11 +217,6 @@ describe('operation arguments', () => {
     class DataStore extends MemoryJobStore {
       override readonly persistent = true;
     }
-    const nested = (depth: number) => {
-      let value: unknown = 1;
-      for (let i = 0; i < depth; i++) value = [value];
-      return value;
-    };
     const { scheduler } = setup({ jobStores: { default: new DataStore() } });
     await scheduler.registerTask('noop', () => undefined);
     for (const running of [false, true]) {
@@ -237,4 +232,21 @@ describe('operation arguments', () => {
     const fine = await scheduler.addJob('noop', 'interval', { seconds: 1, args: [nested(500)] });
     expect(fine.id).toBeTypeOf('string');
   });
+
+  it('a return value nested 20,000 deep is recorded as text, not a crash', async () => {
+    const { clock, scheduler } = setup();
+    await scheduler.start();
+    await scheduler.addJob(() => nested(20_000), null, { id: 'deep' });
+    await clock.advance(0);
+    await expect.poll(async () => (await scheduler.getRuns('deep')).length, { timeout: 10_000 }).toBe(1);
+    const [run] = await scheduler.getRuns('deep');
+    expect(run?.outcome).toBe('success');
+    expect(run?.returnValue).toBeTypeOf('string');
+  });
 });
+
+function nested(depth: number): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < depth; i++) value = [value];
+  return value;
+}
