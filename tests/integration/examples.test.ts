@@ -3,10 +3,14 @@
 // shows it did its work. The examples import 'horae' from dist/, so `npm run build` comes first
 // (`npm test` does it). The PostgreSQL, MySQL and Redis examples run against their servers when
 // HORAE_POSTGRES_URL, HORAE_MYSQL_URL, HORAE_REDIS_URL are set, and must say they skipped otherwise.
-import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { Scheduler, silentLogger } from '../../src/index.js';
+import { SqliteJobStore } from '../../src/stores/sqlite/index.js';
+import { sleepUntil } from '../helpers/processes.js';
 import { serviceUrl, type Service } from '../helpers/services.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -236,4 +240,141 @@ describe.concurrent('examples', () => {
       60_000,
     );
   }
+});
+
+// The quickstart demo (`npm run demo`) is run the way a user meets it: started, stopped with Ctrl-C,
+// and started again on the same store, where it must show what survived rather than start over.
+const DEMO_WAIT_MS = 45_000; // each awaited line comes within about 4 s here
+const EVENT_LINE = /^\d\d:\d\d:\d\d {2}(\S+) +/gm;
+
+interface DemoRun {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  /** Resolves with the first match of `pattern` in standard output; rejects after DEMO_WAIT_MS. */
+  waitFor: (pattern: RegExp) => Promise<RegExpExecArray>;
+  exited: Promise<number | null>;
+}
+
+function startDemo(args: string[]): DemoRun {
+  const child = spawn(process.execPath, [join('examples', 'demo.mjs'), ...args], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  const listeners = new Set<() => void>();
+  const changed = () => listeners.forEach((listener) => listener());
+  child.stdout?.on('data', (chunk: Buffer) => ((stdout += chunk.toString('utf8')), changed()));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((done) =>
+    child.on('close', (code) => {
+      changed();
+      done(code);
+    }),
+  );
+  const waitFor = (pattern: RegExp) =>
+    new Promise<RegExpExecArray>((done, fail) => {
+      const check = () => {
+        const found = pattern.exec(stdout);
+        if (found === null && child.exitCode === null) return;
+        listeners.delete(check);
+        clearTimeout(timer);
+        if (found !== null) done(found);
+        else fail(new Error(`the demo exited without printing ${pattern}:\n${stdout}\n${stderr}`));
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(check);
+        fail(new Error(`no ${pattern} within ${DEMO_WAIT_MS} ms:\n${stdout}\n${stderr}`));
+      }, DEMO_WAIT_MS);
+      listeners.add(check);
+      check();
+    });
+  return { child, stdout: () => stdout, stderr: () => stderr, waitFor, exited };
+}
+
+/** Stops the demo as Ctrl-C does and expects a clean exit. */
+async function interrupt(demo: DemoRun): Promise<string> {
+  demo.child.kill('SIGINT');
+  expect(await demo.exited, demo.stdout() + demo.stderr()).toBe(0);
+  expect(demo.stdout()).toMatch(/^\d\d:\d\d:\d\d {2}stopped cleanly; the jobs wait in /m);
+  return demo.stdout();
+}
+
+/** The next run times the demo left in its store, read as another program would. */
+async function nextRunTimes(store: string): Promise<number[]> {
+  const scheduler = new Scheduler({
+    jobStores: { default: new SqliteJobStore({ path: store }) },
+    logger: silentLogger,
+  });
+  await scheduler.start({ paused: true });
+  const jobs = await scheduler.getJobs();
+  await scheduler.shutdown();
+  expect(jobs.map((job) => job.id).sort()).toEqual(['counter', 'flaky', 'weather']);
+  return jobs.map((job) => job.nextRunTime?.getTime() ?? 0);
+}
+
+function expectNoStackTrace(demo: DemoRun): void {
+  expect(demo.stdout() + demo.stderr()).not.toMatch(/^ {4}at /m);
+}
+
+describe('demo.mjs', () => {
+  it('picks up its jobs after a restart, tells what they missed, and its counter goes on', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'horae-demo-'));
+    const store = join(dir, 'demo.sqlite');
+    try {
+      const first = startDemo(['--store', store]);
+      await first.waitFor(/^\d\d:\d\d:\d\d {2}hello {4}hello, once$/m);
+      // The deliberate failure: one line with the job's name and the error's message.
+      await first.waitFor(
+        /^\d\d:\d\d:\d\d {2}flaky {4}failed: failed on purpose; the scheduler carries on\n/m,
+      );
+      await first.waitFor(/count 2$/m);
+      const firstOut = await interrupt(first);
+      expect(firstOut).toMatch(/^A new store: adding 4 jobs:$/m);
+      expectNoStackTrace(first);
+      const lastCount = Math.max(...[...firstOut.matchAll(/count (\d+)$/gm)].map((m) => Number(m[1])));
+
+      // Stopped until the counter and the weather job have each missed a run by more than 1 s.
+      await sleepUntil(Math.max(...(await nextRunTimes(store))) + 1500);
+
+      const second = startDemo(['--store', store]);
+      await second.waitFor(new RegExp(`^\\S+ {2}counter {2}count ${lastCount + 1} \\(catch-up`, 'm'));
+      await second.waitFor(new RegExp(`count ${lastCount + 2}$`, 'm'));
+      const out = await interrupt(second);
+      expectNoStackTrace(second);
+      expect(out).not.toMatch(/A new store/);
+      expect(out).not.toMatch(/count 1$/m);
+      const banner = out.search(/^Horae demo: a scheduler on the SQLite store /m);
+      const found = out.search(/^Found 3 jobs from the last run \(its last job ran at \d\d:\d\d:\d\d, /m);
+      const counter = out.search(
+        new RegExp(`^ {2}counter {2}every 2 s +was due .*, count continues at ${lastCount + 1}$`, 'm'),
+      );
+      const hello = out.search(/^ {2}hello {4}once, 3 s after first start +ran at \d\d:\d\d:\d\d, done$/m);
+      const counterMissed = out.search(
+        /^ {2}counter missed \d+ runs? while the demo was stopped; (coalesced into one run now|it runs now, late)$/m,
+      );
+      const weatherMissed = out.search(/^ {2}weather missed \d+ runs? while the demo was stopped[;,] /m);
+      const firstEvent = out.search(EVENT_LINE);
+      expect([banner, found, counter, hello, counterMissed, weatherMissed, firstEvent]).not.toContain(-1);
+      expect(banner).toBe(0);
+      expect(banner).toBeLessThan(found);
+      expect(found).toBeLessThan(counter);
+      expect(counterMissed).toBeGreaterThan(hello);
+      expect(weatherMissed).toBeGreaterThan(hello);
+      expect(Math.max(counterMissed, weatherMissed)).toBeLessThan(firstEvent);
+      // Every line about a job names it as the listing does.
+      const names = [...firstOut.matchAll(EVENT_LINE), ...out.matchAll(EVENT_LINE)].map((m) => m[1] ?? '');
+      const known = ['counter', 'weather', 'flaky', 'hello', 'stopped'];
+      expect(names.filter((name) => !known.includes(name))).toEqual([]);
+
+      const fresh = startDemo(['--store', store, '--fresh', '--seconds', '1']);
+      expect(await fresh.exited, fresh.stdout() + fresh.stderr()).toBe(0);
+      expect(fresh.stdout()).toMatch(/^--fresh: deleted .*demo\.sqlite and its run history$/m);
+      expect(fresh.stdout()).toMatch(/^A new store: adding 4 jobs:\n {2}counter {2}every 2 s +next run /m);
+      expect(fresh.stdout()).toMatch(/stopped cleanly/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
