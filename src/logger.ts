@@ -8,7 +8,8 @@ import { describe } from './scheduler/options.js';
  * errors to stderr.
  *
  * pino takes its arguments the other way round (`logger.error(err, message)`, and drops an error
- * given after the message), so the scheduler recognises a pino logger and calls it that way.
+ * given after the message), and winston drops a detail that is not an object (a job that throws a
+ * string): the scheduler recognises both and calls each its own way.
  *
  * @example
  * const scheduler = new Scheduler({ logger: pino() });
@@ -37,11 +38,14 @@ export const defaultLogger: Logger = {
 /** A logger that drops everything. */
 export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
+// Every pino logger, child loggers included, carries this registered symbol.
+const PINO_SERIALIZERS = Symbol.for('pino.serializers');
+
 /**
  * Checks that `value` can serve as a `Logger` and returns the logger Horae should call: the value
- * itself, or for pino an adapter that passes the error first. Throws `InvalidArgumentError` naming
- * `field` and the missing methods, so a bad logger fails when it is configured rather than later, as
- * an uncaught exception in the middle of a run.
+ * itself, or for pino and winston an adapter that arranges the details as each expects. Throws
+ * `InvalidArgumentError` naming `field` and the missing methods, so a bad logger fails when it is
+ * configured rather than later, as an uncaught exception in the middle of a run.
  */
 export function toLogger(value: unknown, field = 'logger'): Logger {
   const candidate = value as Record<string, unknown> | null;
@@ -57,14 +61,21 @@ export function toLogger(value: unknown, field = 'logger'): Logger {
     );
   }
   const logger = value as Logger;
-  return isPino(logger) ? adaptPino(logger) : logger;
+  if (PINO_SERIALIZERS in logger) return adapt(logger, pinoArguments);
+  if (isWinston(logger)) return adapt(logger, winstonArguments);
+  return logger;
 }
 
-// Every pino logger, child loggers included, carries this registered symbol.
-const PINO_SERIALIZERS = Symbol.for('pino.serializers');
+type Arrange = (message: string, details: unknown[]) => unknown[];
 
-function isPino(logger: Logger): boolean {
-  return PINO_SERIALIZERS in logger;
+/** A logger that calls `logger`'s own methods (read at each call: pino swaps them on a level change). */
+function adapt(logger: Logger, arrange: Arrange): Logger {
+  const at =
+    (level: (typeof LEVELS)[number]) =>
+    (message: string, ...details: unknown[]): void => {
+      (logger[level] as (...args: unknown[]) => void).apply(logger, arrange(message, details));
+    };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
 /**
@@ -72,15 +83,26 @@ function isPino(logger: Logger): boolean {
  * error goes first, where pino serializes it (type, message, stack) under its error key; other
  * details go under `details`.
  */
-function adaptPino(pino: Logger): Logger {
-  type PinoMethod = (this: Logger, first: unknown, message?: string) => void;
-  const at =
-    (level: (typeof LEVELS)[number]) =>
-    (message: string, ...details: unknown[]): void => {
-      const method = pino[level] as PinoMethod;
-      if (details.length === 0) method.call(pino, message);
-      else if (details.length === 1 && details[0] instanceof Error) method.call(pino, details[0], message);
-      else method.call(pino, { details }, message);
-    };
-  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+const pinoArguments: Arrange = (message, details) => {
+  if (details.length === 0) return [message];
+  if (details.length === 1 && details[0] instanceof Error) return [details[0], message];
+  return [{ details }, message];
+};
+
+/** winston's loggers, child loggers included, have these methods of its own. */
+function isWinston(logger: Logger): boolean {
+  const methods = logger as unknown as Record<string, unknown>;
+  return ['log', 'startTimer', 'profile'].every((name) => typeof methods[name] === 'function');
 }
+
+/**
+ * winston merges one object (an error's message and stack included) into the log entry but drops a
+ * string or number, as when a job throws `'timeout'`; those go under `details`.
+ */
+const winstonArguments: Arrange = (message, details) => {
+  const [only] = details;
+  if (details.length === 0 || (details.length === 1 && typeof only === 'object' && only !== null)) {
+    return [message, ...details];
+  }
+  return [message, { details }];
+};

@@ -33,11 +33,11 @@ function capture(): { stream: Writable; lines: () => string[] } {
   return { stream, lines: () => text.split('\n').filter((line) => line !== '') };
 }
 
-/** Starts a scheduler logging to `logger` with one job that throws `message`. */
-async function runFailingJob(logger: Logger, message: string): Promise<void> {
+/** Starts a scheduler logging to `logger` with one job that throws `thrown` (an Error of that message). */
+async function runFailingJob(logger: Logger, thrown: string | { plain: string }): Promise<void> {
   scheduler = new Scheduler({ logger });
   await scheduler.addJob(function failingJob() {
-    throw new Error(message);
+    throw typeof thrown === 'string' ? new Error(thrown) : thrown.plain;
   });
   await scheduler.start();
 }
@@ -84,6 +84,20 @@ describe('logger option', { timeout: 60_000 }, () => {
     expect(line.message).toContain('winston boom 3b8e');
     expect(line.stack).toContain('Error: winston boom 3b8e');
     expect(line.stack).toContain('at failingJob');
+  });
+
+  it('pino and winston: a thrown string reaches the output under details', async () => {
+    const pinoOutput = capture();
+    await runFailingJob(pino(pinoOutput.stream), { plain: 'pino plain 41d0' });
+    expect((await jsonLineWithHoraeMessage(pinoOutput.lines)).details).toEqual(['pino plain 41d0']);
+    await scheduler?.shutdown();
+
+    const winstonOutput = capture();
+    const logger = winston.createLogger({
+      transports: [new winston.transports.Stream({ stream: winstonOutput.stream })],
+    });
+    await runFailingJob(logger, { plain: 'winston plain 8a6c' });
+    expect((await jsonLineWithHoraeMessage(winstonOutput.lines)).details).toEqual(['winston plain 8a6c']);
   });
 
   it('console: the message and stack reach stderr', async () => {
