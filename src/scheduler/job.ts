@@ -2,7 +2,8 @@ import type { JobFunction, JobState } from '../job-state.js';
 import { formatInZone } from '../time/parse.js';
 import { offsetAt } from '../time/zone.js';
 import type { Trigger } from '../triggers/trigger.js';
-import type { JobChanges } from './options.js';
+import type { TriggerAlias } from '../triggers/registry.js';
+import type { JobChanges, RescheduleOptions } from './options.js';
 import type { Scheduler } from './scheduler.js';
 
 /**
@@ -51,13 +52,12 @@ export class Job {
   }
 
   /** Gives the job a new trigger and recomputes its next run time (see `Scheduler.rescheduleJob`). */
-  async reschedule(trigger: Trigger | string, options: Record<string, unknown> = {}): Promise<this> {
-    return this.refresh(
-      await this.scheduler.rescheduleJob(this.id, trigger as Trigger, {
-        ...options,
-        jobStore: this.jobStore,
-      }),
-    );
+  async reschedule<T extends TriggerAlias | Trigger>(
+    trigger: T,
+    options?: Omit<RescheduleOptions<T>, 'jobStore'>,
+  ): Promise<this> {
+    const selected = { ...options, jobStore: this.jobStore } as RescheduleOptions<T>;
+    return this.refresh(await this.scheduler.rescheduleJob(this.id, trigger, selected));
   }
 
   async pause(): Promise<this> {
