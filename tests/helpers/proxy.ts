@@ -26,7 +26,8 @@ export class TcpProxy {
   ) {}
 
   async open(): Promise<number> {
-    const server = createServer((client) => this.accept(client));
+    // Half-open allowed: Node would otherwise answer a FIN with its own, as no dead peer does.
+    const server = createServer({ allowHalfOpen: true }, (client) => this.accept(client));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.port, '127.0.0.1', () => resolve());
@@ -94,8 +95,6 @@ export class TcpProxy {
       if (socket === null) continue;
       socket.removeAllListeners('data');
       socket.on('data', () => undefined);
-      // An end (FIN) from either side is not passed on either.
-      socket.removeAllListeners('end');
       socket.resume();
     }
   }

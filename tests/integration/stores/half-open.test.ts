@@ -117,7 +117,7 @@ for (const backend of backends) {
       const cut = Date.now();
       // A statement gets no reply for TIMEOUT_MS, then the usual store-failure path reports it.
       await waitFor('a store error', () => storeErrors.length > 0, 20_000);
-      expect(storeErrors[0]?.at).toBeLessThan(cut + 10 * TIMEOUT_MS);
+      expect(storeErrors[0]?.at).toBeLessThan(cut + 20 * TIMEOUT_MS);
       expect(storeErrors[0]?.event).toMatchObject({ code: EVENT_JOBSTORE_ERROR, alias: 'default' });
       expect(
         logger.lines.some((line) => line.level === 'error' && line.message.includes('Job store "default"')),
@@ -134,8 +134,9 @@ for (const backend of backends) {
       proxy.blackhole();
       const begin = Date.now();
       await scheduler.shutdown();
-      // About three timeouts: the pass in progress, the last run records, closing the connections.
-      expect(Date.now() - begin).toBeLessThan(15 * TIMEOUT_MS);
+      // A few timeouts (measured 1.5-4 s): the pass in progress, the last run records, closing the
+      // connections. Without bounded waits it never returns.
+      expect(Date.now() - begin).toBeLessThan(40 * TIMEOUT_MS);
     }, 60_000);
 
     it('keeps the records of runs that end during an outage, and writes them when the store is back', async () => {
