@@ -186,7 +186,7 @@ describe('expressions that can never match', () => {
     { day: '5th sat', month: 2, year: '2001-2003,2005-2007' },
   ];
   it.each(impossible.map((options) => [JSON.stringify(options), options] as const))(
-    '%s returns null within 50 ms in any zone',
+    '%s returns null quickly in any zone',
     (_name, options) => {
       for (const timezone of ['UTC', 'Europe/Berlin', 'Pacific/Chatham']) {
         const trigger = new CronTrigger({ ...options, timezone });
@@ -196,7 +196,8 @@ describe('expressions that can never match', () => {
         trigger.getNextFireTime(null, now);
         const began = performance.now();
         expect(trigger.getNextFireTime(null, now)).toBeNull();
-        expect(performance.now() - began).toBeLessThan(50);
+        // A bounded search takes milliseconds; an unbounded one would run for seconds or forever.
+        expect(performance.now() - began).toBeLessThan(1000);
       }
     },
   );
@@ -215,7 +216,7 @@ describe('expressions that can never match', () => {
           });
           const began = performance.now();
           expect(trigger.getNextFireTime(null, new Date('2030-01-01T00:00:00Z'))).toBeNull();
-          expect(performance.now() - began).toBeLessThan(50);
+          expect(performance.now() - began).toBeLessThan(1000);
         },
       ),
       { numRuns: 30 },
