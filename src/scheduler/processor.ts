@@ -466,7 +466,12 @@ export class JobProcessor {
    */
   private keepUnwritten(alias: string, records: RunRecord[], settings: ProcessorSettings): void {
     const earlier = this.keptRuns.get(alias);
-    const kept = earlier === undefined ? records : earlier.concat(records);
+    let kept = records;
+    if (earlier !== undefined) {
+      // In place: during a long outage this runs for every batch of runs that end.
+      for (const record of records) earlier.push(record);
+      kept = earlier;
+    }
     const excess = kept.length - MAX_KEPT_RUNS;
     if (excess > 0) {
       kept.splice(0, excess);
