@@ -110,7 +110,7 @@ describe('ThreadExecutor', () => {
       await new Promise<void>((resolveExit) => {
         let heard = false;
         spawnThread(
-          { source },
+          { source, memoryLimitMb: undefined },
           { message: () => (heard = true), exit: () => (resolveExit(), heard || lost++) },
         );
         const busyUntil = Date.now() + 300;
