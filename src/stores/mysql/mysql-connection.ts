@@ -130,7 +130,9 @@ export class MySqlConnection implements SqlConnection {
   }
 
   private async query(connection: MySqlQueryable, sql: string, params: readonly unknown[] = []) {
-    return toResult(await withTimeout(connection.query(sql, [...params]), this.timeoutMs, 'statementTimeout'));
+    return toResult(
+      await withTimeout(connection.query(sql, [...params]), this.timeoutMs, 'statementTimeout'),
+    );
   }
 }
 

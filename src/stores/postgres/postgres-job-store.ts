@@ -3,12 +3,7 @@ import type { Logger } from '../../logger.js';
 import { postgresDialect } from '../sql/postgres-dialect.js';
 import { SqlJobStore } from '../sql/sql-job-store.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, KEEPALIVE_DELAY_MS, SocketTracker } from '../sql/sql-network.js';
-import {
-  checkServerOptions,
-  describeServer,
-  millisecondsParam,
-  splitServerUrl,
-} from '../sql/sql-options.js';
+import { checkServerOptions, describeServer, millisecondsParam, splitServerUrl } from '../sql/sql-options.js';
 import { tableNames } from '../sql/sql-tables.js';
 import { PostgresConnection, type PostgresPool } from './postgres-connection.js';
 
