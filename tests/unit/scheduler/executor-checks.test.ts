@@ -15,16 +15,9 @@ import {
 } from '../../../src/index.js';
 import { SqliteJobStore } from '../../../src/stores/sqlite/index.js';
 import { FakeClock } from '../../../src/testing.js';
-import { T0, at, useSchedulers } from './helpers.js';
+import { T0, at, useSchedulers, rejection } from './helpers.js';
 
 const setup = useSchedulers();
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => 'resolved',
-    (error: unknown) => error,
-  );
-}
 
 function expectMissingExecutor(error: unknown, alias: string): void {
   expect(error).toBeInstanceOf(LookupError);

@@ -47,3 +47,11 @@ export function codes(events: SchedulerEventUnion[]): number[] {
 export function at(offsetMs: number): Date {
   return new Date(T0 + offsetMs);
 }
+
+/** What `promise` rejects with, or `'resolved'`: for checking an error's class and fields at once. */
+export async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => 'resolved',
+    (error: unknown) => error,
+  );
+}

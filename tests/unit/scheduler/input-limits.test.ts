@@ -11,16 +11,9 @@ import {
   Scheduler,
   SerializationError,
 } from '../../../src/index.js';
-import { T0, useSchedulers } from './helpers.js';
+import { T0, useSchedulers, rejection } from './helpers.js';
 
 const setup = useSchedulers();
-
-async function rejection(promise: Promise<unknown>): Promise<unknown> {
-  return promise.then(
-    () => 'resolved',
-    (error: unknown) => error,
-  );
-}
 
 function expectTyped<E extends HoraeError>(
   error: unknown,

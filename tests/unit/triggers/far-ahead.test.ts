@@ -3,20 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { parseFieldForm, type CronFieldValues } from '../../../src/triggers/cron/field-form.js';
 import { CronSchedule } from '../../../src/triggers/cron/schedule.js';
 import { CronTrigger } from '../../../src/triggers/cron-trigger.js';
-import { ZoneRules, zoneFormatter } from '../../../src/time/zone.js';
-import { local } from './helpers.js';
-
-/** Fresh, uncached rules for `timeZone` that count how often they ask `Intl` for an offset. */
-function countingRules(timeZone: string): { rules: ZoneRules; calls: () => number } {
-  const formatter = zoneFormatter(timeZone);
-  const formatToParts = formatter.formatToParts.bind(formatter);
-  let calls = 0;
-  formatter.formatToParts = (date) => {
-    calls++;
-    return formatToParts(date);
-  };
-  return { rules: new ZoneRules(timeZone, formatter), calls: () => calls };
-}
+import { countingRules, local } from './helpers.js';
 
 const START = Date.UTC(2026, 0, 1);
 

@@ -1,3 +1,4 @@
+import { ZoneRules, zoneFormatter } from '../../../src/time/zone.js';
 import type { Trigger } from '../../../src/triggers/trigger.js';
 
 /**
@@ -77,3 +78,15 @@ export function localTimes(
 }
 
 export const iso = (dates: Date[]): string[] => dates.map((date) => date.toISOString());
+
+/** Fresh, uncached rules for `timeZone` that count how often they ask `Intl` for an offset. */
+export function countingRules(timeZone: string): { rules: ZoneRules; calls: () => number } {
+  const formatter = zoneFormatter(timeZone);
+  const formatToParts = formatter.formatToParts.bind(formatter);
+  let calls = 0;
+  formatter.formatToParts = (date) => {
+    calls++;
+    return formatToParts(date);
+  };
+  return { rules: new ZoneRules(timeZone, formatter), calls: () => calls };
+}
