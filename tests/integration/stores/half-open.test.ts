@@ -80,8 +80,8 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
 });
 
-/** A scheduler on `backend` through a fresh proxy, with three jobs every 0.3 s, started. */
-async function runningScheduler(backend: Backend) {
+/** A scheduler, not started, on `backend` through a fresh proxy; everything closed after the test. */
+async function proxiedScheduler(backend: Backend, options: { leaseTime?: number } = {}) {
   const real = new URL(backend.url as string);
   const proxy = new TcpProxy(real.hostname, Number(real.port));
   const port = await proxy.open();
@@ -89,10 +89,16 @@ async function runningScheduler(backend: Backend) {
   const { store, dispose } = await backend.open(port);
   cleanups.push(dispose);
   const logger = collectingLogger();
-  const scheduler = new Scheduler({ jobStores: { default: store }, logger, leaseTime: 5, maxSleep: 0.5 });
+  const scheduler = new Scheduler({ jobStores: { default: store }, logger, maxSleep: 0.5, ...options });
   cleanups.push(async () => {
     if (scheduler.state !== 'stopped') await scheduler.shutdown();
   });
+  return { scheduler, proxy, logger };
+}
+
+/** A scheduler on `backend` through a fresh proxy, with three jobs every 0.3 s, started. */
+async function runningScheduler(backend: Backend) {
+  const { scheduler, proxy, logger } = await proxiedScheduler(backend, { leaseTime: 5 });
   const runs: { id: string; at: number }[] = [];
   const storeErrors: { at: number; event: JobStoreErrorEvent }[] = [];
   scheduler.on('jobstore_error', (event) => storeErrors.push({ at: Date.now(), event }));
@@ -140,17 +146,7 @@ for (const backend of backends) {
     }, 60_000);
 
     it('keeps the records of runs that end during an outage, and writes them when the store is back', async () => {
-      const real = new URL(backend.url as string);
-      const proxy = new TcpProxy(real.hostname, Number(real.port));
-      const port = await proxy.open();
-      cleanups.push(() => proxy.close());
-      const { store, dispose } = await backend.open(port);
-      cleanups.push(dispose);
-      const logger = collectingLogger();
-      const scheduler = new Scheduler({ jobStores: { default: store }, logger, maxSleep: 0.5 });
-      cleanups.push(async () => {
-        if (scheduler.state !== 'stopped') await scheduler.shutdown();
-      });
+      const { scheduler, proxy, logger } = await proxiedScheduler(backend);
       let started = false;
       let finish: () => void = () => undefined;
       const gate = new Promise<void>((resolve) => (finish = resolve));
