@@ -1,13 +1,14 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/index.js';
 import { FakeClock } from '../../../src/testing.js';
 import { DateTrigger } from '../../../src/triggers/date-trigger.js';
 import { IntervalTrigger } from '../../../src/triggers/interval-trigger.js';
+import { buildDist } from '../../helpers/build.js';
 import { makeJob } from '../../helpers/jobs.js';
 import { waitUntil } from '../../helpers/processes.js';
 import { RedisJobStore } from '../../../src/stores/redis/index.js';
@@ -15,34 +16,17 @@ import { serviceUrl } from '../../helpers/services.js';
 import { deleteKeys, randomPrefix } from './redis-test-env.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const root = resolve(here, '../../..');
 const url = serviceUrl('redis');
-
-/** Builds dist/ as a user would get it; the child processes run that, not the TypeScript sources. */
-function build(): void {
-  const result = spawnSync(
-    process.execPath,
-    [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
-    {
-      cwd: root,
-      encoding: 'utf8',
-    },
-  );
-  const built = ['dist/index.js', 'dist/stores/redis/index.js'].every((file) => existsSync(join(root, file)));
-  if (result.status !== 0) {
-    // tsc still emits on type errors elsewhere in the tree; only a missing output is fatal here.
-    console.warn(
-      `tsc -p tsconfig.build.json exited with ${result.status}:\n${result.stdout}${result.stderr}`,
-    );
-  }
-  if (!built) throw new Error(`The build did not produce dist/: ${result.stdout}${result.stderr}`);
-}
+let dist: string;
 
 function startScheduler(schedulerId: string, prefix: string, log: string[]) {
   const child = spawn(
     process.execPath,
     [join(here, 'fixtures/scheduler-process.mjs'), url as string, prefix, schedulerId],
-    { env: { ...process.env, HORAE_SCHEDULER_ID: schedulerId }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      env: { ...process.env, HORAE_SCHEDULER_ID: schedulerId, HORAE_DIST: dist },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   child.stderr?.on('data', (chunk: Buffer) => log.push(chunk.toString()));
   const ready = new Promise<void>((resolveReady, reject) => {
@@ -78,7 +62,11 @@ describe.skipIf(url === undefined)('two scheduler processes on one Redis', () =>
   const outFile = join(tmpdir(), `horae-${prefix.replace(/:/g, '-')}runs.log`);
   const children: ChildProcess[] = [];
 
-  beforeAll(build, 60_000);
+  // The child processes run the built package, not the TypeScript sources: a build of their own,
+  // so no other test file's build can change it under them.
+  beforeAll(async () => {
+    dist = await buildDist();
+  }, 120_000);
   afterAll(async () => {
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
     rmSync(outFile, { force: true });
