@@ -1,6 +1,7 @@
 // Claimers on separate connections (and, for SQLite, separate processes) racing for the same due
 // jobs must each get different jobs, and together get all of them.
 import { execFile } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,7 +10,7 @@ import type { JobStore } from '../../../src/stores/job-store.js';
 import { FakeClock } from '../../../src/testing.js';
 import { buildDist } from '../../helpers/build.js';
 import { T0, makeJob } from '../../helpers/jobs.js';
-import { STORE_FIXTURES, sleepUntil } from '../../helpers/processes.js';
+import { STORE_FIXTURES, waitUntil } from '../../helpers/processes.js';
 import { uniquePrefix } from '../../helpers/sql.js';
 import { persistentTargets, sqliteTarget } from '../../helpers/targets.js';
 
@@ -72,13 +73,21 @@ describe('concurrent claims on SQLite from separate processes', () => {
     const ids = await fill(store);
     const file = new URL(target.url(prefix)).pathname;
     const run = promisify(execFile);
-    const startAt = Date.now() + 1500;
-    const processes = ['p1', 'p2', 'p3'].map(async (name) => {
-      const args = [join(STORE_FIXTURES, 'claim-loop.mjs'), file, prefix, name, String(T0), String(startAt)];
+    const barrier = `${file}.barrier`;
+    const names = ['p1', 'p2', 'p3'];
+    const processes = names.map(async (name) => {
+      const args = [join(STORE_FIXTURES, 'claim-loop.mjs'), file, prefix, name, String(T0), barrier];
       const { stdout } = await run(process.execPath, args, { env: { ...process.env, HORAE_DIST: dist } });
       return JSON.parse(stdout) as string[];
     });
-    const here = sleepUntil(startAt).then(() => drain(store, 'in-test'));
+    // All four claimers start together, once every process has its store open, however slow that is.
+    await waitUntil(
+      'the claimer processes to be ready',
+      () => names.every((name) => existsSync(`${barrier}.${name}`)),
+      30_000,
+    );
+    writeFileSync(`${barrier}.go`, '');
+    const here = drain(store, 'in-test');
     const claims = await Promise.all([...processes, here]);
     expectDisjointCover(claims, ids);
     expect(claims.filter((claim) => claim.length > 0).length).toBeGreaterThan(1);
