@@ -1,8 +1,17 @@
 import { InvalidTriggerError } from '../errors.js';
 import { assertTimeZone, systemTimeZone } from '../time/zone.js';
 
-/** Rejects option keys a trigger does not know, so a typo (`minuts`) never schedules something else. */
+/**
+ * Rejects options that are not an object (a string's characters would read as keys "0", "1", ...),
+ * and keys a trigger does not know, so a typo (`minuts`) never schedules something else.
+ */
 export function assertKnownKeys(options: object, allowed: readonly string[], trigger: string): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidTriggerError(
+      `Invalid options ${JSON.stringify(options) ?? String(options)} for the ${trigger} trigger: expected an object with ${allowed.join(', ')}`,
+      { field: 'options', value: options },
+    );
+  }
   for (const key of Object.keys(options)) {
     if (!allowed.includes(key)) {
       throw new InvalidTriggerError(

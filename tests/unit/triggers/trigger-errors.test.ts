@@ -3,6 +3,8 @@ import { InvalidTriggerError } from '../../../src/errors.js';
 import { AndTrigger } from '../../../src/triggers/and-trigger.js';
 import { CalendarIntervalTrigger } from '../../../src/triggers/calendar-interval-trigger.js';
 import { CronTrigger, type CronTriggerOptions } from '../../../src/triggers/cron-trigger.js';
+import { DateTrigger } from '../../../src/triggers/date-trigger.js';
+import { IntervalTrigger } from '../../../src/triggers/interval-trigger.js';
 import { OrTrigger } from '../../../src/triggers/or-trigger.js';
 import { triggerFactory, triggerFromJSON } from '../../../src/triggers/registry.js';
 import type { Trigger } from '../../../src/triggers/trigger.js';
@@ -24,6 +26,20 @@ function expectInvalid(make: () => unknown, field: string, ...fragments: string[
 }
 
 const cron = (options: CronTriggerOptions) => () => new CronTrigger({ timezone: 'UTC', ...options });
+
+describe('every trigger rejects options that are not an object', () => {
+  it('names the options instead of reading a string character by character', () => {
+    // A string's characters used to read as unknown keys: 'Unknown option "0" for the crontab trigger'.
+    const bad = [
+      () => CronTrigger.fromCrontab('0 12 * * *', 'UTC' as never),
+      () => new CronTrigger('0 12 * * *' as never),
+      () => new IntervalTrigger('5' as never),
+      () => new DateTrigger([1] as never),
+      () => new CalendarIntervalTrigger(7 as never),
+    ];
+    for (const make of bad) expectInvalid(make, 'options', 'Invalid options', 'expected an object with');
+  });
+});
 
 describe('CronTrigger rejects bad fields, naming the field, quoting the text and saying what is allowed', () => {
   it('out-of-range values', () => {
