@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { makeJob as makeBareJob } from '../../unit/executors/harness.js';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach } from 'vitest';
+import { makeJob as makeBareJob, waitUntil } from '../../unit/executors/harness.js';
 import type { JobState } from '../../../src/index.js';
 
-export { makeContext, submit } from '../../unit/executors/harness.js';
+export { makeContext, submit, waitUntil } from '../../unit/executors/harness.js';
 
 export const FIXTURES = resolve(import.meta.dirname, '../../fixtures/executors');
 export const JOBS_MODULE = resolve(FIXTURES, 'jobs.mjs');
@@ -17,6 +19,40 @@ export function ref(exportName: string): string {
 /** A job running the fixture `noop` unless told otherwise. */
 export function makeJob(overrides: Partial<JobState> = {}): JobState {
   return makeBareJob({ func: ref('noop'), ...overrides });
+}
+
+/**
+ * Start marks for the `marked` fixture job, which writes its label to a file as its run begins:
+ * call at the top level of a test file. Each call of the returned function gives a fresh file and
+ * a wait for that many runs to have begun, so a test waits until its runs are really going in
+ * their workers rather than sleeping for a time that a loaded machine can exceed.
+ */
+export function useMarks() {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  return () => {
+    const dir = mkdtempSync(join(tmpdir(), 'horae-marks-'));
+    dirs.push(dir);
+    const file = join(dir, 'started');
+    const labels = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+    /** Resolves once `count` marked runs have begun. */
+    const waitForStarts = (count: number, timeoutMs = 20_000) =>
+      waitUntil(
+        () => labels().length >= count,
+        () => `${count} runs to begin; begun: ${JSON.stringify(labels())}`,
+        timeoutMs,
+      );
+    /** The args of a `marked` job that writes `label`, then runs the fixture `exportName` with `args`. */
+    const args = (label: string, exportName: string, ...rest: unknown[]) => [
+      file,
+      label,
+      exportName,
+      ...rest,
+    ];
+    return { file, labels, waitForStarts, args };
+  };
 }
 
 /** Pids of this process's live child processes (`ps --ppid`), zombies and `ps` itself left out. */

@@ -37,17 +37,14 @@ export function makeContext(
     baseDir: options.baseDir ?? process.cwd(),
   };
   /** Resolves once `count` events with `code` (any code when omitted) have arrived. */
-  async function waitForEvents(count: number, code?: number, timeoutMs = 10_000): Promise<ExecutorEvent[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const matching = events.filter((event) => code === undefined || event.code === code);
-      if (matching.length >= count) return matching;
-      if (Date.now() > deadline) {
-        const codes = JSON.stringify(events.map((event) => event.code));
-        throw new Error(`Timed out waiting for ${count} events (code ${code}); got ${codes}`);
-      }
-      await new Promise((wake) => setTimeout(wake, 5));
-    }
+  async function waitForEvents(count: number, code?: number, timeoutMs = 15_000): Promise<ExecutorEvent[]> {
+    const matching = () => events.filter((event) => code === undefined || event.code === code);
+    await waitUntil(
+      () => matching().length >= count,
+      () => `${count} events (code ${code}); got ${JSON.stringify(events.map((event) => event.code))}`,
+      timeoutMs,
+    );
+    return matching();
   }
   return { context, events, waitForEvents };
 }
@@ -72,4 +69,25 @@ export function submit(executor: Executor, context: ExecutorContext, job: JobSta
       return target as (...args: unknown[]) => unknown;
     },
   });
+}
+
+/**
+ * Resolves once `condition` holds, polling it; rejects naming what it waited for after `timeoutMs`.
+ * The deadline is generous on purpose: on a loaded CI machine starting a worker takes seconds, and
+ * a test that passes there must only ever fail for a real fault.
+ */
+export async function waitUntil(
+  condition: () => boolean | Promise<boolean>,
+  what: string | (() => string),
+  timeoutMs = 15_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `Timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
+      );
+    }
+    await new Promise((wake) => setTimeout(wake, 5));
+  }
 }
