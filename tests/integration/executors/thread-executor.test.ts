@@ -4,12 +4,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, type JobExecutionEvent } from '../../../src/index.js';
 import { WorkerCrashedError } from '../../../src/executors/errors.js';
 import { spawnThread } from '../../../src/executors/pool/spawn-thread.js';
 import { ThreadExecutor } from '../../../src/executors/thread-executor.js';
-import { makeContext, makeJob, ref, sleep, submit, threadCount } from './helpers.js';
+import { makeContext, makeJob, ref, submit, threadCount, waitUntil } from './helpers.js';
+
+// Each wait below has its own deadline, with a clear message; the test's own limit stays above them.
+vi.setConfig({ testTimeout: 60_000 });
 
 let executor: ThreadExecutor | undefined;
 afterEach(async () => {
@@ -38,8 +41,10 @@ describe('ThreadExecutor', () => {
     expect(where.threadId).toBeGreaterThan(0);
     expect(threadCount()).toBeGreaterThanOrEqual(before + 2);
     await executor.shutdown({ wait: true });
-    for (let i = 0; i < 50 && threadCount() > before; i++) await sleep(20);
-    expect(threadCount()).toBeLessThanOrEqual(before);
+    await waitUntil(
+      () => threadCount() <= before,
+      () => `the worker threads to end: ${threadCount()} threads, ${before} before`,
+    );
   });
 
   it.each([
@@ -72,7 +77,9 @@ describe('ThreadExecutor', () => {
             makeJob({ id: me, func: ref('rendezvous'), args: [dir, me, other, timeoutMs] }),
           );
         }
-        const done = (await waitForEvents(2, EVENT_JOB_EXECUTED, timeoutMs * 3)) as JobExecutionEvent[];
+        // Beyond the rendezvous's own wait: two threads to start on a loaded machine.
+        const deadline = timeoutMs + 20_000;
+        const done = (await waitForEvents(2, EVENT_JOB_EXECUTED, deadline)) as JobExecutionEvent[];
         await executor.shutdown({ wait: false });
         return done.map((event) => event.retval as { threadId: number; met: boolean });
       } finally {
@@ -86,7 +93,7 @@ describe('ThreadExecutor', () => {
     // The control: one worker runs them in turn, so the first one waits in vain.
     const one = await meet(1, 500);
     expect(one.map((run) => run.met).sort()).toEqual([false, true]);
-  });
+  }, 90_000);
 
   it('terminates a thread whose job times out, and replaces it', async () => {
     const { executor, context, waitForEvents } = start({ maxWorkers: 1 });

@@ -19,7 +19,7 @@ import {
 } from '../../../src/index.js';
 import { TimedRunRecord, endedRunRecord } from '../../../src/scheduler/run-record.js';
 import { FakeClock } from '../../../src/testing.js';
-import { makeJob } from '../executors/harness.js';
+import { makeJob, waitUntil } from '../executors/harness.js';
 import { T0, at, useSchedulers } from './helpers.js';
 
 const setup = useSchedulers();
@@ -155,8 +155,6 @@ describe('SystemClock', () => {
     );
   }
 
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
   it('runs a zero-delay timer on the next turn of the event loop, before a 1 ms timeout', async () => {
     const clock = new SystemClock();
     const order: string[] = [];
@@ -168,7 +166,10 @@ describe('SystemClock', () => {
     });
     await Promise.resolve();
     expect(order).toEqual([]);
-    await sleep(20);
+    await waitUntil(
+      () => order.length === 3,
+      () => `the three timers; ran ${JSON.stringify(order)}`,
+    );
     expect(order).toEqual(['zero delay', 'negative delay', 'timeout 1 ms']);
   });
 
@@ -179,9 +180,9 @@ describe('SystemClock', () => {
     const handle = clock.setTimer(() => (ran = true), 0);
     clock.setTimer(() => (kept = true), 0);
     clock.clearTimer(handle);
-    await sleep(20);
+    // Both were due on the same turn, the cleared one first: once the other has run, it would have.
+    await waitUntil(() => kept, 'the timer that was not cleared');
     expect(ran).toBe(false);
-    expect(kept).toBe(true);
   });
 
   it('runs a positive delay after it, and clearTimer prevents one', async () => {
@@ -189,13 +190,12 @@ describe('SystemClock', () => {
     const started = Date.now();
     let firedAfter = -1;
     let cleared = false;
-    clock.setTimer(() => (firedAfter = Date.now() - started), 15);
     const handle = clock.setTimer(() => (cleared = true), 5);
+    clock.setTimer(() => (firedAfter = Date.now() - started), 15);
     clock.clearTimer(handle);
-    await sleep(5);
-    expect(firedAfter).toBe(-1);
-    await sleep(60);
+    await waitUntil(() => firedAfter !== -1, 'the 15 ms timer');
     expect(firedAfter).toBeGreaterThanOrEqual(10);
+    // The cleared timer, set first with the shorter delay, would have run before the other one.
     expect(cleared).toBe(false);
   });
 });
