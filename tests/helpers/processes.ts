@@ -83,24 +83,3 @@ export function readJsonLines<T>(file: string): T[] {
 export function sleepUntil(time: number): Promise<void> {
   return new Promise((resolveSleep) => setTimeout(resolveSleep, Math.max(0, time - Date.now())));
 }
-
-/**
- * Polls `check` every 50 ms until it returns true; throws with `what` (and the last state, when
- * `describe` is given) after `timeoutMs`. For waits on another process's progress.
- */
-export async function waitUntil(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  describe?: () => string,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${what}${describe ? `: ${describe()}` : ''}`,
-      );
-    }
-    await new Promise((wake) => setTimeout(wake, 50));
-  }
-}

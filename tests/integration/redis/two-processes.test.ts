@@ -10,9 +10,9 @@ import { DateTrigger } from '../../../src/triggers/date-trigger.js';
 import { IntervalTrigger } from '../../../src/triggers/interval-trigger.js';
 import { buildDist } from '../../helpers/build.js';
 import { makeJob } from '../../helpers/jobs.js';
-import { waitUntil } from '../../helpers/processes.js';
 import { RedisJobStore } from '../../../src/stores/redis/index.js';
 import { serviceUrl } from '../../helpers/services.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { deleteKeys, randomPrefix } from './redis-test-env.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -106,7 +106,6 @@ describe.skipIf(url === undefined)('two scheduler processes on one Redis', () =>
     await Promise.all([a.ready, b.ready]);
     const ticks = (runs: Run[]) => runs.filter((run) => run.jobId.startsWith('tick-'));
     await waitUntil(
-      'the burst and five slots of every tick to run',
       () => {
         const runs = readRuns(outFile);
         return (
@@ -114,8 +113,9 @@ describe.skipIf(url === undefined)('two scheduler processes on one Redis', () =>
           ticks(runs).filter((run) => run.scheduled >= firstRun + 4 * intervalMs).length >= 10
         );
       },
+      () => `the burst and five slots of every tick to run: ${log.join('')}`,
       30_000,
-      () => log.join(''),
+      50,
     );
     a.child.kill('SIGKILL');
     const killedAt = Date.now();
@@ -123,15 +123,15 @@ describe.skipIf(url === undefined)('two scheduler processes on one Redis', () =>
     // B alone, well past A's leases, for five more slots of every tick.
     const until = killedAt + leaseMs + 5 * intervalMs;
     await waitUntil(
-      'B to run every tick past the kill',
       () =>
         new Set(
           ticks(readRuns(outFile))
             .filter((run) => run.scheduled >= until)
             .map((run) => run.jobId),
         ).size === 10,
+      () => `B to run every tick past the kill: ${log.join('')}`,
       30_000,
-      () => log.join(''),
+      50,
     );
     b.child.kill('SIGTERM');
     expect(await b.exited, log.join('')).toBe(0);

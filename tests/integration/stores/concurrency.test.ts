@@ -10,9 +10,10 @@ import type { JobStore } from '../../../src/stores/job-store.js';
 import { FakeClock } from '../../../src/testing.js';
 import { buildDist } from '../../helpers/build.js';
 import { T0, makeJob } from '../../helpers/jobs.js';
-import { STORE_FIXTURES, waitUntil } from '../../helpers/processes.js';
+import { STORE_FIXTURES } from '../../helpers/processes.js';
 import { uniquePrefix } from '../../helpers/sql.js';
 import { persistentTargets, sqliteTarget } from '../../helpers/targets.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const context = { alias: 'default', clock: new FakeClock(T0), logger: silentLogger };
 const JOBS = 300;
@@ -82,9 +83,10 @@ describe('concurrent claims on SQLite from separate processes', () => {
     });
     // All four claimers start together, once every process has its store open, however slow that is.
     await waitUntil(
-      'the claimer processes to be ready',
       () => names.every((name) => existsSync(`${barrier}.${name}`)),
+      'the claimer processes to be ready',
       30_000,
+      50,
     );
     writeFileSync(`${barrier}.go`, '');
     const here = drain(store, 'in-test');

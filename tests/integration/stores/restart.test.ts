@@ -19,11 +19,11 @@ import {
   readJsonLines,
   sleepUntil,
   spawnScheduler,
-  waitUntil,
   type RunLine,
 } from '../../helpers/processes.js';
 import { uniquePrefix } from '../../helpers/sql.js';
 import { persistentTargets } from '../../helpers/targets.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const STEP = 500;
 /** The strict job's misfire grace time, in seconds. */
@@ -83,10 +83,10 @@ for (const target of persistentTargets()) {
       });
       await first.started;
       await waitUntil(
-        "the first process's fifth run of 'all'",
         () => slots(readJsonLines<RunLine>(file('runs-1')), 'all').length >= 5,
+        () => `the first process's fifth run of 'all': ${first.stderr()}`,
         30_000,
-        first.stderr,
+        50,
       );
       // Killed half-way between two slots, where a run in progress is least likely. One may still
       // be: its lease is then left behind, and that one slot may run again after the restart.
@@ -136,7 +136,6 @@ for (const target of persistentTargets()) {
       const down = Math.floor((restarted - S) / STEP);
       const after = () => readJsonLines<RunLine>(file('runs-2'));
       await waitUntil(
-        'the second process to catch up and run on schedule again',
         () => {
           const runs = after();
           return (
@@ -145,8 +144,10 @@ for (const target of persistentTargets()) {
             runs.some((run) => run.jobId === 'backlog' && run.scheduled >= restarted)
           );
         },
+        () =>
+          `the second process to catch up and run on schedule again: ${after().length} runs so far; ${second.stderr()}`,
         60_000,
-        () => `${after().length} runs so far; ${second.stderr()}`,
+        50,
       );
       second.child.kill('SIGTERM');
       expect(await second.exited, second.stderr()).toBe(0);

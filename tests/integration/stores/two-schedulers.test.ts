@@ -9,15 +9,10 @@ import { FakeClock } from '../../../src/testing.js';
 import { IntervalTrigger } from '../../../src/triggers/interval-trigger.js';
 import { buildDist } from '../../helpers/build.js';
 import { makeJob } from '../../helpers/jobs.js';
-import {
-  STORE_FIXTURES,
-  readJsonLines,
-  spawnScheduler,
-  waitUntil,
-  type RunLine,
-} from '../../helpers/processes.js';
+import { STORE_FIXTURES, readJsonLines, spawnScheduler, type RunLine } from '../../helpers/processes.js';
 import { uniquePrefix } from '../../helpers/sql.js';
 import { persistentTargets } from '../../helpers/targets.js';
+import { waitUntil } from '../../helpers/wait.js';
 
 const JOBS = 40;
 const STEP = 250;
@@ -75,15 +70,15 @@ for (const target of persistentTargets()) {
       // Both run until every job has run its 13th slot, however slow the machine; then stop cleanly.
       const last = S + (SLOTS - 1) * STEP;
       await waitUntil(
-        `every job to run ${SLOTS} slots`,
         () =>
           new Set(
             runLines()
               .filter((run) => run.scheduled >= last)
               .map((run) => run.jobId),
           ).size === JOBS,
+        () => `every job to run ${SLOTS} slots: ${runLines().length} runs so far`,
         60_000,
-        () => `${runLines().length} runs so far`,
+        50,
       );
       for (const child of processes) child.child.kill('SIGTERM');
       for (const child of processes) {

@@ -1,6 +1,7 @@
 // Test doubles shared by the executor tests (unit and integration): a job as a store hands it
 // over, and an executor context that collects what the executor emits.
 import { SystemClock, silentLogger, type Clock, type JobState } from '../../../src/index.js';
+import { waitUntil } from '../../helpers/wait.js';
 import type { Executor, ExecutorContext, ExecutorEvent } from '../../../src/executors/executor.js';
 
 /** A job as a store would hand it to an executor; `trigger` is never read by executors. */
@@ -71,23 +72,4 @@ export function submit(executor: Executor, context: ExecutorContext, job: JobSta
   });
 }
 
-/**
- * Resolves once `condition` holds, polling it; rejects naming what it waited for after `timeoutMs`.
- * The deadline is generous on purpose: on a loaded CI machine starting a worker takes seconds, and
- * a test that passes there must only ever fail for a real fault.
- */
-export async function waitUntil(
-  condition: () => boolean | Promise<boolean>,
-  what: string | (() => string),
-  timeoutMs = 15_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) {
-      throw new Error(
-        `Timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`,
-      );
-    }
-    await new Promise((wake) => setTimeout(wake, 5));
-  }
-}
+export { waitUntil };
