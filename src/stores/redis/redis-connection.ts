@@ -1,5 +1,6 @@
 import { JobStoreError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { withTimeout } from '../no-reply.js';
 
 /**
  * The part of a Redis client the store uses: one generic command call. An ioredis `Redis` instance
@@ -51,22 +52,7 @@ function checkTimeout(value: unknown, shown: string): number {
 export function boundedClient(client: RedisClient, timeoutMs: number): RedisClient {
   return {
     call: (command, ...args) =>
-      new Promise((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`${command}: no reply within ${timeoutMs} ms (commandTimeout)`)),
-          timeoutMs,
-        );
-        client.call(command, ...args).then(
-          (value) => {
-            clearTimeout(timer);
-            resolve(value);
-          },
-          (error: unknown) => {
-            clearTimeout(timer);
-            reject(error);
-          },
-        );
-      }),
+      withTimeout(client.call(command, ...args), timeoutMs, `${command}, commandTimeout`),
   };
 }
 

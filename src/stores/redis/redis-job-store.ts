@@ -66,9 +66,9 @@ export interface RedisJobStoreOptions {
  * not Redis Cluster.
  *
  * A stored job this version cannot read (corrupt, or written by a newer Horae) is reported through
- * the scheduler's logger and as `EVENT_JOB_UNREADABLE`, and left in Redis untouched: `getAllJobs` passes over it, `lookupJob` throws
- * its `SerializationError`, and when due it is parked for a minute at a time rather than retried in a
- * loop. `updateJob` and `removeJob` still work on it.
+ * the scheduler's logger and as `EVENT_JOB_UNREADABLE`, and left in Redis untouched: `getAllJobs`
+ * passes over it, `lookupJob` throws its `SerializationError`, and when due it is parked for a minute
+ * at a time rather than retried in a loop. `updateJob` and `removeJob` still work on it.
  *
  * @example
  * const scheduler = new Scheduler({

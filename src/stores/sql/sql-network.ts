@@ -1,5 +1,7 @@
 import { Socket, connect, type NetConnectOpts } from 'node:net';
 
+export { NoReplyError, withTimeout } from '../no-reply.js';
+
 /** Default bound on one statement's round trip, in ms (option `statementTimeout`). */
 export const DEFAULT_STATEMENT_TIMEOUT_MS = 10_000;
 /** Idle time before TCP keepalive probes start on a store's sockets. */
@@ -10,50 +12,6 @@ export const KEEPALIVE_DELAY_MS = 30_000;
  * open (keeping the process alive) until the OS gives up on it.
  */
 const HALF_CLOSE_GRACE_MS = 2_000;
-
-/** A statement, a connection checkout or a close got no reply in time: the connection is presumed dead. */
-export class NoReplyError extends Error {
-  constructor(
-    readonly timeoutMs: number,
-    what: string,
-  ) {
-    super(`no reply within ${timeoutMs} ms (${what}); the connection is presumed dead`);
-    this.name = 'NoReplyError';
-  }
-}
-
-/**
- * `work`, or a `NoReplyError` after `timeoutMs`. A result that comes after the deadline goes to
- * `onLate` (to give back a pooled connection nobody waits for any more); a late failure is dropped.
- */
-export function withTimeout<T>(
-  work: Promise<T>,
-  timeoutMs: number,
-  what: string,
-  onLate?: (value: T) => void,
-): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let late = false;
-    const timer = setTimeout(() => {
-      late = true;
-      reject(new NoReplyError(timeoutMs, what));
-    }, timeoutMs);
-    work.then(
-      (value) => {
-        if (late) onLate?.(value);
-        else {
-          clearTimeout(timer);
-          resolve(value);
-        }
-      },
-      (error: unknown) => {
-        if (late) return;
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
 
 /**
  * The TCP sockets of a pool the store created: each with keepalive, destroyed when it has been
