@@ -1,7 +1,8 @@
 import { InvalidArgumentError, MaxInstancesReachedError } from '../errors.js';
 import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, EVENT_JOB_RETRY } from '../events/events.js';
 import { ExecutorShutdownError, JobTimeoutError } from './errors.js';
-import { endedRunRecord, TimedRunRecord } from '../scheduler/run-record.js';
+import { endedRunRecord } from '../runs/run-record.js';
+import { TimedRunRecord } from '../stores/run-record.js';
 import type { Executor, ExecutorContext, ExecutorEvent, JobSubmission } from './executor.js';
 import { retryDelay, shouldRetry } from './retry.js';
 import { Run, type RunAttempt } from './run.js';

@@ -17,7 +17,7 @@ import type { Logger } from '../logger.js';
 import type { JobRelease, JobStore, RunRecord } from '../stores/job-store.js';
 import { durationInWords } from './duration-words.js';
 import { jitterMs, planRuns, type RunPlan } from './run-plan.js';
-import { toRunRecord } from './run-record.js';
+import { toRunRecord } from '../runs/run-record.js';
 
 /** How many due jobs one store hands over per round trip. */
 const ACQUIRE_BATCH = 1000;

@@ -1,6 +1,6 @@
 import { ConflictingIdError, JobLookupError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
-import type { TimedRunRecord } from '../../scheduler/run-record.js';
+import type { TimedRunRecord } from '../run-record.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
 import { TimeQueue, type QueueEntry } from './time-queue.js';
 

@@ -15,7 +15,7 @@ import {
 } from '../../../src/index.js';
 import type { ExecutorEvent, RunReporting } from '../../../src/executors/executor.js';
 import type { RunRecord } from '../../../src/stores/job-store.js';
-import { TimedRunRecord } from '../../../src/scheduler/run-record.js';
+import { TimedRunRecord } from '../../../src/stores/run-record.js';
 import { FakeClock, settle } from '../../../src/testing.js';
 import { makeContext, makeJob } from './harness.js';
 

@@ -17,7 +17,8 @@ import {
   type JobContext,
   type JobExecutionEvent,
 } from '../../../src/index.js';
-import { TimedRunRecord, endedRunRecord } from '../../../src/scheduler/run-record.js';
+import { endedRunRecord } from '../../../src/runs/run-record.js';
+import { TimedRunRecord } from '../../../src/stores/run-record.js';
 import { FakeClock } from '../../../src/testing.js';
 import { makeJob, waitUntil } from '../executors/harness.js';
 import { T0, at, useSchedulers } from './helpers.js';

@@ -1,32 +1,7 @@
 import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, type JobExecutionEvent } from '../events/events.js';
 import { assertJsonSafe } from '../serialization.js';
 import type { RunRecord } from '../stores/job-store.js';
-
-/**
- * A run record with its start and end times as epoch ms (`NaN` for none), made into `Date`s only
- * when read: the memory store keeps the numbers (`startedMs`, `finishedMs`), so a run that nobody
- * listens to allocates no `Date` for its record. Each read of `startedAt` returns a new `Date`.
- */
-export class TimedRunRecord implements RunRecord {
-  constructor(
-    readonly jobId: string,
-    readonly scheduledRunTime: Date,
-    readonly startedMs: number,
-    readonly finishedMs: number,
-    readonly outcome: RunRecord['outcome'],
-    readonly error: RunRecord['error'],
-    readonly returnValue: unknown,
-    readonly schedulerId: string,
-  ) {}
-
-  get startedAt(): Date | null {
-    return Number.isNaN(this.startedMs) ? null : new Date(this.startedMs);
-  }
-
-  get finishedAt(): Date | null {
-    return Number.isNaN(this.finishedMs) ? null : new Date(this.finishedMs);
-  }
-}
+import { TimedRunRecord } from '../stores/run-record.js';
 
 /** The record of a run that ended: `success` with its return value, or `error` / `timeout`. */
 export function endedRunRecord(
