@@ -1,35 +1,56 @@
 import { JobStoreError } from '../errors.js';
-import { LAZY_JOB_STORE_SCHEMES, loadJobStoreScheme } from './url-loaders.js';
+import {
+  BUILT_IN_SCHEMES,
+  BUILT_IN_STORE_TYPES,
+  loadBuiltInScheme,
+  loadBuiltInType,
+} from './built-in-stores.js';
 import type { JobStore } from './job-store.js';
 
 type StoreFactory = (options: Record<string, unknown>) => JobStore;
-type UrlFactory = (url: URL) => Promise<JobStore>;
+type UrlFactory = (url: URL) => JobStore | Promise<JobStore>;
 
+/** Types and schemes registered by users for their own stores; the built-in ones are in `built-in-stores.ts`. */
 const types = new Map<string, StoreFactory>();
 const schemes = new Map<string, UrlFactory>();
 
-/** Makes `{ type, ...options }` job store configuration work for a type. */
+/**
+ * Makes `{ type, ...options }` job store configuration work for a store of your own. Declare its
+ * options in `JobStoreTypes` (see there) so that the configuration is typed. A registered type
+ * takes precedence over a built-in one of the same name.
+ */
 export function registerJobStoreType(type: string, factory: StoreFactory): void {
   types.set(type, factory);
 }
 
-/** Makes `jobStores: { default: 'scheme://...' }` work for a URL scheme (without the colon). */
+/**
+ * Makes `jobStores: { default: 'scheme://...' }` work for a URL scheme (without the colon). A
+ * registered scheme takes precedence over a built-in one of the same name.
+ */
 export function registerJobStoreScheme(scheme: string, factory: UrlFactory): void {
   schemes.set(scheme, factory);
 }
 
-export function createJobStoreFromConfig(config: { type: string; [option: string]: unknown }): JobStore {
-  const factory = types.get(config.type);
+/**
+ * Builds a store from `{ type, ...options }`, loading a built-in backend on first use. Rejects with
+ * `JobStoreError` naming an unknown type, and with the store's own error for bad options.
+ */
+export async function createJobStoreFromConfig(config: {
+  type: string;
+  [option: string]: unknown;
+}): Promise<JobStore> {
+  const { type, ...options } = config;
+  const factory = types.get(type) ?? (await loadBuiltInType(type))?.create;
   if (factory === undefined) {
+    const known = [...new Set([...BUILT_IN_STORE_TYPES, ...types.keys()])].sort();
     throw new JobStoreError(
-      `Unknown job store type ${JSON.stringify(config.type)}; known types are: ${[...types.keys()].join(', ')}`,
+      `Unknown job store type ${JSON.stringify(type)}; known types are: ${known.join(', ')}`,
     );
   }
-  const { type: _type, ...options } = config;
   return factory(options);
 }
 
-/** Builds a store from a URL such as `sqlite:///jobs.sqlite`. Throws `JobStoreError` naming a bad or unknown URL. */
+/** Builds a store from a URL such as `sqlite:///jobs.sqlite`. Rejects with `JobStoreError` naming a bad or unknown URL. */
 export async function createJobStoreFromUrl(url: string): Promise<JobStore> {
   let parsed: URL;
   try {
@@ -38,19 +59,12 @@ export async function createJobStoreFromUrl(url: string): Promise<JobStore> {
     throw new JobStoreError(`Malformed job store URL ${JSON.stringify(url)}`, { cause });
   }
   const scheme = parsed.protocol.replace(/:$/, '');
-  let factory = schemes.get(scheme);
-  // A built-in store registers its scheme when its module loads; load it on first use, so a URL
-  // works without importing `horae/stores/<name>` first (its driver stays an optional peer).
-  if (factory === undefined && (await loadJobStoreScheme(scheme))) factory = schemes.get(scheme);
+  const factory = schemes.get(scheme) ?? (await loadBuiltInScheme(scheme))?.fromUrl;
   if (factory === undefined) {
+    const known = [...new Set([...BUILT_IN_SCHEMES, ...schemes.keys()])].sort();
     throw new JobStoreError(
-      `Unknown job store URL scheme "${scheme}" in ${JSON.stringify(url)}; known schemes are: ${knownSchemes().join(', ')}`,
+      `Unknown job store URL scheme "${scheme}" in ${JSON.stringify(url)}; known schemes are: ${known.join(', ')}`,
     );
   }
   return factory(parsed);
-}
-
-/** Every scheme a URL may use: the built-in ones, loaded or not, and any registered by hand. */
-function knownSchemes(): string[] {
-  return [...new Set([...LAZY_JOB_STORE_SCHEMES, ...schemes.keys()])].sort();
 }

@@ -1,3 +1,4 @@
+import { SerializationError } from '../errors.js';
 import type { RunRecord } from './job-store.js';
 
 /**
@@ -24,4 +25,98 @@ export class TimedRunRecord implements RunRecord {
   get finishedAt(): Date | null {
     return Number.isNaN(this.finishedMs) ? null : new Date(this.finishedMs);
   }
+}
+
+/** A record's start time in epoch ms, `NaN` for none; a `TimedRunRecord` makes no `Date` for it. */
+export function startedMs(record: RunRecord): number {
+  if (record instanceof TimedRunRecord) return record.startedMs;
+  return record.startedAt === null ? NaN : record.startedAt.getTime();
+}
+
+/** A record's end time in epoch ms, `NaN` for none. */
+export function finishedMs(record: RunRecord): number {
+  if (record instanceof TimedRunRecord) return record.finishedMs;
+  return record.finishedAt === null ? NaN : record.finishedAt.getTime();
+}
+
+/**
+ * The version of the stored form of a run record that this Horae writes. Bump it with every change
+ * to `StoredRunRecord`, and teach `deserializeRunRecord` to read the previous one.
+ */
+export const RUN_RECORD_VERSION = 1;
+
+/** A run record as every persistent store keeps it: JSON, times as epoch ms. */
+interface StoredRunRecord {
+  version: typeof RUN_RECORD_VERSION;
+  jobId: string;
+  scheduledRunTime: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+  outcome: RunRecord['outcome'];
+  error: RunRecord['error'];
+  returnValue: unknown;
+  schedulerId: string;
+}
+
+const OUTCOMES: readonly unknown[] = [
+  'success',
+  'error',
+  'missed',
+  'timeout',
+] satisfies RunRecord['outcome'][];
+
+/** A run record as JSON text, in the stored form of `RUN_RECORD_VERSION`. */
+export function serializeRunRecord(record: RunRecord): string {
+  const started = startedMs(record);
+  const finished = finishedMs(record);
+  const stored: StoredRunRecord = {
+    version: RUN_RECORD_VERSION,
+    jobId: record.jobId,
+    scheduledRunTime: record.scheduledRunTime.getTime(),
+    startedAt: Number.isNaN(started) ? null : started,
+    finishedAt: Number.isNaN(finished) ? null : finished,
+    outcome: record.outcome,
+    error: record.error,
+    returnValue: record.returnValue ?? null,
+    schedulerId: record.schedulerId,
+  };
+  return JSON.stringify(stored);
+}
+
+/**
+ * Reads a run record that `serializeRunRecord` wrote, or one from before the stored form had a
+ * version (the Redis store wrote the same fields without one, up to Horae 0.1). Throws
+ * `SerializationError` for text that is not such a record, or of a version this Horae cannot read.
+ */
+export function deserializeRunRecord(text: unknown): RunRecord {
+  let stored: Partial<StoredRunRecord> | null;
+  try {
+    stored = JSON.parse(String(text)) as Partial<StoredRunRecord> | null;
+  } catch (cause) {
+    throw new SerializationError('Stored run record is not valid JSON', { cause });
+  }
+  if (stored === null || typeof stored !== 'object') {
+    throw new SerializationError('Stored run record is not a JSON object');
+  }
+  if (stored.version !== undefined && stored.version !== RUN_RECORD_VERSION) {
+    throw new SerializationError(
+      `Stored run record has version ${String(stored.version)}; this Horae reads version ${RUN_RECORD_VERSION}`,
+    );
+  }
+  const { jobId, scheduledRunTime, startedAt, finishedAt, outcome } = stored;
+  if (typeof jobId !== 'string' || typeof scheduledRunTime !== 'number' || !OUTCOMES.includes(outcome)) {
+    throw new SerializationError(
+      'Stored run record lacks a string jobId, a numeric scheduledRunTime or a known outcome',
+    );
+  }
+  return {
+    jobId,
+    scheduledRunTime: new Date(scheduledRunTime),
+    startedAt: typeof startedAt === 'number' ? new Date(startedAt) : null,
+    finishedAt: typeof finishedAt === 'number' ? new Date(finishedAt) : null,
+    outcome: outcome as RunRecord['outcome'],
+    error: stored.error ?? null,
+    returnValue: stored.returnValue ?? null,
+    schedulerId: String(stored.schedulerId),
+  };
 }

@@ -1,6 +1,2 @@
-import { registerJobStoreType } from '../registry.js';
-import { MemoryJobStore } from './memory-job-store.js';
-
-registerJobStoreType('memory', () => new MemoryJobStore());
-
-export { MemoryJobStore, compareJobs } from './memory-job-store.js';
+export { MemoryJobStore } from './memory-job-store.js';
+export { compareJobs } from '../job-order.js';

@@ -1,6 +1,7 @@
 import { ConflictingIdError, JobLookupError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
-import type { TimedRunRecord } from '../run-record.js';
+import { compareJobs } from '../job-order.js';
+import { finishedMs, startedMs } from '../run-record.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
 import { TimeQueue, type QueueEntry } from './time-queue.js';
 
@@ -100,11 +101,9 @@ class StoredRun {
   readonly schedulerId: string;
 
   constructor(record: RunRecord) {
-    // A scheduler's own records carry their times as numbers already (`TimedRunRecord`).
-    const timed = record as Partial<Pick<TimedRunRecord, 'startedMs' | 'finishedMs'>>;
     this.scheduled = record.scheduledRunTime.getTime();
-    this.started = timed.startedMs ?? (record.startedAt === null ? NaN : record.startedAt.getTime());
-    this.finished = timed.finishedMs ?? (record.finishedAt === null ? NaN : record.finishedAt.getTime());
+    this.started = startedMs(record);
+    this.finished = finishedMs(record);
     this.outcome = record.outcome;
     this.error = record.error;
     this.returnValue = record.returnValue;
@@ -354,12 +353,4 @@ export class MemoryJobStore implements JobStore {
     this.unqueue(entry);
     this.orphan(entry);
   }
-}
-
-/** The store order: next run time ascending, then id; paused jobs last. */
-export function compareJobs(a: JobState, b: JobState): number {
-  const at = a.nextRunTime?.getTime() ?? Infinity;
-  const bt = b.nextRunTime?.getTime() ?? Infinity;
-  if (at !== bt) return at < bt ? -1 : 1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -1,3 +1,5 @@
+import { compareIds } from '../job-order.js';
+
 /**
  * A queue of entries by time, built for a scheduler, where many jobs fall due at the same millisecond
  * (a burst of one-shot jobs, interval jobs started together, a cron minute). The entries of one time
@@ -46,9 +48,9 @@ export class Bucket {
   }
 }
 
-/** The order of entries of one time: by id (code units, as `<` orders strings). */
-function compareIds(a: QueueEntry, b: QueueEntry): number {
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+/** The order of entries of one time: the stores' order of ids. */
+function compareEntries(a: QueueEntry, b: QueueEntry): number {
+  return compareIds(a.id, b.id);
 }
 
 /** Tombstones a bucket may hold before they are worth compacting away, whatever its size. */
@@ -252,7 +254,7 @@ function compact(bucket: Bucket): void {
 /** Puts the live items in `id` order, at the front. */
 function sortBucket(bucket: Bucket): void {
   if (bucket.head > 0 || bucket.live < bucket.items.length) compact(bucket);
-  (bucket.items as QueueEntry[]).sort(compareIds);
+  (bucket.items as QueueEntry[]).sort(compareEntries);
   const items = bucket.items;
   for (let i = 0; i < items.length; i++) (items[i] as QueueEntry).slot = i;
   bucket.sorted = true;

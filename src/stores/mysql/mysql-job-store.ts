@@ -1,15 +1,10 @@
 import { JobStoreError } from '../../errors.js';
-import { mysqlDialect } from '../sql/mysql-dialect.js';
+import { mysqlDialect } from './mysql-dialect.js';
 import { SqlJobStore } from '../sql/sql-job-store.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, SocketTracker } from '../sql/sql-network.js';
-import {
-  checkServerOptions,
-  describeServer,
-  millisecondsParam,
-  redact,
-  splitServerUrl,
-} from '../sql/sql-options.js';
+import { checkServerOptions, describeServer, millisecondsParam, splitServerUrl } from '../sql/sql-options.js';
 import { tableNames } from '../sql/sql-tables.js';
+import { redactUrl } from '../redact-url.js';
 import { MySqlConnection, type MySqlPool } from './mysql-connection.js';
 
 export interface MySqlJobStoreOptions {
@@ -52,7 +47,7 @@ export class MySqlJobStore extends SqlJobStore {
     const parsed = checkServerOptions('MySQL', options);
     if (parsed !== null && parsed.pathname.length <= 1) {
       throw new JobStoreError(
-        `MySQL URL ${JSON.stringify(redact(parsed.href))} names no database (.../database)`,
+        `MySQL URL ${JSON.stringify(redactUrl(parsed.href))} names no database (.../database)`,
       );
     }
     const { url, pool, config, tablePrefix } = options;

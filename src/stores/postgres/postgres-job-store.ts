@@ -1,6 +1,6 @@
 import { JobStoreError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { postgresDialect } from '../sql/postgres-dialect.js';
+import { postgresDialect } from './postgres-dialect.js';
 import { SqlJobStore } from '../sql/sql-job-store.js';
 import { DEFAULT_STATEMENT_TIMEOUT_MS, KEEPALIVE_DELAY_MS, SocketTracker } from '../sql/sql-network.js';
 import { checkServerOptions, describeServer, millisecondsParam, splitServerUrl } from '../sql/sql-options.js';

@@ -1,6 +1,7 @@
 import { JobStoreError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { withTimeout } from '../no-reply.js';
+import { redactUrl } from '../redact-url.js';
 
 /**
  * The part of a Redis client the store uses: one generic command call. An ioredis `Redis` instance
@@ -61,17 +62,6 @@ function parseUrl(url: string): URL | null {
     return new URL(url);
   } catch {
     return null;
-  }
-}
-
-/** The URL with its password masked, for messages. */
-export function redactUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.href;
-  } catch {
-    return '(malformed URL)';
   }
 }
 

@@ -9,13 +9,14 @@ import type { JobState } from '../../job-state.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { deserializeJob, serializeJob } from '../job-serializer.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
-import { compareJobs } from '../memory/memory-job-store.js';
+import { compareJobs } from '../job-order.js';
+import { redactUrl } from '../redact-url.js';
+import { deserializeRunRecord, serializeRunRecord, startedMs } from '../run-record.js';
 import {
   boundedClient,
   closeRedis,
   commandTimeoutOf,
   connectRedis,
-  redactUrl,
   type OwnedRedisClient,
   type RedisClient,
 } from './redis-connection.js';
@@ -25,14 +26,11 @@ import { findUnknownOption, unknownOptionMessage } from '../../unknown-option.js
 /** The layout of the keys this version reads and writes; kept in `<prefix>version`. */
 export const REDIS_SCHEMA_VERSION = 1;
 
-/** Run records written per script call: enough to batch a burst, few enough to keep Redis responsive. */
-const RUN_BATCH = 500;
-
-interface PendingRun {
-  args: (string | number)[];
-  resolve: () => void;
-  reject: (error: unknown) => void;
-}
+/**
+ * Run records written per script call: the scheduler's batch of a turn is one call; a larger batch
+ * (written after an outage) takes more, so no one script keeps Redis busy for long.
+ */
+const RUN_SCRIPT_CHUNK = 500;
 
 /** How long an unreadable job is parked before it is tried (and reported) again. */
 const UNREADABLE_RETRY_MS = 60_000;
@@ -86,7 +84,6 @@ export class RedisJobStore implements JobStore {
   private alias = 'default';
   private logger: Logger = defaultLogger;
   private reportUnreadable: JobStoreContext['reportUnreadableJob'];
-  private pendingRuns: PendingRun[] = [];
   private readonly commandTimeout: number;
 
   private get url(): string {
@@ -124,7 +121,6 @@ export class RedisJobStore implements JobStore {
   }
 
   async shutdown(): Promise<void> {
-    if (this.client !== null) await this.flushRuns();
     const owned = this.owned;
     this.client = null;
     this.owned = null;
@@ -226,38 +222,31 @@ export class RedisJobStore implements JobStore {
     await this.script('release jobs', SCRIPTS.release, ...args);
   }
 
-  /**
-   * Run records arrive one per finished run, often a thousand at once; those given in the same tick
-   * of the event loop are written by one script call.
-   */
-  addRun(record: RunRecord, retention: number): Promise<void> {
-    const json = JSON.stringify({
-      ...record,
-      scheduledRunTime: record.scheduledRunTime.getTime(),
-      startedAt: record.startedAt?.getTime() ?? null,
-      finishedAt: record.finishedAt?.getTime() ?? null,
-    });
-    const startedKey = String(Math.max(0, record.startedAt?.getTime() ?? 0)).padStart(16, '0');
-    return new Promise((resolve, reject) => {
-      if (this.pendingRuns.length === 0) setImmediate(() => void this.flushRuns());
-      this.pendingRuns.push({
-        args: [record.jobId, record.scheduledRunTime.getTime(), startedKey, json, retention],
-        resolve,
-        reject,
-      });
-    });
+  async addRun(record: RunRecord, retention: number): Promise<void> {
+    await this.addRuns([record], retention);
   }
 
-  private async flushRuns(): Promise<void> {
-    const batch = this.pendingRuns.splice(0, this.pendingRuns.length);
-    for (let start = 0; start < batch.length; start += RUN_BATCH) {
-      const part = batch.slice(start, start + RUN_BATCH);
-      try {
-        await this.script('record runs', SCRIPTS.addRuns, ...part.flatMap((run) => run.args));
-        for (const run of part) run.resolve();
-      } catch (error) {
-        for (const run of part) run.reject(error);
-      }
+  /** Writes what it is given, as it is given (the scheduler batches the records of a turn): one script call. */
+  async addRuns(records: RunRecord[], retention: number): Promise<void> {
+    const args = records.flatMap((record) => {
+      // Ties on scheduled time order by start time: 16 digits of it lead the member.
+      const started = startedMs(record);
+      const startedKey = String(Number.isNaN(started) ? 0 : Math.max(0, started)).padStart(16, '0');
+      return [
+        record.jobId,
+        record.scheduledRunTime.getTime(),
+        startedKey,
+        serializeRunRecord(record),
+        retention,
+      ];
+    });
+    const perRecord = 5;
+    for (let start = 0; start < args.length; start += RUN_SCRIPT_CHUNK * perRecord) {
+      await this.script(
+        'record runs',
+        SCRIPTS.addRuns,
+        ...args.slice(start, start + RUN_SCRIPT_CHUNK * perRecord),
+      );
     }
   }
 
@@ -270,16 +259,15 @@ export class RedisJobStore implements JobStore {
       0,
       limit - 1,
     )) as string[];
-    return members.map((member) => {
-      const raw = JSON.parse(member.slice(RUN_MEMBER_PREFIX)) as Record<string, unknown>;
-      const date = (value: unknown) => (value === null ? null : new Date(value as number));
-      return {
-        ...raw,
-        scheduledRunTime: new Date(raw.scheduledRunTime as number),
-        startedAt: date(raw.startedAt),
-        finishedAt: date(raw.finishedAt),
-      } as RunRecord;
-    });
+    const records: RunRecord[] = [];
+    for (const member of members) {
+      try {
+        records.push(deserializeRunRecord(member.slice(RUN_MEMBER_PREFIX)));
+      } catch (error) {
+        this.logger.error(`A run record of job "${jobId}" cannot be read and was skipped`, error);
+      }
+    }
+    return records;
   }
 
   /** Claims the schema version for an empty prefix, or refuses a prefix laid out by another version. */

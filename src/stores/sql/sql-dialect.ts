@@ -20,8 +20,9 @@ export interface ClaimRequest {
 
 /**
  * Everything that differs between the SQL databases, in the spirit of Kysely's dialects: the
- * shared store (`sql-job-store.ts`) writes portable SQL and asks the dialect for the rest. One
- * file per database (`sqlite-dialect.ts`, `postgres-dialect.ts`, `mysql-dialect.ts`) implements it.
+ * shared store (`sql-job-store.ts`) writes portable SQL and asks the dialect for the rest. Each
+ * database's folder implements it in one file: `sqlite/sqlite-dialect.ts`,
+ * `postgres/postgres-dialect.ts`, `mysql/mysql-dialect.ts`.
  */
 export interface SqlDialect {
   /** The database's name in messages: `'SQLite'`, `'PostgreSQL'`, `'MySQL'`. */

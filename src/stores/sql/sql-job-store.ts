@@ -8,12 +8,13 @@ import {
 import type { JobState } from '../../job-state.js';
 import type { Logger } from '../../logger.js';
 import { serializeJob } from '../job-serializer.js';
+import { compareJobs } from '../job-order.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
+import { deserializeRunRecord, serializeRunRecord, startedMs } from '../run-record.js';
 import { IN_LIST_CHUNK, placeholders } from './sql-claim.js';
 import type { SqlConnection } from './sql-connection.js';
 import type { JobRow, SqlDialect } from './sql-dialect.js';
-import { deserializeRun, readJobRow, serializeRun, toMs } from './sql-rows.js';
-import { RunWriter, type PendingRun } from './run-writer.js';
+import { readJobRow, toMs } from './sql-rows.js';
 import { prepareSchema } from './sql-schema.js';
 import { statements } from './sql-statements.js';
 import type { TableNames } from './sql-tables.js';
@@ -29,13 +30,10 @@ export interface SqlJobStoreConfig {
 }
 
 /**
- * Proposed for `JobStoreContext`, not part of it yet: a store calls it for each stored job it cannot
- * read, so the scheduler can emit an event. Until the scheduler passes it, the store only logs.
+ * Run records per INSERT statement (four parameters each): the scheduler's batch of a turn is
+ * one statement; only a larger batch (written after an outage) takes more.
  */
-type UnreadableJobReporter = (jobId: string, error: SerializationError) => void;
-
-/** Run records per INSERT statement (four parameters each). */
-const RUN_INSERT_CHUNK = 200;
+const RUN_INSERT_CHUNK = 1000;
 
 /**
  * The job store shared by the SQL backends: one row per job holding the serialized job (JSON) with
@@ -53,9 +51,6 @@ export class SqlJobStore implements JobStore {
   private db: SqlConnection | null = null;
   private context: JobStoreContext | null = null;
   private readonly sql: ReturnType<typeof statements>;
-  private readonly runs = new RunWriter((batch) =>
-    this.guard('record runs', (db) => this.writeRuns(db, batch)),
-  );
 
   constructor(private readonly config: SqlJobStoreConfig) {
     this.sql = statements(config.tables, config.dialect);
@@ -80,8 +75,6 @@ export class SqlJobStore implements JobStore {
   }
 
   async shutdown(): Promise<void> {
-    // Run records are written in the background; the last ones go out before the connection closes.
-    await this.runs.idle();
     const db = this.db;
     this.db = null;
     await db?.close();
@@ -144,12 +137,7 @@ export class SqlJobStore implements JobStore {
       this.config.dialect.claimDueJobs(db, this.config.tables, request),
     );
     // Claim order is the database's; the contract's is next run time, then id.
-    const jobs = this.readRows(rows);
-    return jobs.sort(
-      (a, b) =>
-        (a.nextRunTime as Date).getTime() - (b.nextRunTime as Date).getTime() ||
-        (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
+    return this.readRows(rows).sort(compareJobs);
   }
 
   async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
@@ -171,33 +159,37 @@ export class SqlJobStore implements JobStore {
     });
   }
 
-  /** Queued and written in batches (see `RunWriter`); resolves once the record is stored and trimmed. */
   async addRun(record: RunRecord, retention: number): Promise<void> {
-    return this.runs.add({ record, retention, text: serializeRun(record) });
+    await this.addRuns([record], retention);
   }
 
-  /** One multi-row INSERT, then one DELETE per retention trimming each job to its newest records. */
-  private async writeRuns(db: SqlConnection, batch: PendingRun[]): Promise<void> {
-    for (let start = 0; start < batch.length; start += RUN_INSERT_CHUNK) {
-      const chunk = batch.slice(start, start + RUN_INSERT_CHUNK);
-      const params = chunk.flatMap(({ record, text }) => [
+  /**
+   * Writes what it is given, as it is given (the scheduler batches the records of a turn): one
+   * multi-row INSERT, then one DELETE trimming the jobs of these records to their newest `retention`.
+   */
+  async addRuns(records: RunRecord[], retention: number): Promise<void> {
+    if (records.length === 0) return;
+    const rows = records.map((record) => {
+      const started = startedMs(record);
+      return [
         record.jobId,
         record.scheduledRunTime.getTime(),
-        ms(record.startedAt),
-        text,
-      ]);
-      const values = chunk.map(() => '(?, ?, ?, ?)').join(', ');
-      await db.run(`${this.sql.insertRuns}${values}`, params);
-    }
-    for (const retention of new Set(batch.map((pending) => pending.retention))) {
-      const jobIds = [
-        ...new Set(batch.filter((pending) => pending.retention === retention).map((p) => p.record.jobId)),
+        Number.isNaN(started) ? null : started,
+        serializeRunRecord(record),
       ];
+    });
+    await this.guard('record runs', async (db) => {
+      for (let start = 0; start < rows.length; start += RUN_INSERT_CHUNK) {
+        const chunk = rows.slice(start, start + RUN_INSERT_CHUNK);
+        const values = chunk.map(() => '(?, ?, ?, ?)').join(', ');
+        await db.run(`${this.sql.insertRuns}${values}`, chunk.flat());
+      }
+      const jobIds = [...new Set(records.map((record) => record.jobId))];
       for (let start = 0; start < jobIds.length; start += IN_LIST_CHUNK) {
         const ids = jobIds.slice(start, start + IN_LIST_CHUNK);
         await db.run(this.sql.trimRuns(placeholders(ids.length)), [...ids, retention]);
       }
-    }
+    });
   }
 
   async getRuns(jobId: string, limit: number): Promise<RunRecord[]> {
@@ -207,7 +199,7 @@ export class SqlJobStore implements JobStore {
     const records: RunRecord[] = [];
     for (const row of rows) {
       try {
-        records.push(deserializeRun(row.record));
+        records.push(deserializeRunRecord(row.record));
       } catch (error) {
         this.context?.logger.error(`A run record of job "${jobId}" cannot be read and was skipped`, error);
       }
@@ -230,9 +222,7 @@ export class SqlJobStore implements JobStore {
           }`,
           error,
         );
-        const report = (context as { reportUnreadableJob?: UnreadableJobReporter } | null)
-          ?.reportUnreadableJob;
-        if (error instanceof SerializationError) report?.(id, error);
+        if (error instanceof SerializationError) context?.reportUnreadableJob?.(id, error);
       }
     }
     return jobs;

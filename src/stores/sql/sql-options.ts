@@ -1,4 +1,5 @@
 import { JobStoreError } from '../../errors.js';
+import { redactUrl } from '../redact-url.js';
 
 /** The connection options PostgreSQL and MySQL stores share: exactly one way to reach the server. */
 export interface ServerOptions {
@@ -7,17 +8,6 @@ export interface ServerOptions {
   config?: Record<string, unknown>;
   connectTimeout?: number;
   statementTimeout?: number;
-}
-
-/** A URL without its password, for messages. */
-export function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password !== '') parsed.password = '***';
-    return parsed.href;
-  } catch {
-    return url.replace(/:[^:@/]*@/, ':***@');
-  }
 }
 
 /** Checks a server store's options; returns the parsed URL when one was given. Throws `JobStoreError`. */
@@ -35,7 +25,7 @@ export function checkServerOptions(label: string, options: ServerOptions): URL |
   try {
     return new URL(options.url);
   } catch (cause) {
-    throw new JobStoreError(`Malformed ${label} URL ${JSON.stringify(redact(String(options.url)))}`, {
+    throw new JobStoreError(`Malformed ${label} URL ${JSON.stringify(redactUrl(String(options.url)))}`, {
       cause,
     });
   }
@@ -67,7 +57,7 @@ export function millisecondsParam(label: string, name: string, text: string | un
 
 /** The target in messages: the URL without password, or host:port/database of a config. */
 export function describeServer(label: string, options: ServerOptions, defaultPort: number): string {
-  if (options.url !== undefined) return `${label} at ${redact(options.url)}`;
+  if (options.url !== undefined) return `${label} at ${redactUrl(options.url)}`;
   if (options.config !== undefined) {
     const { host = 'localhost', port = defaultPort, database = '' } = options.config;
     return `${label} at ${String(host)}:${String(port)}/${String(database)}`;
@@ -92,7 +82,7 @@ export function splitServerUrl(
     if (value !== null) options[key] = value;
   }
   if (connection.hostname === '' && !connection.searchParams.has('host')) {
-    throw new JobStoreError(`${label} URL ${JSON.stringify(redact(url.href))} names no host`);
+    throw new JobStoreError(`${label} URL ${JSON.stringify(redactUrl(url.href))} names no host`);
   }
   return { connection: connection.href, options };
 }

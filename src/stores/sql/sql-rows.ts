@@ -1,7 +1,6 @@
 import { SerializationError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
 import { deserializeJob } from '../job-serializer.js';
-import type { RunRecord } from '../job-store.js';
 import type { JobRow } from './sql-dialect.js';
 
 /** A BIGINT column as epoch ms: drivers return numbers (SQLite, mysql2) or strings (pg). */
@@ -35,58 +34,4 @@ export function readJobRow(row: JobRow): JobState {
   const job = deserializeJob(document);
   if (job.id !== id) throw new SerializationError(`Stored job "${id}" holds the document of job "${job.id}"`);
   return job;
-}
-
-/** The stored form of a run record: JSON with a version; times as epoch ms. */
-interface SerializedRun {
-  version: 1;
-  jobId: string;
-  scheduledRunTime: number;
-  startedAt: number | null;
-  finishedAt: number | null;
-  outcome: RunRecord['outcome'];
-  error: RunRecord['error'];
-  returnValue: unknown;
-  schedulerId: string;
-}
-
-export function serializeRun(record: RunRecord): string {
-  const stored: SerializedRun = {
-    version: 1,
-    jobId: record.jobId,
-    scheduledRunTime: record.scheduledRunTime.getTime(),
-    startedAt: record.startedAt?.getTime() ?? null,
-    finishedAt: record.finishedAt?.getTime() ?? null,
-    outcome: record.outcome,
-    error: record.error,
-    returnValue: record.returnValue ?? null,
-    schedulerId: record.schedulerId,
-  };
-  return JSON.stringify(stored);
-}
-
-/** Reads a stored run record; throws `SerializationError` for one this Horae cannot read. */
-export function deserializeRun(text: unknown): RunRecord {
-  let stored: SerializedRun;
-  try {
-    stored = JSON.parse(String(text)) as SerializedRun;
-  } catch (cause) {
-    throw new SerializationError('Stored run record is not valid JSON', { cause });
-  }
-  if (stored?.version !== 1) {
-    throw new SerializationError(
-      `Stored run record has version ${String(stored?.version)}; this Horae reads 1`,
-    );
-  }
-  const date = (ms: number | null) => (ms === null ? null : new Date(ms));
-  return {
-    jobId: stored.jobId,
-    scheduledRunTime: new Date(stored.scheduledRunTime),
-    startedAt: date(stored.startedAt),
-    finishedAt: date(stored.finishedAt),
-    outcome: stored.outcome,
-    error: stored.error,
-    returnValue: stored.returnValue,
-    schedulerId: stored.schedulerId,
-  };
 }

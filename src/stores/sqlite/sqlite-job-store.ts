@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { JobStoreError } from '../../errors.js';
 import { SqlJobStore } from '../sql/sql-job-store.js';
-import { sqliteDialect } from '../sql/sqlite-dialect.js';
+import { sqliteDialect } from './sqlite-dialect.js';
 import { tableNames } from '../sql/sql-tables.js';
 import { SqliteConnection, type SqliteDatabase } from './sqlite-connection.js';
 

@@ -1,5 +1,5 @@
-import { claimInOneStatement } from './sql-claim.js';
-import type { SqlDialect } from './sql-dialect.js';
+import { claimInOneStatement } from '../sql/sql-claim.js';
+import type { SqlDialect } from '../sql/sql-dialect.js';
 
 /**
  * SQLite: INTEGER for epoch ms, BINARY (code point) order for ids.

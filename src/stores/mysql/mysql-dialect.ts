@@ -1,6 +1,6 @@
 import { JobStoreError } from '../../errors.js';
-import { claimInTransaction } from './sql-claim.js';
-import type { SqlDialect } from './sql-dialect.js';
+import { claimInTransaction } from '../sql/sql-claim.js';
+import type { SqlDialect } from '../sql/sql-dialect.js';
 
 /** Ids are compared byte for byte (utf8mb4_bin), as in the other stores, and may be 255 characters long. */
 const ID = 'VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin';
