@@ -1,8 +1,9 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { JobFunction } from '../job-state.js';
 import { findUnknownOption, unknownOptionMessage } from '../unknown-option.js';
-import { BaseExecutor, readPositiveInteger, type AttemptOutcome, type RunAttempt } from './base-executor.js';
+import type { AttemptOutcome, Executor, ExecutorContext, RunAttempt } from './executor.js';
 import { runInJobContext, type JobContext } from './job-context.js';
+import { readPositiveInteger } from './read-options.js';
 import { registerExecutorType } from './registry.js';
 
 export interface AsyncExecutorOptions {
@@ -22,47 +23,56 @@ const OPTION_KEYS = ['maxConcurrency'] as const satisfies readonly (keyof AsyncE
  * aborts the job's `AbortSignal` (`currentJob().signal`) and reports the run as failed at once; a
  * job that ignores its signal goes on in the background, no longer counted as running.
  */
-export class AsyncExecutor extends BaseExecutor {
+export class AsyncExecutor implements Executor {
   readonly maxConcurrency: number;
+  private alias = 'default';
   private readonly finishedNow: AttemptOutcome = { ok: true, value: undefined };
 
   /** Throws `InvalidArgumentError` naming a bad or unknown option. */
   constructor(options: AsyncExecutorOptions = {}) {
     checkOptions(options);
-    const max = readPositiveInteger(options.maxConcurrency ?? 10, 'maxConcurrency');
-    super(max);
-    this.maxConcurrency = max;
+    this.maxConcurrency = readPositiveInteger(options.maxConcurrency ?? 10, 'maxConcurrency');
   }
 
-  /** A job whose function is known already runs at once; a sync one finishes without any promise. */
-  protected override executeNow(attempt: RunAttempt): AttemptOutcome | Promise<unknown> | undefined {
-    const func = attempt.submission.resolveFunction();
-    if (typeof func !== 'function') return undefined;
-    const value = this.call(attempt, func);
-    if (isThenable(value)) return this.settleOrAbort(attempt, Promise.resolve(value));
+  get concurrency(): number {
+    return this.maxConcurrency;
+  }
+
+  async start(context: ExecutorContext): Promise<void> {
+    this.alias = context.alias;
+  }
+
+  async shutdown(): Promise<void> {}
+
+  /** Runs the job at once; a sync one finishes without any promise. */
+  executeNow(attempt: RunAttempt): AttemptOutcome | Promise<unknown> {
+    const value = this.call(attempt);
+    if (isThenable(value)) return settleOrAbort(attempt, Promise.resolve(value));
     // One outcome object for every synchronous run: the caller reads it before anything else runs.
     this.finishedNow.value = value;
     return this.finishedNow;
   }
 
-  /** For a function that must be imported first. */
-  protected async execute(attempt: RunAttempt): Promise<unknown> {
-    const func = await attempt.submission.resolveFunction();
-    return this.settleOrAbort(attempt, Promise.resolve(this.call(attempt, func)));
+  execute(attempt: RunAttempt): Promise<unknown> {
+    try {
+      return settleOrAbort(attempt, Promise.resolve(this.call(attempt)));
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
-  private call(attempt: RunAttempt, func: JobFunction): unknown {
-    const context = new AttemptContext(attempt, this.context?.alias ?? 'default');
-    return runInJobContext(context, func, attempt.submission.job.args);
+  private call(attempt: RunAttempt): unknown {
+    const context = new AttemptContext(attempt, this.alias);
+    return runInJobContext(context, attempt.func as JobFunction, attempt.job.args);
   }
+}
 
-  /** The job's promise, or a rejection as soon as the attempt is aborted (timeout, shutdown). */
-  private settleOrAbort(attempt: RunAttempt, running: Promise<unknown>): Promise<unknown> {
-    return new Promise<unknown>((resolve, reject) => {
-      attempt.onAbort(reject);
-      running.then(resolve, reject);
-    });
-  }
+/** The job's promise, or a rejection as soon as the attempt is aborted (timeout, shutdown). */
+function settleOrAbort(attempt: RunAttempt, running: Promise<unknown>): Promise<unknown> {
+  return new Promise<unknown>((resolve, reject) => {
+    attempt.onAbort(reject);
+    running.then(resolve, reject);
+  });
 }
 
 function checkOptions(options: unknown): asserts options is AsyncExecutorOptions {
@@ -103,8 +113,8 @@ class AttemptContext implements JobContext {
     private readonly attempt: RunAttempt,
     readonly executor: string,
   ) {
-    this.jobId = attempt.submission.job.id;
-    this.jobStore = attempt.submission.jobStore;
+    this.jobId = attempt.job.id;
+    this.jobStore = attempt.jobStore;
     this.scheduledRunTime = attempt.scheduledRunTime;
   }
 

@@ -1,108 +1,91 @@
-import type { Clock } from '../clock.js';
-import type { JobExecutionEvent, JobRetryEvent } from '../events/events.js';
 import type { JobFunction, JobState } from '../job-state.js';
 import type { Logger } from '../logger.js';
-import type { RunRecord } from '../stores/job-store.js';
-
-/** What an executor reports through `ExecutorContext.emit`. */
-export type ExecutorEvent = JobExecutionEvent | JobRetryEvent;
 
 /** What a scheduler hands an executor when it starts it. */
 export interface ExecutorContext {
+  /** The executor's alias in its scheduler (`currentJob().executor`). */
   alias: string;
-  clock: Clock;
   logger: Logger;
-  /**
-   * Reports a run's outcome (`EVENT_JOB_EXECUTED`, `EVENT_JOB_ERROR`, `EVENT_JOB_MISSED`), which the
-   * scheduler also keeps in the run history, or a failed attempt that will be retried
-   * (`EVENT_JOB_RETRY`), which is only an event: the run's final outcome follows.
-   */
-  emit(event: ExecutorEvent): void;
-  /** False when no listener wants this event code, so building the event can be skipped. */
-  wants(code: number): boolean;
-  /**
-   * Optional (a scheduler provides it; `BaseExecutor` uses it): the run history and the listeners
-   * apart, so a run that only the history needs costs a record and no event. An executor that uses
-   * it reports each outcome with `record` (`undefined` when the history is off) and `publish`es
-   * the event only when `listens` to it, instead of calling `emit`.
-   */
-  runs?: RunReporting;
-  /**
-   * The directory relative `'./module.js:export'` references resolve against (the scheduler's
-   * `baseDir`). Executors that import job modules themselves (in workers) need it. Default: `process.cwd()`.
-   */
-  baseDir?: string;
-  /**
-   * The `'module:export'` reference a task name was registered with (`registerTask(name, 'mod.js:fn')`),
-   * or `undefined` when the name is not a task registered by reference. Workers cannot receive a
-   * function, so thread and process executors run task names only through this.
-   */
-  taskReference?(name: string): string | undefined;
+  /** The directory relative `'./module.js:export'` references resolve against (the scheduler's `baseDir`). */
+  baseDir: string;
 }
 
-/** See `ExecutorContext.runs`. */
-export interface RunReporting {
-  /** Stamped on every run record. */
-  schedulerId: string;
-  /** Keeps a run's outcome in the history of job store `jobStore`; `undefined` when the history is off. */
-  record: ((jobStore: string, record: RunRecord) => void) | undefined;
-  /** Delivers an event to the listeners only (`emit` also records it). */
-  publish(event: ExecutorEvent): void;
-  /** Whether a listener wants events with this code. */
-  listens(code: number): boolean;
-}
-
-/** One submission: a job and the run times to execute, oldest first, one after another. */
-export interface JobSubmission {
-  job: JobState;
-  jobStore: string;
-  scheduledRunTimes: Date[];
-  /** The job's function, resolved from a reference or task name when needed. */
-  resolveFunction(): JobFunction | Promise<JobFunction>;
+/** One attempt of one run, as `Executor.execute` receives it. */
+export interface RunAttempt {
+  readonly job: JobState;
+  readonly jobStore: string;
+  readonly scheduledRunTime: Date;
+  /** 1 for the first try, 2 for the first retry, ... */
+  readonly attempt: number;
+  /**
+   * The job's function, resolved by the scheduler (imported when the job names it by reference or
+   * task name). Set for executors that run functions; `undefined` for those that run `references`.
+   */
+  readonly func: JobFunction | undefined;
+  /**
+   * For executors that run `references`: the job's `'module:export'` reference (a task registered
+   * by reference gives its reference), or `undefined` when the job's function has none (a closure,
+   * a task registered as a function) and so cannot reach another thread or process.
+   */
+  readonly reference: string | undefined;
+  /**
+   * The signal a job running on the event loop sees as `currentJob().signal`: aborted with
+   * `JobTimeoutError` when the job's `timeout` runs out, or with `ExecutorShutdownError` on
+   * `shutdown({ wait: false })`. Made on first read, as most jobs never look at it.
+   */
+  readonly signal: AbortSignal;
+  /**
+   * Calls `listener` once if this attempt is aborted (at once if it already was). `execute` must
+   * settle its promise promptly then, rejecting with `reason`; an executor that can stop the work
+   * (terminate a worker) does so. One listener per attempt.
+   */
+  onAbort(listener: (reason: unknown) => void): void;
 }
 
 /**
- * The contract of every executor. An executor runs submitted jobs and reports each run through
- * `context.emit`; it never throws a job's error at the scheduler.
+ * An attempt that finished synchronously (see `Executor.executeNow`). The executor may hand out the
+ * same object every time: the scheduler reads it (and clears `value`) at once.
+ */
+export interface AttemptOutcome {
+  ok: boolean;
+  value: unknown;
+}
+
+/**
+ * The contract of every executor: it runs one attempt of a job when asked, and that is all. The
+ * scheduler does the rest around it (`src/runs/`): it counts instances per job (`maxInstances`),
+ * queues runs beyond `concurrency`, checks each run's misfire grace time as it starts, times
+ * attempts out (aborting them), retries failed attempts with backoff, and reports every outcome
+ * (event and run record). An executor never calls back into the scheduler.
  *
- * - `submitJob` counts one instance per submission until all of its run times are done (retries
- *   included). When the job already has `maxInstances` submissions in progress it throws
- *   `MaxInstancesReachedError` and runs nothing. On an executor that is not running it throws
- *   `ExecutorShutdownError`.
- * - Each run time is checked again when its run actually starts: a run that would start later than
- *   its scheduled time plus the job's `misfireGraceTime` is reported as missed instead.
- * - Every run that starts ends in exactly one `EVENT_JOB_EXECUTED` or `EVENT_JOB_ERROR`, carrying
- *   `startedAt` and `finishedAt` (from the first attempt's start to the last attempt's end).
- * - A job's `timeout` (seconds) bounds each attempt: when it runs out the job's `AbortSignal` is
- *   aborted with a `JobTimeoutError` (a worker running it is terminated) and the attempt fails with
- *   that error, `timedOut: true`.
- * - A job's `retry` policy retries a failed attempt whose error's `name` is in `retryOn` (every error
- *   when `null`) until `attempts` have been made: each failed attempt that will be retried is an
- *   `EVENT_JOB_RETRY`; the wait between attempts goes through `context.clock`.
- * - `shutdown({ wait: true })` stops taking submissions and resolves when every accepted run has
- *   finished; retries not yet started are given up (the run ends with its last error).
- *   `wait: false` aborts running jobs' signals with `ExecutorShutdownError` (terminating their
- *   workers), reports them as errors, drops queued runs and resolves once nothing is left running.
+ * - `execute` resolves with the job's return value or rejects with its error, and settles promptly
+ *   when the attempt is aborted (`RunAttempt.onAbort`), stopping the work when it can.
+ * - `shutdown` is called once no attempt of this executor is running any more (the scheduler has
+ *   waited for them, or aborted them on `shutdown({ wait: false })`): release what `start` took.
  */
 export interface Executor {
+  /** Attempts this executor runs at once; the scheduler queues the others. */
+  readonly concurrency: number;
+  /**
+   * What `execute` needs: the job's resolved function (`'functions'`, the default), or its
+   * `'module:export'` reference (`'references'`), for executors whose workers import the job.
+   */
+  readonly runs?: 'functions' | 'references';
   start(context: ExecutorContext): Promise<void>;
-  shutdown(options: { wait: boolean }): Promise<void>;
-  submitJob(submission: JobSubmission): void;
+  shutdown(): Promise<void>;
+  /** Runs one attempt: resolves with the job's return value, rejects with its error. */
+  execute(attempt: RunAttempt): Promise<unknown>;
   /**
-   * Optional: `submitJob` for several jobs at once, for the many jobs due in the same instant. It
-   * starts what it can before it returns, reports no run's end before it has returned (a run
-   * found missed as it starts is reported at once), and returns the submissions it refused for
-   * `maxInstances` (instead of throwing) so the scheduler reports them; the others were accepted.
-   * Throws `ExecutorShutdownError` when not running, accepting none.
+   * Optional fast path: runs an attempt at once and returns its outcome when the job finished
+   * synchronously, a promise when it started and goes on, or `undefined` to have `execute` run it.
+   * Sparing a sync job every promise matters at 100,000 runs a second.
    */
-  submitJobs?(submissions: readonly JobSubmission[]): JobSubmission[];
-  /** Submissions of this job that have not finished. */
-  runningInstances(jobId: string): number;
+  executeNow?(attempt: RunAttempt): AttemptOutcome | Promise<unknown> | undefined;
   /**
-   * Throws when this executor can never run `job` as given, so the scheduler can refuse it at
-   * `addJob` (and `modifyJob`) rather than fail each run: a thread or process executor refuses a
-   * function (a closure cannot be sent to a worker) and args that cannot be structured-cloned.
-   * Optional: an executor without it runs any job.
+   * Throws when this executor can never run `job` as given, so `addJob` (and `modifyJob`) refuse it
+   * rather than each run failing: a thread or process executor refuses a function (a closure cannot
+   * be sent to a worker) and args that cannot be structured-cloned. `reference` is what
+   * `RunAttempt.reference` would be.
    */
-  validateJob?(job: JobState): void;
+  validateJob?(job: JobState, reference: string | undefined): void;
 }

@@ -1,6 +1,5 @@
-// The executors: the contract, the three built-in executors, the base to write one, and their errors.
-export type { Executor, ExecutorContext, ExecutorEvent, JobSubmission } from './executor.js';
-export { BaseExecutor, type RunAttempt } from './base-executor.js';
+// The executors: the contract, the three built-in executors, and their errors.
+export type { AttemptOutcome, Executor, ExecutorContext, RunAttempt } from './executor.js';
 export { AsyncExecutor, type AsyncExecutorOptions } from './async-executor.js';
 export { ThreadExecutor, type ThreadExecutorOptions } from './thread-executor.js';
 export { ProcessExecutor, type ProcessExecutorOptions } from './process-executor.js';

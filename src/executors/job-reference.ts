@@ -8,41 +8,35 @@ export interface WorkerTarget {
   exportPath: string;
 }
 
-type TaskReference = ((name: string) => string | undefined) | undefined;
-
 /**
- * Resolves a job's function for a worker. A task name registered by reference becomes that
- * reference; a function, or a name that is no reference, cannot cross to a worker and throws.
+ * Resolves a job's function for a worker from its `reference` (`RunAttempt.reference`). A function,
+ * or a task name without a reference, cannot cross to a worker and throws.
  */
 export function workerTarget(
   func: JobFunction | string,
+  reference: string | undefined,
   jobId: string,
   kind: 'thread' | 'process',
   baseDir: string,
-  taskReference: TaskReference,
 ): WorkerTarget {
   if (typeof func === 'function') throw closureError(func, jobId, kind);
-  const reference = taskReference?.(func) ?? func;
-  const parsed = parseReference(reference);
+  const parsed = reference === undefined ? null : parseReference(reference);
   if (parsed === null) throw taskNameError(func, kind);
   return { specifier: moduleSpecifier(parsed.modulePart, baseDir), exportPath: parsed.exportPath };
 }
 
 /**
  * The checks a thread or process executor makes at `addJob` (`Executor.validateJob`): the function
- * is a reference (or a task registered by one, when `taskReference` is known) and the args survive
- * a structured clone.
+ * is a reference (or a task registered by one) and the args survive a structured clone.
  */
 export function assertWorkerJob(
   job: JobState,
+  reference: string | undefined,
   kind: 'thread' | 'process',
-  taskReference: TaskReference,
 ): void {
   const { func } = job;
   if (typeof func === 'function') throw closureError(func, job.id, kind);
-  if (taskReference !== undefined && taskReference(func) === undefined && parseReference(func) === null) {
-    throw taskNameError(func, kind);
-  }
+  if (reference === undefined || parseReference(reference) === null) throw taskNameError(func, kind);
   try {
     structuredClone(job.args);
   } catch (cause) {

@@ -1,10 +1,10 @@
 import { availableParallelism } from 'node:os';
 import type { JobState } from '../job-state.js';
-import { BaseExecutor, readPositiveInteger, type RunAttempt } from './base-executor.js';
-import type { ExecutorContext } from './executor.js';
+import type { Executor, ExecutorContext, RunAttempt } from './executor.js';
 import { assertWorkerJob, workerTarget, type WorkerTarget } from './job-reference.js';
 import { spawnProcess } from './pool/spawn-process.js';
 import { spawnThread } from './pool/spawn-thread.js';
+import { readPositiveInteger } from './read-options.js';
 import { PROCESS_SOURCE, THREAD_SOURCE } from './pool/worker-source.js';
 import { WorkerPool } from './pool/worker-pool.js';
 
@@ -25,36 +25,36 @@ export interface PoolExecutorOptions {
  * in a pool of workers; args and return values cross by structured clone, errors keep their name,
  * message and stack. A worker that dies fails its run with a `WorkerCrashedError` and is replaced.
  */
-export abstract class PoolExecutor extends BaseExecutor {
+export abstract class PoolExecutor implements Executor {
   readonly maxWorkers: number;
   readonly memoryLimitMb: number | undefined;
+  readonly runs = 'references';
   private pool: WorkerPool | undefined;
+  private context: ExecutorContext | undefined;
   private readonly targets = new Map<string, WorkerTarget>();
 
   protected constructor(
     private readonly kind: 'thread' | 'process',
     options: PoolExecutorOptions,
   ) {
-    const maxWorkers = readPositiveInteger(options.maxWorkers ?? availableParallelism(), 'maxWorkers');
-    super(maxWorkers);
-    this.maxWorkers = maxWorkers;
+    this.maxWorkers = readPositiveInteger(options.maxWorkers ?? availableParallelism(), 'maxWorkers');
     this.memoryLimitMb =
       options.memoryLimitMb === undefined
         ? undefined
         : readPositiveInteger(options.memoryLimitMb, 'memoryLimitMb');
   }
 
-  /** Refuses a function (a closure cannot reach a worker) and args a structured clone cannot copy. */
-  validateJob(job: JobState): void {
-    const context = this.context;
-    assertWorkerJob(
-      job,
-      this.kind,
-      context === undefined ? undefined : (name) => context.taskReference?.(name),
-    );
+  get concurrency(): number {
+    return this.maxWorkers;
   }
 
-  protected override onStart(context: ExecutorContext): void {
+  /** Refuses a function (a closure cannot reach a worker) and args a structured clone cannot copy. */
+  validateJob(job: JobState, reference: string | undefined): void {
+    assertWorkerJob(job, reference, this.kind);
+  }
+
+  async start(context: ExecutorContext): Promise<void> {
+    this.context = context;
     this.targets.clear();
     this.pool = new WorkerPool({
       kind: this.kind,
@@ -66,20 +66,26 @@ export abstract class PoolExecutor extends BaseExecutor {
     });
   }
 
-  protected override async onShutdown(): Promise<void> {
+  /** Terminates the workers (no attempt is running by now). */
+  async shutdown(): Promise<void> {
     const pool = this.pool;
     this.pool = undefined;
     await pool?.close();
   }
 
-  protected execute(attempt: RunAttempt): Promise<unknown> {
+  execute(attempt: RunAttempt): Promise<unknown> {
     const context = this.context as ExecutorContext;
-    const { job, jobStore } = attempt.submission;
-    const { specifier, exportPath } = this.target(job, context);
+    const { job, jobStore } = attempt;
+    let target: WorkerTarget;
+    try {
+      target = this.target(job, attempt.reference, context.baseDir);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return (this.pool as WorkerPool).run(
       {
-        specifier,
-        exportPath,
+        specifier: target.specifier,
+        exportPath: target.exportPath,
         args: job.args,
         context: {
           jobId: job.id,
@@ -92,14 +98,11 @@ export abstract class PoolExecutor extends BaseExecutor {
     );
   }
 
-  private target(job: JobState, context: ExecutorContext): WorkerTarget {
-    const key = typeof job.func === 'string' ? job.func : undefined;
-    const cached = key === undefined ? undefined : this.targets.get(key);
+  private target(job: JobState, reference: string | undefined, baseDir: string): WorkerTarget {
+    const cached = reference === undefined ? undefined : this.targets.get(reference);
     if (cached !== undefined) return cached;
-    const target = workerTarget(job.func, job.id, this.kind, context.baseDir ?? process.cwd(), (name) =>
-      context.taskReference?.(name),
-    );
-    if (key !== undefined) this.targets.set(key, target);
+    const target = workerTarget(job.func, reference, job.id, this.kind, baseDir);
+    if (reference !== undefined) this.targets.set(reference, target);
     return target;
   }
 }

@@ -3,7 +3,7 @@ import { InvalidArgumentError, InvalidTriggerError, SerializationError } from '.
 import type { JobFunction, JobState } from '../job-state.js';
 import { assertJsonSafe } from '../serialization.js';
 import { parseDateInput } from '../time/parse.js';
-import { dateOf } from './run-plan.js';
+import { dateOf } from '../runs/run-plan.js';
 import { registeredTriggerTypes, triggerFactory } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
 import {

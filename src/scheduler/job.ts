@@ -1,14 +1,27 @@
-import type { JobFunction, JobState } from '../job-state.js';
+import type { JobFunction, JobState, RetryPolicy } from '../job-state.js';
 import { formatInZone } from '../time/parse.js';
 import { offsetAt } from '../time/zone.js';
 import type { Trigger } from '../triggers/trigger.js';
 import type { TriggerAlias } from '../triggers/registry.js';
 import type { JobChanges, RescheduleOptions } from './options.js';
-import type { Scheduler } from './scheduler.js';
+
+/** What a job handle needs from its scheduler: the job operations, and the zone to print times in. */
+export interface JobHandleHost {
+  readonly timezone: string;
+  modifyJob(id: string, changes: JobChanges, selector: { jobStore?: string }): Promise<Job>;
+  rescheduleJob<T extends TriggerAlias | Trigger>(
+    id: string,
+    trigger: T,
+    options?: RescheduleOptions<T>,
+  ): Promise<Job>;
+  pauseJob(id: string, selector: { jobStore?: string }): Promise<Job>;
+  resumeJob(id: string, selector: { jobStore?: string }): Promise<Job | null>;
+  removeJob(id: string, selector: { jobStore?: string }): Promise<void>;
+}
 
 /**
- * A handle on one job: a snapshot of its settings, with methods that act on the stored job through
- * its scheduler. After a method resolves, the handle shows the job as it is now.
+ * A handle on one job: a snapshot of its settings as stored, with methods that act on the stored
+ * job through its scheduler. After a method resolves, the handle shows the job as it is now.
  */
 export class Job {
   id: string;
@@ -20,14 +33,21 @@ export class Job {
   misfireGraceTime: number | null;
   coalesce: boolean;
   maxInstances: number;
+  /** Seconds a run may take before it is aborted and reported as timed out; `null` = no limit. */
+  timeout: number | null;
+  /** How a failed run is retried; `null` = not retried. */
+  retry: RetryPolicy | null;
+  /** When the job runs next (jitter included); `null` while paused. */
   nextRunTime: Date | null;
+  /** The trigger's fire time behind `nextRunTime` (before jitter); `null` while paused. */
+  nextFireTime: Date | null;
   /** Alias of the store the job lives in. */
   jobStore: string;
   /** True until the scheduler starts and stores the job. */
   pending: boolean;
 
   constructor(
-    private readonly scheduler: Scheduler,
+    private readonly scheduler: JobHandleHost,
     state: JobState,
     jobStore: string,
     pending: boolean,
@@ -41,7 +61,10 @@ export class Job {
     this.misfireGraceTime = state.misfireGraceTime;
     this.coalesce = state.coalesce;
     this.maxInstances = state.maxInstances;
+    this.timeout = state.timeout;
+    this.retry = state.retry;
     this.nextRunTime = state.nextRunTime;
+    this.nextFireTime = state.nextFireTime;
     this.jobStore = jobStore;
     this.pending = pending;
   }
@@ -93,7 +116,10 @@ export class Job {
     this.misfireGraceTime = job.misfireGraceTime;
     this.coalesce = job.coalesce;
     this.maxInstances = job.maxInstances;
+    this.timeout = job.timeout;
+    this.retry = job.retry;
     this.nextRunTime = job.nextRunTime;
+    this.nextFireTime = job.nextFireTime;
     this.pending = job.pending;
     return this;
   }

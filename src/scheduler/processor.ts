@@ -1,23 +1,23 @@
 import type { Clock, TimerHandle } from '../clock.js';
-import { LookupError, MaxInstancesReachedError, SerializationError } from '../errors.js';
+import { LookupError, MaxInstancesReachedError } from '../errors.js';
 import {
   EVENT_JOBSTORE_ERROR,
-  EVENT_JOB_ERROR,
   EVENT_JOB_MAX_INSTANCES,
-  EVENT_JOB_MISSED,
   EVENT_JOB_REMOVED,
   EVENT_JOB_SUBMITTED,
-  type JobExecutionEvent,
   type SchedulerEventUnion,
 } from '../events/events.js';
 import type { ListenerRegistry } from '../events/listeners.js';
-import type { Executor, JobSubmission } from '../executors/executor.js';
-import type { JobFunction, JobState } from '../job-state.js';
+import type { JobState } from '../job-state.js';
 import type { Logger } from '../logger.js';
-import type { JobRelease, JobStore, RunRecord } from '../stores/job-store.js';
+import type { RunSubmission } from '../runs/attempt.js';
+import { Outcome } from '../runs/outcome.js';
+import type { RunHistory } from '../runs/run-history.js';
+import { jitterMs, planRuns, type RunPlan } from '../runs/run-plan.js';
+import type { RunQueue } from '../runs/run-queue.js';
+import type { RunReporter } from '../runs/run-reporter.js';
+import type { JobRelease, JobStore } from '../stores/job-store.js';
 import { durationInWords } from './duration-words.js';
-import { jitterMs, planRuns, type RunPlan } from './run-plan.js';
-import { toRunRecord } from '../runs/run-record.js';
 
 /** How many due jobs one store hands over per round trip. */
 const ACQUIRE_BATCH = 1000;
@@ -26,18 +26,18 @@ const STORE_RETRY_MIN_MS = 1000;
 const STORE_RETRY_MAX_MS = 60_000;
 /** A timer that fires this little before its time is waited out without a pass (see `timerFired`). */
 const EARLY_SPIN_MS = 2;
-/** Run records kept per store while it cannot take them; past this the oldest are dropped. */
-const MAX_KEPT_RUNS = 10_000;
 
 /** What the processor reads from its scheduler. Settings are read per pass, so `configure` applies. */
 export interface ProcessorHost {
   isRunning(): boolean;
   readonly stores: ReadonlyMap<string, JobStore>;
-  readonly executors: ReadonlyMap<string, Executor>;
+  /** The run queue of each executor, by executor alias. */
+  readonly queues: ReadonlyMap<string, RunQueue>;
   readonly listeners: ListenerRegistry;
+  readonly reporter: RunReporter;
+  readonly history: RunHistory;
   settings(): ProcessorSettings;
   emit(event: SchedulerEventUnion): void;
-  resolveFunction(func: JobFunction | string): JobFunction | Promise<JobFunction>;
 }
 
 export interface ProcessorSettings {
@@ -46,19 +46,17 @@ export interface ProcessorSettings {
   schedulerId: string;
   leaseMs: number;
   maxSleepMs: number;
-  runRetention: number;
 }
 
 /**
  * A due job as an executor receives it, and, once its runs are submitted, the store's release of
  * it with its next run time: one small object per job, no closure.
  */
-class Submission implements JobSubmission, JobRelease {
+class Submission implements RunSubmission, JobRelease {
   constructor(
     readonly job: JobState,
     readonly jobStore: string,
     readonly scheduledRunTimes: Date[],
-    private readonly host: ProcessorHost,
     readonly nextRunTime: Date | null,
     readonly nextFireTime: Date | null,
   ) {}
@@ -69,10 +67,6 @@ class Submission implements JobSubmission, JobRelease {
 
   get remove(): boolean {
     return this.nextRunTime === null;
-  }
-
-  resolveFunction(): JobFunction | Promise<JobFunction> {
-    return this.host.resolveFunction(this.job.func);
   }
 }
 
@@ -94,15 +88,6 @@ export class JobProcessor {
   private checkAt = Infinity;
   private readonly failures = new Map<string, number>();
   private readonly unreleased = new Map<string, JobRelease[]>();
-  /** Run records not yet handed to their stores, by store alias (see `recordRun`). */
-  private pendingRuns = new Map<string, RunRecord[]>();
-  private runFlushScheduled = false;
-  /** Run-record writes in progress. */
-  private readonly runWrites = new Set<Promise<void>>();
-  /** Records a store failed to take, by store alias, kept until it works again (see `keepUnwritten`). */
-  private readonly keptRuns = new Map<string, RunRecord[]>();
-  /** How many kept records were dropped over the cap, by store alias, since its last good write. */
-  private readonly droppedRuns = new Map<string, number>();
 
   constructor(private readonly host: ProcessorHost) {}
 
@@ -181,7 +166,7 @@ export class JobProcessor {
         if (!more || !this.host.isRunning()) {
           const next = await store.getNextRunTime();
           this.storeRecovered(alias, settings);
-          if (this.keptRuns.has(alias)) this.writeKeptAnd(alias, [], settings);
+          this.host.history.storeWorking(alias);
           return next === null ? Infinity : next.getTime();
         }
       } catch (error) {
@@ -205,14 +190,7 @@ export class JobProcessor {
     let usual: Submission[] = [];
     for (const job of due) {
       const plan = planRuns(job, now, jitterMs);
-      const submission = new Submission(
-        job,
-        alias,
-        plan.runTimes,
-        this.host,
-        plan.nextRunTime,
-        plan.nextFireTime,
-      );
+      const submission = new Submission(job, alias, plan.runTimes, plan.nextRunTime, plan.nextFireTime);
       submissions.push(submission);
       if (plan.missed.length === 0 && !plan.truncated) {
         if (plan.runTimes.length > 0) usual.push(submission);
@@ -263,7 +241,6 @@ export class JobProcessor {
 
   /** Reports one due job's missed runs and submits the others. */
   private dispatch(submission: Submission, now: number, plan: RunPlan, settings: ProcessorSettings): void {
-    const { host } = this;
     const { job, jobStore: alias } = submission;
     if (plan.truncated) {
       settings.logger.warn(
@@ -271,14 +248,7 @@ export class JobProcessor {
       );
     }
     for (const scheduledRunTime of plan.missed) {
-      const event: JobExecutionEvent = {
-        code: EVENT_JOB_MISSED,
-        jobId: job.id,
-        jobStore: alias,
-        scheduledRunTime,
-      };
-      host.emit(event);
-      this.recordRun(event, settings);
+      this.host.reporter.report(new Outcome(job, alias, scheduledRunTime, 'missed'));
       const grace = job.misfireGraceTime === null ? '' : ` (misfireGraceTime ${job.misfireGraceTime} s)`;
       settings.logger.warn(
         `Job "${job.name}" (id ${job.id}) missed its run time ${scheduledRunTime.toISOString()} by ${durationInWords(now - scheduledRunTime.getTime())}${grace}; that run is skipped`,
@@ -288,9 +258,9 @@ export class JobProcessor {
   }
 
   /**
-   * Hands submissions to their executors: the consecutive ones of one executor in one
-   * `submitJobs` call where it has one, which starts them in a single loop before any outcome is
-   * reported; else one `submitJob` each. Refusals for `maxInstances` are reported.
+   * Hands submissions to the run queues of their executors: the consecutive ones of one executor in
+   * one `submitAll` call, which starts them in a single loop before any outcome is reported.
+   * Refusals for `maxInstances` are reported.
    */
   private submitAll(submissions: Submission[], settings: ProcessorSettings): void {
     let first = 0;
@@ -299,24 +269,14 @@ export class JobProcessor {
       if (i < submissions.length && (submissions[i] as Submission).job.executor === alias) continue;
       const group = first === 0 && i === submissions.length ? submissions : submissions.slice(first, i);
       first = i;
-      const executor = this.host.executors.get(alias);
-      if (executor === undefined) {
+      const queue = this.host.queues.get(alias);
+      if (queue === undefined) {
         for (const submission of group) this.failWithoutExecutor(submission, settings);
-      } else if (executor.submitJobs !== undefined) {
-        const refused = executor.submitJobs(group);
-        for (const submission of refused) this.refuse(submission as Submission, settings);
-        this.submitted(group, refused.length === 0 ? null : new Set(refused));
-      } else {
-        for (const submission of group) {
-          try {
-            executor.submitJob(submission);
-            this.submitted([submission], null);
-          } catch (error) {
-            if (!(error instanceof MaxInstancesReachedError)) throw error;
-            this.refuse(submission, settings);
-          }
-        }
+        continue;
       }
+      const refused = queue.submitAll(group);
+      for (const submission of refused) this.refuse(submission as Submission, settings);
+      this.submitted(group, refused.length === 0 ? null : new Set(refused));
     }
   }
 
@@ -334,20 +294,12 @@ export class JobProcessor {
     );
     settings.logger.error(exception.message);
     for (const scheduledRunTime of scheduledRunTimes) {
-      const event: JobExecutionEvent = {
-        code: EVENT_JOB_ERROR,
-        jobId: job.id,
-        jobStore,
-        scheduledRunTime,
-        exception,
-      };
-      this.host.emit(event);
-      this.recordRun(event, settings);
+      this.host.reporter.report(new Outcome(job, jobStore, scheduledRunTime, 'error', exception));
     }
   }
 
   /** `EVENT_JOB_SUBMITTED` for the accepted submissions, when someone listens. */
-  private submitted(submissions: Submission[], refused: Set<JobSubmission> | null): void {
+  private submitted(submissions: Submission[], refused: Set<RunSubmission> | null): void {
     const { host } = this;
     if (!host.listeners.wants(EVENT_JOB_SUBMITTED)) return;
     for (const submission of submissions) {
@@ -362,137 +314,6 @@ export class JobProcessor {
     const { job, jobStore, scheduledRunTimes } = submission;
     settings.logger.warn(new MaxInstancesReachedError(job.id, job.maxInstances).message);
     this.host.emit({ code: EVENT_JOB_MAX_INSTANCES, jobId: job.id, jobStore, scheduledRunTimes });
-  }
-
-  /**
-   * Keeps the outcome of a run in its store's run history (when enabled). Records are written in
-   * batches, one per store for all the runs that end in the same turn of the event loop (with
-   * `addRuns` where the store has it): one write instead of one per run. Failures are logged.
-   */
-  recordRun(event: JobExecutionEvent, settings: ProcessorSettings = this.host.settings()): void {
-    if (settings.runRetention === 0) return;
-    this.keepRun(event.jobStore, toRunRecord(event, settings.schedulerId));
-  }
-
-  /** `recordRun` with the record made already (by an executor, see `ExecutorContext.runs`). */
-  keepRun(jobStore: string, record: RunRecord): void {
-    let records = this.pendingRuns.get(jobStore);
-    if (records === undefined) {
-      records = [];
-      this.pendingRuns.set(jobStore, records);
-    }
-    records.push(record);
-    if (!this.runFlushScheduled) {
-      this.runFlushScheduled = true;
-      queueMicrotask(() => {
-        this.runFlushScheduled = false;
-        this.writePendingRuns(false);
-      });
-    }
-  }
-
-  /**
-   * Writes the run records not yet written, and those kept from a store outage; resolves when every
-   * write so far has ended.
-   */
-  flushRuns(): Promise<void> {
-    this.runFlushScheduled = false;
-    this.writePendingRuns(true);
-    return this.runWrites.size === 0 ? Promise.resolve() : Promise.all(this.runWrites).then(() => undefined);
-  }
-
-  /**
-   * Hands each store its new records. A store whose last write failed is not tried on every run
-   * that ends (each try would wait out its timeout during an outage): its records join the kept
-   * ones, written at the next pass that finds the store working, or at an explicit `flushRuns`.
-   */
-  private writePendingRuns(withKept: boolean): void {
-    const pending = this.pendingRuns;
-    if (pending.size === 0 && (!withKept || this.keptRuns.size === 0)) return;
-    this.pendingRuns = new Map();
-    const settings = this.host.settings();
-    const aliases = withKept ? new Set([...pending.keys(), ...this.keptRuns.keys()]) : pending.keys();
-    for (const alias of aliases) {
-      const records = pending.get(alias) ?? [];
-      if (!withKept && this.keptRuns.has(alias)) this.keepUnwritten(alias, records, settings);
-      else this.writeKeptAnd(alias, records, settings);
-    }
-  }
-
-  /** Writes the records kept for a store, then `records`; a store no longer there drops them. */
-  private writeKeptAnd(alias: string, records: RunRecord[], settings: ProcessorSettings): void {
-    const kept = this.keptRuns.get(alias);
-    this.keptRuns.delete(alias);
-    const store = this.host.stores.get(alias);
-    const all = kept === undefined ? records : kept.concat(records);
-    if (store !== undefined && all.length > 0) this.writeRuns(alias, store, all, settings);
-  }
-
-  private writeRuns(alias: string, store: JobStore, records: RunRecord[], settings: ProcessorSettings): void {
-    const retention = settings.runRetention;
-    let written: Promise<unknown>;
-    try {
-      written =
-        store.addRuns !== undefined
-          ? store.addRuns(records, retention)
-          : Promise.all(records.map((record) => store.addRun(record, retention)));
-    } catch (error) {
-      written = Promise.reject(error);
-    }
-    const write = written.then(
-      () => this.runsWritten(alias, settings),
-      (error: unknown) => {
-        const runs = records.length === 1 ? `a run of job ${records[0]?.jobId}` : `${records.length} runs`;
-        // A record the store cannot take (a value it cannot serialize) would fail again.
-        if (error instanceof SerializationError) {
-          settings.logger.error(`Could not record ${runs} in job store "${alias}"`, error);
-          return;
-        }
-        const first = !this.keptRuns.has(alias);
-        this.keepUnwritten(alias, records, settings);
-        const message = `Could not record ${runs} in job store "${alias}"; kept to write when it works again`;
-        if (first) settings.logger.error(message, error);
-        else settings.logger.debug(message, error);
-      },
-    );
-    this.runWrites.add(write);
-    void write.then(() => this.runWrites.delete(write));
-  }
-
-  /**
-   * Keeps records a store could not take, oldest first, up to `MAX_KEPT_RUNS` per store: past that
-   * the oldest are dropped (memory stays bounded however long the outage), with one warning when
-   * it starts and a count when the store works again.
-   */
-  private keepUnwritten(alias: string, records: RunRecord[], settings: ProcessorSettings): void {
-    const earlier = this.keptRuns.get(alias);
-    let kept = records;
-    if (earlier !== undefined) {
-      // In place: during a long outage this runs for every batch of runs that end.
-      for (const record of records) earlier.push(record);
-      kept = earlier;
-    }
-    const excess = kept.length - MAX_KEPT_RUNS;
-    if (excess > 0) {
-      kept.splice(0, excess);
-      const dropped = this.droppedRuns.get(alias) ?? 0;
-      this.droppedRuns.set(alias, dropped + excess);
-      if (dropped === 0) {
-        settings.logger.warn(
-          `Job store "${alias}" has ${MAX_KEPT_RUNS} run records waiting to be written; the oldest are dropped from now on`,
-        );
-      }
-    }
-    this.keptRuns.set(alias, kept);
-  }
-
-  private runsWritten(alias: string, settings: ProcessorSettings): void {
-    const dropped = this.droppedRuns.get(alias);
-    if (dropped === undefined) return;
-    this.droppedRuns.delete(alias);
-    settings.logger.warn(
-      `Job store "${alias}" is writing run records again; ${dropped} were dropped meanwhile`,
-    );
   }
 
   private armTimer(at: number): void {

@@ -5,7 +5,7 @@
 // the run's error must carry; and a thread's error loses its class name on the way back. This pool
 // is small because the executor above it already queues, limits concurrency and times runs out.
 import type { Logger } from '../../logger.js';
-import type { RunAttempt } from '../run.js';
+import type { RunAttempt } from '../executor.js';
 import { ExecutorShutdownError, WorkerCrashedError, type WorkerExitReason } from '../errors.js';
 import { reviveError, type RunRequest, type SerializedError, type WorkerMessage } from './protocol.js';
 import type { Spawner, WorkerDeath, WorkerHandle } from './worker-handle.js';

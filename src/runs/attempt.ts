@@ -1,36 +1,27 @@
 import type { TimerHandle } from '../clock.js';
-import type { JobSubmission } from './executor.js';
+import type { RunAttempt } from '../executors/executor.js';
+import type { JobFunction, JobState } from '../job-state.js';
+import type { RunOutcome, RunStatus } from './outcome.js';
 
-/** One attempt of one run, as `BaseExecutor.execute` receives it. */
-export interface RunAttempt {
-  readonly submission: JobSubmission;
-  readonly scheduledRunTime: Date;
-  /** 1 for the first try, 2 for the first retry, ... */
-  readonly attempt: number;
-  /**
-   * The signal a job running on the event loop sees as `currentJob().signal`: aborted with
-   * `JobTimeoutError` when the job's `timeout` runs out, or with `ExecutorShutdownError` on
-   * `shutdown({ wait: false })`. Made on first read, as most jobs never look at it.
-   */
-  readonly signal: AbortSignal;
-  /**
-   * Calls `listener` once if this attempt is aborted (at once if it already was). `execute` must
-   * settle its promise promptly then, rejecting with `reason`; an executor that can stop the work
-   * (terminate a worker) does so. One listener per attempt.
-   */
-  onAbort(listener: (reason: unknown) => void): void;
+/** What the scheduler hands over to have a job's run times executed, oldest first. */
+export interface RunSubmission {
+  readonly job: JobState;
+  readonly jobStore: string;
+  readonly scheduledRunTimes: Date[];
 }
 
 /** One attempt: its own abort state, so a job that outlives its attempt keeps the signal it had. */
 export class Attempt implements RunAttempt {
-  timedOut = false;
+  func: JobFunction | undefined = undefined;
+  reference: string | undefined = undefined;
   private controller: AbortController | null = null;
-  private aborted = false;
+  private isAborted = false;
   private reason: unknown = undefined;
   private listener: ((reason: unknown) => void) | null = null;
 
   constructor(
-    readonly submission: JobSubmission,
+    readonly job: JobState,
+    readonly jobStore: string,
     readonly scheduledRunTime: Date,
     readonly attempt: number,
   ) {}
@@ -38,19 +29,28 @@ export class Attempt implements RunAttempt {
   get signal(): AbortSignal {
     if (this.controller === null) {
       this.controller = new AbortController();
-      if (this.aborted) this.controller.abort(this.reason);
+      if (this.isAborted) this.controller.abort(this.reason);
     }
     return this.controller.signal;
   }
 
+  get aborted(): boolean {
+    return this.isAborted;
+  }
+
+  /** Why the attempt was aborted (meaningful once `aborted`). */
+  get abortReason(): unknown {
+    return this.reason;
+  }
+
   onAbort(listener: (reason: unknown) => void): void {
-    if (this.aborted) listener(this.reason);
+    if (this.isAborted) listener(this.reason);
     else this.listener = listener;
   }
 
   abort(reason: unknown): void {
-    if (this.aborted) return;
-    this.aborted = true;
+    if (this.isAborted) return;
+    this.isAborted = true;
     this.reason = reason;
     this.controller?.abort(reason);
     const listener = this.listener;
@@ -61,9 +61,10 @@ export class Attempt implements RunAttempt {
 
 /**
  * One submission in progress. The same object walks through the submission's run times and each
- * run's attempts, so a run allocates little beyond its attempts and dates.
+ * run's attempts, and is itself the `RunOutcome` each run time ends in (read at once by the
+ * reporter, never kept), so a run allocates little beyond its attempts and dates.
  */
-export class Run {
+export class Run implements RunOutcome {
   /** Index of the current run time in `submission.scheduledRunTimes`. */
   index = 0;
   attempt = 1;
@@ -76,15 +77,25 @@ export class Run {
   /** The attempt's timeout timer, or the backoff timer while waiting for a retry. */
   timer: TimerHandle | null = null;
   lastError: unknown = undefined;
-  /** Position in the executor's list of active runs, or -1. */
+  /** Position in the queue's list of active runs, or -1. */
   activeIndex = -1;
-  /** A synchronously finished attempt waiting to be reported: its outcome and times (epoch ms). */
-  outcomeOk = false;
-  outcome: unknown = undefined;
-  startedAt = NaN;
-  finishedAt = NaN;
+  /** A synchronously finished attempt waiting to be reported: whether it succeeded, and its times. */
+  syncOk = false;
+  // RunOutcome: set just before the run is reported.
+  status: RunStatus = 'success';
+  value: unknown = undefined;
+  startedMs = NaN;
+  finishedMs = NaN;
 
-  constructor(readonly submission: JobSubmission) {}
+  constructor(readonly submission: RunSubmission) {}
+
+  get job(): JobState {
+    return this.submission.job;
+  }
+
+  get jobStore(): string {
+    return this.submission.jobStore;
+  }
 
   get scheduledRunTime(): Date {
     return this.submission.scheduledRunTimes[this.index] as Date;
@@ -92,7 +103,8 @@ export class Run {
 
   startAttempt(): Attempt {
     this.timedOut = false;
-    this.current = new Attempt(this.submission, this.scheduledRunTime, this.attempt);
+    const { job, jobStore } = this.submission;
+    this.current = new Attempt(job, jobStore, this.scheduledRunTime, this.attempt);
     return this.current;
   }
 

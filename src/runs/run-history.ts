@@ -1,0 +1,160 @@
+import { SerializationError } from '../errors.js';
+import type { Logger } from '../logger.js';
+import type { JobStore, RunRecord } from '../stores/job-store.js';
+
+/** Run records kept per store while it cannot take them; past this the oldest are dropped. */
+export const MAX_KEPT_RUNS = 10_000;
+
+/** What the run history reads from its scheduler, per write (so `configure` applies). */
+export interface RunHistoryHost {
+  /** The store by this alias, or `undefined` when it was removed (its records are then dropped). */
+  store(alias: string): JobStore | undefined;
+  logger(): Logger;
+  /** Records kept per job; passed to the store with each write. */
+  retention(): number;
+}
+
+/**
+ * The one batching layer of run records: the records of the runs that end in the same turn of the
+ * event loop go to each store in one `addRuns` call (the stores write what they are given). Records
+ * a store fails to take are kept, up to `MAX_KEPT_RUNS` per store, and written once it works again,
+ * so a database outage loses no history unless it outlasts the cap.
+ */
+export class RunHistory {
+  /** Records not yet handed to their stores, by store alias (see `keep`). */
+  private pending = new Map<string, RunRecord[]>();
+  private flushScheduled = false;
+  /** Writes in progress. */
+  private readonly writes = new Set<Promise<void>>();
+  /** Records a store failed to take, by store alias, kept until it works again. */
+  private readonly kept = new Map<string, RunRecord[]>();
+  /** How many kept records were dropped over the cap, by store alias, since its last good write. */
+  private readonly dropped = new Map<string, number>();
+
+  constructor(private readonly host: RunHistoryHost) {}
+
+  /** Queues a record for store `jobStore`; written with the others of this turn, on a microtask. */
+  keep(jobStore: string, record: RunRecord): void {
+    let records = this.pending.get(jobStore);
+    if (records === undefined) {
+      records = [];
+      this.pending.set(jobStore, records);
+    }
+    records.push(record);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      queueMicrotask(() => {
+        this.flushScheduled = false;
+        this.writePending(false);
+      });
+    }
+  }
+
+  /** Writes the records not yet written and those kept from an outage; resolves when every write so far has ended. */
+  flush(): Promise<void> {
+    this.flushScheduled = false;
+    this.writePending(true);
+    return this.writes.size === 0 ? Promise.resolve() : Promise.all(this.writes).then(() => undefined);
+  }
+
+  /** A store works again (the processor just read from it): write what was kept for it. */
+  storeWorking(alias: string): void {
+    if (this.kept.has(alias)) this.writeKeptAnd(alias, []);
+  }
+
+  /**
+   * Hands each store its new records. A store whose last write failed is not tried on every run
+   * that ends (each try would wait out its timeout during an outage): its records join the kept
+   * ones, written when the store works again, or at an explicit `flush`.
+   */
+  private writePending(withKept: boolean): void {
+    const pending = this.pending;
+    if (pending.size === 0 && (!withKept || this.kept.size === 0)) return;
+    this.pending = new Map();
+    const aliases = withKept ? new Set([...pending.keys(), ...this.kept.keys()]) : pending.keys();
+    for (const alias of aliases) {
+      const records = pending.get(alias) ?? [];
+      if (!withKept && this.kept.has(alias)) this.keepUnwritten(alias, records);
+      else this.writeKeptAnd(alias, records);
+    }
+  }
+
+  /** Writes the records kept for a store, then `records`; a store no longer there drops them. */
+  private writeKeptAnd(alias: string, records: RunRecord[]): void {
+    const kept = this.kept.get(alias);
+    this.kept.delete(alias);
+    const store = this.host.store(alias);
+    const all = kept === undefined ? records : kept.concat(records);
+    if (store !== undefined && all.length > 0) this.write(alias, store, all);
+  }
+
+  private write(alias: string, store: JobStore, records: RunRecord[]): void {
+    const retention = this.host.retention();
+    let written: Promise<unknown>;
+    try {
+      written =
+        store.addRuns !== undefined
+          ? store.addRuns(records, retention)
+          : Promise.all(records.map((record) => store.addRun(record, retention)));
+    } catch (error) {
+      written = Promise.reject(error);
+    }
+    const write = written.then(
+      () => this.written(alias),
+      (error: unknown) => {
+        const logger = this.host.logger();
+        const runs = records.length === 1 ? `a run of job ${records[0]?.jobId}` : `${records.length} runs`;
+        // A record the store cannot take (a value it cannot serialize) would fail again.
+        if (error instanceof SerializationError) {
+          logger.error(`Could not record ${runs} in job store "${alias}"`, error);
+          return;
+        }
+        const first = !this.kept.has(alias);
+        this.keepUnwritten(alias, records);
+        const message = `Could not record ${runs} in job store "${alias}"; kept to write when it works again`;
+        if (first) logger.error(message, error);
+        else logger.debug(message, error);
+      },
+    );
+    this.writes.add(write);
+    void write.then(() => this.writes.delete(write));
+  }
+
+  /**
+   * Keeps records a store could not take, oldest first, up to `MAX_KEPT_RUNS` per store: past that
+   * the oldest are dropped (memory stays bounded however long the outage), with one warning when
+   * it starts and a count when the store works again.
+   */
+  private keepUnwritten(alias: string, records: RunRecord[]): void {
+    const earlier = this.kept.get(alias);
+    let kept = records;
+    if (earlier !== undefined) {
+      // In place: during a long outage this runs for every batch of runs that end.
+      for (const record of records) earlier.push(record);
+      kept = earlier;
+    }
+    const excess = kept.length - MAX_KEPT_RUNS;
+    if (excess > 0) {
+      kept.splice(0, excess);
+      const dropped = this.dropped.get(alias) ?? 0;
+      this.dropped.set(alias, dropped + excess);
+      if (dropped === 0) {
+        this.host
+          .logger()
+          .warn(
+            `Job store "${alias}" has ${MAX_KEPT_RUNS} run records waiting to be written; the oldest are dropped from now on`,
+          );
+      }
+    }
+    this.kept.set(alias, kept);
+  }
+
+  private written(alias: string): void {
+    const dropped = this.dropped.get(alias);
+    if (dropped === undefined) return;
+    this.dropped.delete(alias);
+    this.host
+      .logger()
+      .warn(`Job store "${alias}" is writing run records again; ${dropped} were dropped meanwhile`);
+  }
+}
