@@ -1,8 +1,8 @@
 /**
  * Scheduler events, read from the table in ./event-table.ts: the name → code map `EVENT_NAMES`,
  * `EventMap`, the union keyed on `code`, and one named type per code with exactly the fields that
- * event carries. The aliases that group several codes (`JobExecutionEvent`,
- * `SchedulerEvent`, ...) are kept for code written before there was one type per code.
+ * event carries. The aliases that group several codes (`JobExecutionEvent`, `SchedulerEvent`,
+ * ...) are kept for code written before there was one type per code.
  */
 import { EVENT_TABLE, type EventRow, type EventTable } from './event-table.js';
 
@@ -25,15 +25,16 @@ export type EventMap = {
 export type SchedulerEventUnion = EventMap[EventName];
 
 /** The code of each name, `{ job_executed: 4096, ... }`; `scheduler.on` reads it. */
-export const EVENT_NAMES: { readonly [N in EventName]: EventMap[N]['code'] } = Object.freeze(
+export const EVENT_NAMES = Object.freeze(
   // No prototype, so that a name such as `toString` is unknown rather than found on Object.
   // The cast: `Object.fromEntries` types its result by string keys only.
   Object.assign(
     Object.create(null) as object,
     Object.fromEntries(Object.entries(EVENT_TABLE).map(([name, row]) => [name, row.code])),
-  ) as { readonly [N in EventName]: EventMap[N]['code'] },
+  ) as { [N in EventName]: EventMap[N]['code'] },
 );
 
+/** A listener of `addListener`: it gets every event whose code is in its mask. */
 export type EventListener = (event: SchedulerEventUnion) => void;
 
 /** The scheduler started (`start()`), in the running or the paused state. */
