@@ -123,4 +123,4 @@ class AttemptContext implements JobContext {
   }
 }
 
-registerExecutorType('async', (options) => new AsyncExecutor(options as AsyncExecutorOptions));
+registerExecutorType('async', (options) => new AsyncExecutor(options));

@@ -38,5 +38,5 @@ export function runInJobContext<A extends unknown[], T>(
   args: A,
 ): T {
   // Without arguments (most jobs) no rest-argument array is made for each run.
-  return args.length === 0 ? storage.run(context, fn as () => T) : storage.run(context, fn, ...args);
+  return args.length === 0 ? storage.run(context, fn) : storage.run(context, fn, ...args);
 }

@@ -19,4 +19,4 @@ export class ProcessExecutor extends PoolExecutor {
   }
 }
 
-registerExecutorType('process', (options) => new ProcessExecutor(options as ProcessExecutorOptions));
+registerExecutorType('process', (options) => new ProcessExecutor(options));

@@ -18,4 +18,4 @@ export class ThreadExecutor extends PoolExecutor {
   }
 }
 
-registerExecutorType('thread', (options) => new ThreadExecutor(options as ThreadExecutorOptions));
+registerExecutorType('thread', (options) => new ThreadExecutor(options));

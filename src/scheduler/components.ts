@@ -234,8 +234,8 @@ function toExecutor(executor: Executor | ExecutorConfig): Executor {
 async function toStore(spec: StoreSpec, alias: string): Promise<JobStore> {
   if (typeof spec === 'string') return createJobStoreFromUrl(spec);
   if (isJobStore(spec)) return spec;
-  if (spec !== null && typeof spec === 'object' && typeof (spec as JobStoreConfig).type === 'string') {
-    return createJobStoreFromConfig(spec as JobStoreConfig);
+  if (spec !== null && typeof spec === 'object' && typeof spec.type === 'string') {
+    return createJobStoreFromConfig(spec);
   }
   throw new JobStoreError(
     `Invalid job store "${alias}": ${describe(spec)}; expected a JobStore, { type: ... } or a URL`,

@@ -3,6 +3,7 @@ import type { JobState } from '../job-state.js';
 import { assertWindowInRange, isTrigger, readFunc, readNextRunTime } from './job-builder.js';
 import {
   JOB_CHANGE_KEYS,
+  JOB_OPTION_KEYS,
   describe,
   invalidOption,
   readArgs,
@@ -75,4 +76,27 @@ export async function applyJobChanges(
     }
   }
   return state;
+}
+
+/**
+ * Splits `rescheduleJob` options into the store selector and the trigger's options. Job options
+ * are refused (`buildJob` would take them as the job's and drop them): they are `modifyJob`'s.
+ */
+export function readRescheduleOptions(options: unknown): {
+  jobStore: string | undefined;
+  triggerOptions: Record<string, unknown>;
+} {
+  if (options !== undefined && (options === null || typeof options !== 'object')) {
+    throw invalidOption('options', options, 'an object of trigger options');
+  }
+  const { jobStore, ...triggerOptions } = (options ?? {}) as { jobStore?: string } & Record<string, unknown>;
+  for (const key of Object.keys(triggerOptions)) {
+    if ((JOB_OPTION_KEYS as readonly string[]).includes(key)) {
+      throw new InvalidArgumentError(
+        `rescheduleJob changes only the trigger; to change "${key}", use modifyJob(id, { ${key} })`,
+        { field: key, value: triggerOptions[key] },
+      );
+    }
+  }
+  return { jobStore, triggerOptions };
 }

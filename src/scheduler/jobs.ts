@@ -9,7 +9,7 @@ import {
 import type { ListenerRegistry } from '../events/listeners.js';
 import { copyJobState, type JobState } from '../job-state.js';
 import { jitterMs } from '../runs/run-plan.js';
-import type { JobStore } from '../stores/job-store.js';
+import type { JobStore, RunRecord } from '../stores/job-store.js';
 import type { Components } from './components.js';
 import { Job, type JobHandleHost } from './job.js';
 import { assertStorable, firstRun, type BuiltJob } from './job-builder.js';
@@ -199,5 +199,16 @@ export class Jobs {
     return [...this.host.components.stores].filter(
       ([alias, store]) => (jobStore === undefined || alias === jobStore) && (started || !store.persistent),
     );
+  }
+
+  /** The run history of a job in one store or all, newest first, at most `limit` records. */
+  async runs(jobId: string, limit: number, jobStore: string | undefined): Promise<RunRecord[]> {
+    const records: RunRecord[] = [];
+    for (const [alias, store] of this.host.components.stores) {
+      if (jobStore === undefined || alias === jobStore) records.push(...(await store.getRuns(jobId, limit)));
+    }
+    return records
+      .sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime())
+      .slice(0, limit);
   }
 }

@@ -1,24 +1,17 @@
-// The scheduler's public surface (SPEC section 2): each method a short check and a delegation. The
-// run loop is processor.ts, the runs src/runs/, stores and executors components.ts, jobs added before
-// start pending-jobs.ts, options settings.ts and options.ts, job building job-builder.ts.
+// The scheduler's public surface (SPEC section 2), each method a check and a delegation: to the run
+// loop (processor.ts), the runs (src/runs/), stores and executors (components.ts), jobs (jobs.ts).
 import {
-  ConflictingIdError,
   InvalidArgumentError,
   JobLookupError,
   SchedulerAlreadyRunningError,
   SchedulerNotRunningError,
-  SerializationError,
 } from '../errors.js';
 import {
   EVENT_ALL,
-  EVENT_ALL_JOBS_REMOVED,
   EVENT_EXECUTOR_ADDED,
   EVENT_EXECUTOR_REMOVED,
   EVENT_JOBSTORE_ADDED,
   EVENT_JOBSTORE_REMOVED,
-  EVENT_JOB_ADDED,
-  EVENT_JOB_MODIFIED,
-  EVENT_JOB_REMOVED,
   EVENT_NAMES,
   EVENT_SCHEDULER_PAUSED,
   EVENT_SCHEDULER_RESUMED,
@@ -35,16 +28,15 @@ import { copyJobState, type JobFunction, type JobState } from '../job-state.js';
 import { RunHistory } from '../runs/run-history.js';
 import { jitterMs } from '../runs/run-plan.js';
 import { RunReporter } from '../runs/run-reporter.js';
-import type { JobStore, RunRecord } from '../stores/job-store.js';
+import type { RunRecord } from '../stores/job-store.js';
 import type { TriggerAlias } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { Components, type StoreSpec } from './components.js';
 import { FunctionResolver } from './function-resolver.js';
-import { applyJobChanges } from './job-changes.js';
+import { applyJobChanges, readRescheduleOptions } from './job-changes.js';
 import { Job } from './job.js';
-import { assertStorable, buildJob, firstRun, type BuildContext, type BuiltJob } from './job-builder.js';
+import { buildJob, firstRun, type BuildContext, type BuiltJob } from './job-builder.js';
 import {
-  JOB_OPTION_KEYS,
   invalidOption,
   type AddJobOptions,
   type ExecutorConfig,
@@ -349,12 +341,12 @@ export class Scheduler {
       built = buildJob(func, trigger, options, this.buildContext());
       this.validateForExecutor(built.state);
     } catch (error) {
-      return Promise.reject(error as Error);
+      return Promise.reject(error);
     }
     if (typeof built.state.func === 'string') {
-      return this.resolver.resolve(built.state.func).then(() => this.addBuiltJob(built));
+      return this.resolver.resolve(built.state.func).then(() => this.jobs.add(built));
     }
-    return this.addBuiltJob(built);
+    return this.jobs.add(built);
   }
 
   /**
@@ -368,9 +360,9 @@ export class Scheduler {
     return (fn) => {
       const built = buildJob(fn, trigger, options, this.buildContext());
       this.validateForExecutor(built.state);
-      this.addBuiltJob(built).catch((error) =>
-        this.settings.logger.error(`Could not add job "${built.state.id}"`, error),
-      );
+      this.jobs
+        .add(built)
+        .catch((error) => this.settings.logger.error(`Could not add job "${built.state.id}"`, error));
       return fn;
     };
   }
@@ -393,10 +385,6 @@ export class Scheduler {
     this.components.validateForExecutor(state, this.currentState !== 'stopped');
   }
 
-  private addBuiltJob(built: BuiltJob): Promise<Job> {
-    return this.jobs.add(built);
-  }
-
   /**
    * Changes a job's options: any of `name`, `func`, `args`, `misfireGraceTime`, `coalesce`,
    * `maxInstances`, `nextRunTime`, `trigger`, `executor`, `timeout`, `retry`. Resolves to the job as changed.
@@ -417,19 +405,7 @@ export class Scheduler {
     trigger: T,
     options?: RescheduleOptions<T>,
   ): Promise<Job> {
-    if (options !== undefined && (options === null || typeof options !== 'object')) {
-      throw invalidOption('options', options, 'an object of trigger options');
-    }
-    const { jobStore, ...triggerOptions } = (options ?? {}) as StoreSelector & Record<string, unknown>;
-    for (const key of Object.keys(triggerOptions)) {
-      // buildJob would take these as the job's and drop them: they are modifyJob's to change.
-      if ((JOB_OPTION_KEYS as readonly string[]).includes(key)) {
-        throw new InvalidArgumentError(
-          `rescheduleJob changes only the trigger; to change "${key}", use modifyJob(id, { ${key} })`,
-          { field: key, value: triggerOptions[key] },
-        );
-      }
-    }
+    const { jobStore, triggerOptions } = readRescheduleOptions(options);
     const built = buildJob(() => undefined, trigger, triggerOptions, this.buildContext());
     const found = await this.jobs.find(id, jobStore);
     const state = copyJobState(found.state);
@@ -516,14 +492,6 @@ export class Scheduler {
       throw invalidOption('limit', options.limit, 'a non-negative integer (records to return)');
     }
     await this.history.flush();
-    const records: RunRecord[] = [];
-    for (const [alias, store] of this.components.stores) {
-      if (options.jobStore === undefined || alias === options.jobStore) {
-        records.push(...(await store.getRuns(jobId, limit)));
-      }
-    }
-    return records
-      .sort((a, b) => b.scheduledRunTime.getTime() - a.scheduledRunTime.getTime())
-      .slice(0, limit);
+    return this.jobs.runs(jobId, limit, options.jobStore);
   }
 }

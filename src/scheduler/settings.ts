@@ -70,7 +70,7 @@ export function readSchedulerOptions(
     if (!isPlainObject(options.jobDefaults)) {
       throw invalidOption('jobDefaults', options.jobDefaults, 'an object of job defaults');
     }
-    const given = options.jobDefaults as Record<string, unknown>;
+    const given = options.jobDefaults;
     for (const key of Object.keys(given)) {
       if (!JOB_DEFAULT_KEYS.includes(key)) {
         throw new InvalidArgumentError(
