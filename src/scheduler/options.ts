@@ -1,8 +1,11 @@
 import type { Clock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { AsyncExecutorOptions } from '../executors/async-executor.js';
 import type { Executor } from '../executors/executor.js';
+import type { PoolExecutorOptions } from '../executors/pool-executor.js';
 import type { Logger } from '../logger.js';
 import type { JobStore } from '../stores/job-store.js';
+import type { JobStoreType, JobStoreTypes } from '../stores/store-types.js';
 import type { RetryPolicy } from '../job-state.js';
 import type { TriggerAlias, TriggerAliases } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
@@ -17,17 +20,45 @@ export interface JobDefaults {
   maxInstances?: number;
 }
 
-/** An executor given as configuration: `{ type: 'async', maxConcurrency: 20 }`. */
-export interface ExecutorConfig {
-  type: string;
-  [option: string]: unknown;
+/**
+ * The options of each executor type, for `{ type, ...options }` configuration. An executor of your
+ * own, registered with `registerExecutorType`, adds its entry by declaration merging:
+ *
+ * @example
+ * declare module 'horae' {
+ *   interface ExecutorTypes {
+ *     queue: QueueExecutorOptions;
+ *   }
+ * }
+ */
+export interface ExecutorTypes {
+  async: AsyncExecutorOptions;
+  thread: PoolExecutorOptions;
+  process: PoolExecutorOptions;
 }
 
-/** A job store given as configuration: `{ type: 'memory' }`; persistent stores may also take a URL string. */
-export interface JobStoreConfig {
-  type: string;
-  [option: string]: unknown;
-}
+/** An executor type of `{ type, ...options }` configuration. */
+export type ExecutorType = keyof ExecutorTypes & string;
+
+/**
+ * An executor given as configuration: `{ type: 'async', maxConcurrency: 20 }`, typed by
+ * `ExecutorTypes`, so a misspelt option is a compile error.
+ */
+export type ExecutorConfig = { [K in ExecutorType]: TypedConfig<K, ExecutorTypes[K]> }[ExecutorType];
+
+/**
+ * A job store given as configuration: `{ type: 'sqlite', path: 'jobs.sqlite' }`, typed by
+ * `JobStoreTypes`, so a misspelt option is a compile error. Persistent stores may also be given
+ * as a URL string.
+ */
+export type JobStoreConfig = { [K in JobStoreType]: TypedConfig<K, JobStoreTypes[K]> }[JobStoreType];
+
+/**
+ * `{ type: K }` with the options `O` beside it. Mapped rather than intersected with `O` itself: an
+ * options interface has no index signature, and the mapped copy still fits the factories'
+ * `{ type: string; [option: string]: unknown }` parameter.
+ */
+type TypedConfig<K extends string, O> = { type: K } & { [P in keyof O]: O[P] };
 
 export interface SchedulerOptions {
   /** Job stores by alias. Default: `{ default: new MemoryJobStore() }`. */

@@ -1,15 +1,17 @@
 // One suite for the JobStore contract (src/stores/job-store.ts), run against every store, as
-// Hono's router tests are: `runJobStoreConformance({ name, makeStore, skip })`. It is a long file on
-// purpose: each test is short and reads on its own, and splitting would scatter the contract.
+// Hono's router tests are: `runJobStoreConformance({ name, makeStore, unreadableJobs, skip })`. The
+// unreadable-job part, which differs between persistent and in-memory stores, is in
+// unreadable-jobs.suite.ts. It is a long file on purpose: each test is short and reads on its own,
+// and splitting would scatter the contract.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictingIdError, JobLookupError, SerializationError } from '../../src/errors.js';
-import { EVENT_JOB_UNREADABLE, type JobUnreadableEvent } from '../../src/events/events.js';
 import type { JobState } from '../../src/job-state.js';
-import { Scheduler } from '../../src/scheduler/scheduler.js';
+import { silentLogger } from '../../src/logger.js';
 import type { JobStore, JobStoreContext } from '../../src/stores/job-store.js';
 import { FakeClock } from '../../src/testing.js';
 import { DateTrigger } from '../../src/triggers/date-trigger.js';
-import { T0, collectingLogger, makeJob, makeRun, plainJob, type LogLine } from '../helpers/jobs.js';
+import { T0, makeJob, makeRun, plainJob } from '../helpers/jobs.js';
+import { unreadableJobTests, type UnreadableJobs } from './unreadable-jobs.suite.js';
 
 export interface JobStoreConformanceOptions {
   /** Names the store in the test titles (`'memory'`, `'SQLite'`, ...). */
@@ -24,11 +26,11 @@ export interface JobStoreConformanceOptions {
   /** Tests this store does not run, by exact title, each group with the reason (printed in the title). */
   skip?: { reason: string; tests: string[] }[];
   /**
-   * Overwrites the stored document of job `id` (already added to `store`) with one that
-   * `deserializeJob` cannot read, keeping its next run time. Only persistent stores can have
-   * unreadable jobs; without this hook the unreadable-job tests are skipped, saying why.
+   * How the store meets the unreadable-job contract (`JobStoreContext.reportUnreadableJob`), asserted
+   * for every store (see `unreadable-jobs.suite.ts`): a persistent store plants an unreadable job
+   * with `corruptJob`; a store that keeps jobs as live objects says `'kept as objects'`.
    */
-  corruptJob?: (store: JobStore, id: string) => Promise<void>;
+  unreadableJobs: UnreadableJobs;
 }
 
 const A = 'scheduler-a';
@@ -42,7 +44,6 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
   const seen = new Set<string>();
 
   let store: JobStore;
-  let logs: LogLine[];
   /** What the store passed to its context's `reportUnreadableJob` hook. */
   let reports: { jobId: string; error: unknown }[];
   let context: JobStoreContext;
@@ -54,29 +55,15 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
     if (reason === undefined) it(title, body, timeout);
     else it.skipIf(true)(`${title} (skipped: ${reason})`, body);
   };
-  const needsCorruption = (title: string, body: () => Promise<void>, timeout?: number) => {
-    if (options.corruptJob === undefined) {
-      seen.add(title);
-      it.skipIf(true)(`${title} (skipped: this store cannot hold an unreadable job)`, body);
-    } else test(title, body, timeout);
-  };
-  const corrupt = (id: string) => (options.corruptJob as NonNullable<typeof options.corruptJob>)(store, id);
   const ids = (jobs: JobState[]) => jobs.map((job) => job.id);
-  /** The ids the store reported through its hook, each with a `SerializationError`. */
-  const reported = () => {
-    for (const report of reports) expect(report.error).toBeInstanceOf(SerializationError);
-    return reports.map((report) => report.jobId);
-  };
 
   describe(`${options.name} job store (conformance)`, () => {
     beforeEach(async () => {
-      const logger = collectingLogger();
-      logs = logger.lines;
       reports = [];
       context = {
         alias: 'default',
         clock: new FakeClock(T0),
-        logger,
+        logger: silentLogger,
         reportUnreadableJob: (jobId, error) => void reports.push({ jobId, error }),
       };
       store = await options.makeStore();
@@ -469,85 +456,10 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
       });
     });
 
-    describe('unreadable jobs', () => {
-      needsCorruption('reports an unreadable job and keeps it out of the list', async () => {
-        await store.addJob(makeJob('good', T0 + 1000));
-        await store.addJob(makeJob('bad', T0));
-        await corrupt('bad');
-        expect(ids(await store.getAllJobs())).toEqual(['good']);
-        const errors = logs.filter((line) => line.level === 'error');
-        expect(errors.some((line) => line.message.includes('bad'))).toBe(true);
-        expect(reported()).toEqual(['bad']);
-        // Kept, not deleted: the id is still taken.
-        await expect(store.addJob(makeJob('bad', T0))).rejects.toBeInstanceOf(ConflictingIdError);
-        await expect(store.lookupJob('bad')).rejects.toBeInstanceOf(SerializationError);
-      });
-
-      needsCorruption('skips an unreadable due job without spinning, and keeps it', async () => {
-        await store.addJob(makeJob('bad', T0 - 10));
-        await store.addJob(makeJob('good', T0));
-        await corrupt('bad');
-        expect(ids(await store.acquireDueJobs(A, new Date(T0), LEASE, 10))).toEqual(['good']);
-        expect(logs.some((line) => line.level === 'error' && line.message.includes('bad'))).toBe(true);
-        expect(reported()).toEqual(['bad']);
-        const later = new Date(T0 + 5 * LEASE);
-        await store.releaseJobs(A, [{ id: 'good', nextRunTime: later, nextFireTime: later, remove: false }]);
-        // The unreadable job is set aside for a lease period, so the scheduler does not wake for it in a loop.
-        expect((await store.getNextRunTime())?.getTime()).toBe(T0 + LEASE);
-        expect(await store.acquireDueJobs(B, new Date(T0 + 1000), LEASE, 10)).toEqual([]);
-        expect(reported()).toEqual(['bad']);
-        // After the lease it is tried (and reported) again; it is never deleted.
-        const before = logs.length;
-        expect(await store.acquireDueJobs(B, new Date(T0 + LEASE), LEASE, 10)).toEqual([]);
-        expect(logs.length).toBeGreaterThan(before);
-        expect(reported()).toEqual(['bad', 'bad']);
-        await expect(store.addJob(makeJob('bad', T0))).rejects.toBeInstanceOf(ConflictingIdError);
-      });
-
-      needsCorruption('lets the user replace or remove an unreadable job', async () => {
-        await store.addJob(makeJob('fixed', T0));
-        await store.addJob(makeJob('dropped', T0));
-        await corrupt('fixed');
-        await corrupt('dropped');
-        await store.updateJob(makeJob('fixed', T0 + 5));
-        expect((await store.lookupJob('fixed'))?.nextRunTime?.getTime()).toBe(T0 + 5);
-        await store.removeJob('dropped');
-        expect(ids(await store.getAllJobs())).toEqual(['fixed']);
-      });
-
-      needsCorruption(
-        'makes a scheduler emit EVENT_JOB_UNREADABLE when listing and when due',
-        async () => {
-          // A store of its own, started and stopped by the scheduler with the scheduler's context.
-          const own = await options.makeStore();
-          const clock = new FakeClock(T0);
-          const scheduler = new Scheduler({ jobStores: { default: own }, clock, logger: collectingLogger() });
-          const events: JobUnreadableEvent[] = [];
-          scheduler.on('job_unreadable', (event) => void events.push(event));
-          // Fires the timers the scheduler set for now, however late its store answers.
-          const eventCount = async () => {
-            await clock.advance(0);
-            return events.length;
-          };
-          await scheduler.registerTask('tick', () => undefined);
-          await scheduler.addJob('tick', 'interval', { id: 'bad', seconds: 10, nextRunTime: new Date(T0) });
-          await scheduler.start({ paused: true });
-          try {
-            await (options.corruptJob as NonNullable<typeof options.corruptJob>)(own, 'bad');
-            expect((await scheduler.getJobs()).map((job) => job.id)).toEqual([]);
-            await expect.poll(eventCount, { timeout: 20_000 }).toBe(1);
-            scheduler.resume();
-            await expect.poll(eventCount, { timeout: 20_000 }).toBe(2);
-            for (const event of events) {
-              expect(event).toMatchObject({ code: EVENT_JOB_UNREADABLE, jobId: 'bad', jobStore: 'default' });
-              expect(event.exception).toBeInstanceOf(SerializationError);
-            }
-          } finally {
-            await scheduler.shutdown();
-          }
-        },
-        60_000,
-      );
+    unreadableJobTests(options.unreadableJobs, {
+      store: () => store,
+      reports: () => reports,
+      makeStore: options.makeStore,
     });
 
     it('skips only tests that exist', () => {

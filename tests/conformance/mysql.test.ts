@@ -34,11 +34,13 @@ describe.skipIf(url === undefined)('MySQL/MariaDB', () => {
     cleanup: async () => {
       await dropTestDatabase(url as string, databaseUrl);
     },
-    corruptJob: async (store, id) => {
-      const table = `\`${prefixes.get(store)}jobs\``;
-      const [rows] = await admin.query(`SELECT job FROM ${table} WHERE id = ?`, [id]);
-      const document = (rows as { job: string }[])[0]?.job as string;
-      await admin.query(`UPDATE ${table} SET job = ? WHERE id = ?`, [unreadableDocument(document), id]);
+    unreadableJobs: {
+      corruptJob: async (store, id) => {
+        const table = `\`${prefixes.get(store)}jobs\``;
+        const [rows] = await admin.query(`SELECT job FROM ${table} WHERE id = ?`, [id]);
+        const document = (rows as { job: string }[])[0]?.job as string;
+        await admin.query(`UPDATE ${table} SET job = ? WHERE id = ?`, [unreadableDocument(document), id]);
+      },
     },
   });
 });

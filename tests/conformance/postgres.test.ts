@@ -25,17 +25,22 @@ describe.skipIf(url === undefined)('PostgreSQL', () => {
     name: 'PostgreSQL',
     makeStore: () => {
       const tablePrefix = uniquePrefix('c');
-      const store = new PostgresJobStore({ url: url as string, schema, tablePrefix });
+      const store = new PostgresJobStore({ url: url, schema, tablePrefix });
       prefixes.set(store, tablePrefix);
       return store;
     },
     cleanup: async () => {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     },
-    corruptJob: async (store, id) => {
-      const table = `"${schema}"."${prefixes.get(store)}jobs"`;
-      const { rows } = await admin.query(`SELECT job FROM ${table} WHERE id = $1`, [id]);
-      await admin.query(`UPDATE ${table} SET job = $1 WHERE id = $2`, [unreadableDocument(rows[0].job), id]);
+    unreadableJobs: {
+      corruptJob: async (store, id) => {
+        const table = `"${schema}"."${prefixes.get(store)}jobs"`;
+        const { rows } = await admin.query(`SELECT job FROM ${table} WHERE id = $1`, [id]);
+        await admin.query(`UPDATE ${table} SET job = $1 WHERE id = $2`, [
+          unreadableDocument(rows[0].job),
+          id,
+        ]);
+      },
     },
   });
 });

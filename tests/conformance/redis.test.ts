@@ -30,9 +30,11 @@ describe.skipIf(url === undefined)('Redis', () => {
     cleanup: async () => {
       await deleteKeys(redisUrl, runPrefix);
     },
-    corruptJob: async (store: JobStore, id: string) => {
-      const key = `${(store as RedisJobStore).prefix}jobs`;
-      await raw.hset(key, id, unreadableDocument((await raw.hget(key, id)) as string));
+    unreadableJobs: {
+      corruptJob: async (store: JobStore, id: string) => {
+        const key = `${(store as RedisJobStore).prefix}jobs`;
+        await raw.hset(key, id, unreadableDocument((await raw.hget(key, id)) as string));
+      },
     },
   });
 });

@@ -20,12 +20,14 @@ runJobStoreConformance({
     return store;
   },
   cleanup: async () => rmSync(dir, { recursive: true, force: true }),
-  corruptJob: async (store, id) => {
-    // A second connection, as another process would have.
-    const db = new Database(file);
-    const table = `"${prefixes.get(store)}jobs"`;
-    const row = db.prepare(`SELECT job FROM ${table} WHERE id = ?`).get(id) as { job: string };
-    db.prepare(`UPDATE ${table} SET job = ? WHERE id = ?`).run(unreadableDocument(row.job), id);
-    db.close();
+  unreadableJobs: {
+    corruptJob: async (store, id) => {
+      // A second connection, as another process would have.
+      const db = new Database(file);
+      const table = `"${prefixes.get(store)}jobs"`;
+      const row = db.prepare(`SELECT job FROM ${table} WHERE id = ?`).get(id) as { job: string };
+      db.prepare(`UPDATE ${table} SET job = ? WHERE id = ?`).run(unreadableDocument(row.job), id);
+      db.close();
+    },
   },
 });
