@@ -13,6 +13,8 @@ export type {
   JobDefaults,
   JobChanges,
   ExecutorConfig,
+  ExecutorType,
+  ExecutorTypes,
   JobStoreConfig,
 } from './scheduler/options.js';
 export { MAX_CATCH_UP_RUNS } from './scheduler/run-plan.js';
@@ -20,7 +22,8 @@ export * from './triggers/index.js';
 export * from './events/events.js';
 export * from './errors.js';
 export type { JobState, JobFunction } from './job-state.js';
-export type { JobStore, JobStoreContext, JobRelease } from './stores/job-store.js';
+export type { JobStore, JobStoreContext, JobRelease, RunRecord } from './stores/job-store.js';
+export type { JobStoreType, JobStoreTypes, MemoryJobStoreOptions } from './stores/store-types.js';
 export { MemoryJobStore } from './stores/memory/index.js';
 export { registerJobStoreType, registerJobStoreScheme, createJobStoreFromUrl } from './stores/registry.js';
 export { SystemClock, MAX_TIMER_DELAY_MS, type Clock, type TimerHandle } from './clock.js';
