@@ -53,34 +53,36 @@ async function horae() {
   let errors = 0;
   let target = 0;
   let finish = () => {};
-  const context = {
-    alias: 'bench',
-    clock: new SystemClock(),
-    logger: { debug() {}, info() {}, warn() {}, error() {} },
-    emit(event) {
-      if (event.code !== 1 << 12) errors++;
-      if (++done === target) finish();
-    },
-    wants: () => true,
-    baseDir: here,
-  };
-  await executor.start(context);
   const name = config.scenario === 'dispatch' ? 'noop' : 'burn';
   const args = config.scenario === 'dispatch' ? [] : [config.work];
   const func = config.executor === 'async' ? jobs[name] : `${JOBS}:${name}`;
   const job = makeJob('bench', func, args, config.runs + config.workers);
+  const logger = { debug() {}, info() {}, warn() {}, error() {} };
+  // The executor runs behind the run queue the scheduler gives it (src/runs/run-queue.ts), which
+  // counts outcomes here instead of recording them.
+  const { RunQueue } = await load('runs/run-queue.js');
+  const clock = new SystemClock();
+  const queue = new RunQueue(executor, 'bench', {
+    clock: () => clock,
+    logger: () => logger,
+    reporter: {
+      report(outcome) {
+        if (outcome.status !== 'success') errors++;
+        if (++done === target) finish();
+      },
+      retry() {},
+    },
+    resolveFunction: (f) => (typeof f === 'function' ? f : jobs[name]),
+    reference: (f) => (typeof f === 'function' ? undefined : f),
+  });
+  await queue.start({ alias: 'bench', logger, baseDir: here });
   const submitAll = async (count) => {
     done = 0;
     target = count;
     const finished = new Promise((resolveFinish) => (finish = resolveFinish));
     const now = new Date();
     for (let i = 0; i < count; i++) {
-      executor.submitJob({
-        job,
-        jobStore: 'default',
-        scheduledRunTimes: [now],
-        resolveFunction: () => jobs[name],
-      });
+      queue.submit({ job, jobStore: 'default', scheduledRunTimes: [now] });
     }
     await finished;
   };
@@ -89,7 +91,7 @@ async function horae() {
   const started = performance.now();
   await submitAll(config.runs);
   const ms = performance.now() - started;
-  await executor.shutdown({ wait: true });
+  await queue.shutdown(true);
   return { ms, errors };
 }
 

@@ -45,11 +45,14 @@ function cpuMs(since) {
 
 /**
  * A diagnostic executor, not a usable one: it calls the job at once, synchronously, with no job
- * context, no events and no run history. Measuring Horae with it shows what the scheduler and the
- * memory store cost apart from the executor.
+ * context. Measuring Horae with it shows what the scheduler, its run queue and the memory store
+ * cost apart from the executor. It speaks both executor contracts, so that a build from before the
+ * run-path redesign (HORAE_DIST, `submitJob`) can be measured beside one from after (`executeNow`).
  */
+const noopOutcome = { ok: true, value: undefined };
 const noopExecutor = {
   scheduledRunTime: 0,
+  concurrency: Number.MAX_SAFE_INTEGER,
   async start() {},
   async shutdown() {},
   runningInstances: () => 0,
@@ -59,6 +62,14 @@ const noopExecutor = {
       noopExecutor.scheduledRunTime = time.getTime();
       func(...submission.job.args);
     }
+  },
+  executeNow(attempt) {
+    noopExecutor.scheduledRunTime = attempt.scheduledRunTime.getTime();
+    noopOutcome.value = attempt.func(...attempt.job.args);
+    return noopOutcome;
+  },
+  async execute(attempt) {
+    return attempt.func(...attempt.job.args);
   },
 };
 
