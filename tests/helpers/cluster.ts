@@ -7,7 +7,9 @@
 //   describeOnEachStore('two schedulers', (target) => {
 //     it('...', async () => {
 //       const cluster = processes.cluster(target, uniquePrefix('two'));
-//       const [a, b] = await cluster.start(['a', 'b'], { jobs: [[RECORD_RUN, 'interval', { seconds: 1 }]] });
+//       const a = cluster.spawn('a', { jobs: [[RECORD_RUN, 'interval', { id: 'tick', seconds: 1 }]] });
+//       await a.started;
+//       const [b] = await cluster.start(['b'], { scheduler: { maxSleep: 0.1 } });
 //       await cluster.waitForRuns((runs) => runs.length >= 10, 'ten runs');
 //       await a.kill();
 //       ...
@@ -35,6 +37,7 @@ import { waitUntil } from './wait.js';
 /** A backend as the process tests reach it: by URL from the processes, by a store object from the test. */
 export type ProcessTarget = Omit<StoreTarget, 'raw' | 'table'>;
 
+/** Redis, each test under its own key prefix; `dispose()` deletes the keys of every prefix it was given. */
 export function redisTarget(): ProcessTarget {
   const base = serviceUrl('redis');
   const prefixes = new Set<string>();
