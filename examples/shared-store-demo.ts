@@ -17,15 +17,16 @@ const TASK = 'tick';
  */
 export async function demoSharedStore(label: string, makeStore: () => JobStore | string): Promise<void> {
   const runs: { scheduler: string; at: string }[] = [];
-  const schedulers = ['A', 'B'].map((name) => {
+  const schedulers: Scheduler[] = [];
+  for (const name of ['A', 'B']) {
     // maxSleep: how often an idle scheduler checks the store for jobs other schedulers added.
     const scheduler = new Scheduler({ jobStores: { default: makeStore() }, maxSleep: 0.2 });
     // currentJob() tells a running job about itself: here, which run time it is running for.
-    scheduler.registerTask(TASK, () =>
+    await scheduler.registerTask(TASK, () =>
       runs.push({ scheduler: name, at: currentJob()?.scheduledRunTime.toISOString() ?? '?' }),
     );
-    return scheduler;
-  });
+    schedulers.push(scheduler);
+  }
   for (const scheduler of schedulers) await scheduler.start();
   const [a, b] = schedulers as [Scheduler, Scheduler];
   await a.addJob(TASK, 'interval', { seconds: 0.25, id: 'shared-tick', replaceExisting: true });
@@ -48,7 +49,7 @@ export async function demoSharedStore(label: string, makeStore: () => JobStore |
 
   // Another process, later: the job is still in the store.
   const later = new Scheduler({ jobStores: { default: makeStore() } });
-  later.registerTask(TASK, () => undefined);
+  await later.registerTask(TASK, () => undefined);
   await later.start({ paused: true });
   const kept = await later.getJob('shared-tick');
   console.log(`${label}: after both shut down, the store still has: ${kept?.toString() ?? 'nothing'}`);

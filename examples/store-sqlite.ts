@@ -31,7 +31,7 @@ const nextRun = (scheduler: Scheduler, jobId: string) =>
 
 // First process: add the job and let it run once.
 const first = new Scheduler({ jobStores: { default: new SqliteJobStore({ path }) } });
-first.registerTask('greet', greet);
+await first.registerTask('greet', greet);
 await first.start();
 await first.addJob('greet', 'interval', {
   seconds: 1,
@@ -53,7 +53,7 @@ console.log('first scheduler shut down');
 
 // Second process (same file, given as a URL this time, as SQLAlchemy's url= was): the job is still there.
 const second = new Scheduler({ jobStores: { default: `sqlite://${path}` } });
-second.registerTask('greet', greet);
+await second.registerTask('greet', greet);
 await second.start();
 for (const job of await second.getJobs()) console.log(`after the restart: ${job.toString()}`);
 const history = await second.getRuns('greet');

@@ -208,7 +208,7 @@ export class CalendarIntervalTrigger implements Trigger {
     assertTriggerVersion(json, 1);
     const options: CalendarIntervalTriggerOptions = windowFromJSON(json);
     for (const key of [...STEP_UNITS, 'hour', 'minute', 'second'] as const) {
-      if (typeof json[key] === 'number') options[key] = json[key] as number;
+      if (typeof json[key] === 'number') options[key] = json[key];
     }
     return new CalendarIntervalTrigger(options);
   }
@@ -240,7 +240,6 @@ declare module './registry.js' {
 registerTriggerFactory({
   type: 'calendarinterval',
   optionKeys: OPTION_KEYS,
-  create: (options, defaults) =>
-    new CalendarIntervalTrigger(options as CalendarIntervalTriggerOptions, defaults),
+  create: (options, defaults) => new CalendarIntervalTrigger(options, defaults),
   fromJSON: CalendarIntervalTrigger.fromJSON,
 });

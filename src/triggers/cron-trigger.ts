@@ -204,6 +204,6 @@ declare module './registry.js' {
 registerTriggerFactory({
   type: 'cron',
   optionKeys: OPTION_KEYS,
-  create: (options, defaults) => new CronTrigger(options as CronTriggerOptions, defaults),
+  create: (options, defaults) => new CronTrigger(options, defaults),
   fromJSON: CronTrigger.fromJSON,
 });

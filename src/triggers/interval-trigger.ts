@@ -142,6 +142,6 @@ declare module './registry.js' {
 registerTriggerFactory({
   type: 'interval',
   optionKeys: OPTION_KEYS,
-  create: (options, defaults) => new IntervalTrigger(options as IntervalTriggerOptions, defaults),
+  create: (options, defaults) => new IntervalTrigger(options, defaults),
   fromJSON: IntervalTrigger.fromJSON,
 });
