@@ -451,6 +451,17 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
         expect(await store.getRuns('gone', 10)).toHaveLength(2);
       });
 
+      test('records a batch given to addRuns as addRun would, each record in turn', async () => {
+        const addRuns = store.addRuns?.bind(store);
+        expect(addRuns, 'every built-in store writes batches').toBeTypeOf('function');
+        const batch = [3, 0, 5, 1, 4].map((offset) => makeRun('j', T0 + offset * 1000));
+        await addRuns?.([...batch, makeRun('other', T0)], 3);
+        await addRuns?.([], 3);
+        const runs = await store.getRuns('j', 10);
+        expect(runs.map((run) => (run.scheduledRunTime.getTime() - T0) / 1000)).toEqual([5, 4, 3]);
+        expect(await store.getRuns('other', 10)).toEqual([makeRun('other', T0)]);
+      });
+
       test('returns no records for an unknown job', async () => {
         expect(await store.getRuns('nobody', 10)).toEqual([]);
       });

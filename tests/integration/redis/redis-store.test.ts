@@ -34,7 +34,6 @@ describe('Redis job store start-up failures', () => {
       jobStores: { default: 'redis://127.0.0.1:1' },
       logger: collectingLogger(),
     });
-    await import('../../../src/stores/redis/index.js');
     const started = Date.now();
     await expect(scheduler.start()).rejects.toBeInstanceOf(JobStoreError);
     expect(scheduler.state).toBe('stopped');
@@ -156,7 +155,6 @@ describe.skipIf(url === undefined)('Redis job store on a real Redis', () => {
   });
 
   it('is made from redis:// URLs, with the prefix as a query parameter', async () => {
-    await import('../../../src/stores/redis/index.js');
     const prefix = newPrefix();
     const store = await createJobStoreFromUrl(`${redisUrl}?prefix=${encodeURIComponent(prefix)}`);
     expect(store).toBeInstanceOf(RedisJobStore);
@@ -181,6 +179,48 @@ describe.skipIf(url === undefined)('Redis job store on a real Redis', () => {
     expect(await store.getRuns('alive', 5)).toHaveLength(1);
   });
 
+  it('writes the run records it is given in one script call, without waiting to batch them', async () => {
+    const client = new Redis(redisUrl);
+    const commands: string[] = [];
+    const counting = {
+      call: (command: string, ...args: (string | number)[]) => {
+        commands.push(command);
+        return client.call(command, ...args);
+      },
+    };
+    try {
+      const store = new RedisJobStore({ client: counting, prefix: newPrefix() });
+      stores.push(store);
+      await store.start(context());
+      commands.length = 0;
+      const records = Array.from({ length: 300 }, (_, i) => makeRun(`j${i % 30}`, T0 + i));
+      await store.addRuns(records, 5);
+      expect(commands.filter((command) => command.startsWith('EVAL'))).toHaveLength(1);
+      expect(await store.getRuns('j7', 10)).toHaveLength(5);
+    } finally {
+      await client.quit();
+    }
+  });
+
+  it('reads run records written before they had a version, and skips one it cannot read', async () => {
+    const store = await open();
+    const logger = collectingLogger();
+    await store.start({ ...context(), logger });
+    await store.addRun(makeRun('j', T0 + 2000), 10);
+    // As the Redis store wrote records up to Horae 0.1: no version, and the record's own fields.
+    const legacy =
+      '{"jobId":"j","scheduledRunTime":1767225600000,"startedMs":1767225600005,"finishedMs":1767225600025,' +
+      '"outcome":"success","error":null,"returnValue":null,"schedulerId":"scheduler-a",' +
+      '"startedAt":1767225600005,"finishedAt":1767225600025}';
+    const raw = new Redis(redisUrl);
+    const key = `${store.prefix}runs:j`;
+    await raw.zadd(key, T0, `${String(T0 + 5).padStart(16, '0')}${'9'.repeat(16)}${legacy}`);
+    await raw.zadd(key, T0 + 1000, `${'0'.repeat(32)}{"version":99}`);
+    await raw.quit();
+    expect(await store.getRuns('j', 10)).toEqual([makeRun('j', T0 + 2000), makeRun('j', T0)]);
+    expect(logger.lines.filter((line) => line.level === 'error')).toHaveLength(1);
+  });
+
   it('runs jobs for a scheduler and keeps their history', async () => {
     const prefix = newPrefix();
     const scheduler = new Scheduler({
@@ -188,7 +228,7 @@ describe.skipIf(url === undefined)('Redis job store on a real Redis', () => {
       logger: collectingLogger(),
     });
     const runs: number[] = [];
-    scheduler.registerTask('tick', (n: number) => runs.push(n));
+    await scheduler.registerTask('tick', (n: number) => runs.push(n));
     // The async executor reports a successful run only when someone listens for it (reported to the lead).
     scheduler.on('job_executed', () => undefined);
     await scheduler.start();
@@ -217,7 +257,7 @@ describe.skipIf(url === undefined)('Redis job store on a real Redis', () => {
       },
     });
     const scheduler = new Scheduler({ jobStores: { default: counting }, logger, leaseTime: 0.05 });
-    scheduler.registerTask('noop', () => undefined);
+    await scheduler.registerTask('noop', () => undefined);
     await scheduler.start({ paused: true });
     try {
       await scheduler.addJob('noop', 'interval', { seconds: 60, id: 'bad', nextRunTime: new Date() });
