@@ -6,8 +6,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_JOB_EXECUTED, type JobExecutionEvent } from '../../../src/index.js';
 import type { PoolExecutor } from '../../../src/executors/pool-executor.js';
 import { buildDist } from '../../helpers/build.js';
-import { FIXTURES, makeContext, makeJob, submit } from './helpers.js';
+import { FIXTURES, makeJob, useRuns } from './helpers.js';
 
+const startRuns = useRuns();
 let dist = '';
 beforeAll(async () => {
   dist = await buildDist();
@@ -22,21 +23,16 @@ describe.each(['thread', 'process'])('built %s executor', (kind) => {
       new (options: object) => PoolExecutor
     >;
     const Executor = (kind === 'thread' ? module.ThreadExecutor : module.ProcessExecutor)!;
-    const executor = new Executor({ maxWorkers: 1 });
-    const { context, waitForEvents } = makeContext({ alias: 'cpu' });
-    await executor.start(context);
-    try {
-      submit(executor, context, makeJob({ id: 'ctx', func: `${join(FIXTURES, 'context-job.mjs')}:context` }));
-      const [event] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
-      expect(event?.retval).toEqual({
-        jobId: 'ctx',
-        jobStore: 'default',
-        executor: 'cpu',
-        scheduledRunTime: event?.scheduledRunTime,
-        signalAborted: false,
-      });
-    } finally {
-      await executor.shutdown({ wait: false });
-    }
+    // The built executor behind the run queue of the sources: the contract between them is structural.
+    const { submit, waitForEvents } = await startRuns(new Executor({ maxWorkers: 1 }), { alias: 'cpu' });
+    submit(makeJob('ctx', null, { func: `${join(FIXTURES, 'context-job.mjs')}:context` }));
+    const [event] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
+    expect(event?.retval).toEqual({
+      jobId: 'ctx',
+      jobStore: 'default',
+      executor: 'cpu',
+      scheduledRunTime: event?.scheduledRunTime,
+      signalAborted: false,
+    });
   });
 });

@@ -1,6 +1,7 @@
 // The executor contract (src/executors/executor.ts), run against all three executors with real
-// threads and processes. Behaviour particular to one executor lives in its own test file.
-import { afterEach, describe, expect, it, vi } from 'vitest';
+// threads and processes, on the path the scheduler uses: each executor behind its run queue
+// (tests/unit/runs/harness.ts). Behaviour particular to one executor lives in its own test file.
+import { describe, expect, it, vi } from 'vitest';
 import {
   AsyncExecutor,
   EVENT_JOB_ERROR,
@@ -16,21 +17,12 @@ import { ProcessExecutor } from '../../../src/executors/process-executor.js';
 import { ThreadExecutor } from '../../../src/executors/thread-executor.js';
 import { readRetry } from '../../../src/scheduler/options.js';
 import { FakeClock } from '../../../src/testing.js';
-import {
-  childPids,
-  makeContext,
-  makeJob,
-  ref,
-  sleep,
-  submit,
-  threadCount,
-  useMarks,
-  waitUntil,
-} from './helpers.js';
+import { childPids, fixtureJob, sleep, threadCount, useMarks, useRuns, waitUntil } from './helpers.js';
 
 // Each wait below has its own deadline, with a clear message; the test's own limit stays above them.
 vi.setConfig({ testTimeout: 60_000 });
 const newMarks = useMarks();
+const startRuns = useRuns();
 
 interface Subject {
   name: string;
@@ -46,43 +38,32 @@ const subjects: Subject[] = [
 ];
 
 describe.each(subjects)('$name', ({ name, make, hang }) => {
-  let executor: Executor | undefined;
-  afterEach(async () => {
-    await executor?.shutdown({ wait: false });
-    executor = undefined;
-  });
-
-  function start(clock?: FakeClock) {
-    executor = make();
-    const harness = makeContext({ clock });
-    void executor.start(harness.context);
-    return { executor, ...harness };
-  }
+  const start = (clock?: FakeClock) => startRuns(make(), { clock });
 
   it('runs a job and reports its return value, start and finish', async () => {
-    const { executor, context, waitForEvents } = start();
+    const { queue, submit, waitForEvents } = await start();
     const value = { when: new Date(0), tags: new Map([['a', 1]]), list: [1, 'two', null] };
-    submit(executor, context, makeJob({ func: ref('echo'), args: [value] }));
+    submit(fixtureJob('job', 'echo', { args: [value] }));
     const [event] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(event?.retval).toEqual(value);
     expect(event?.startedAt).toBeInstanceOf(Date);
     expect(event?.finishedAt!.getTime()).toBeGreaterThanOrEqual(event!.startedAt!.getTime());
-    expect(executor.runningInstances('job')).toBe(0);
+    expect(queue.runningInstances('job')).toBe(0);
   });
 
   it('resolves dotted exports', async () => {
-    const { executor, context, waitForEvents } = start();
-    submit(executor, context, makeJob({ func: ref('nested.math.double'), args: [21] }));
+    const { submit, waitForEvents } = await start();
+    submit(fixtureJob('job', 'nested.math.double', { args: [21] }));
     const [event] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(event?.retval).toBe(42);
   });
 
   it("reports a job's error with its class name, message, stack, properties and cause", async () => {
-    const { executor, context, waitForEvents } = start();
-    submit(executor, context, makeJob({ id: 'a', func: ref('fail'), args: ['bad address'] }));
-    submit(executor, context, makeJob({ id: 'b', func: ref('reject'), args: ['out of range'] }));
-    submit(executor, context, makeJob({ id: 'c', func: ref('failWithCause') }));
-    submit(executor, context, makeJob({ id: 'd', func: ref('throwString') }));
+    const { submit, waitForEvents } = await start();
+    submit(fixtureJob('a', 'fail', { args: ['bad address'] }));
+    submit(fixtureJob('b', 'reject', { args: ['out of range'] }));
+    submit(fixtureJob('c', 'failWithCause'));
+    submit(fixtureJob('d', 'throwString'));
     const events = (await waitForEvents(4, EVENT_JOB_ERROR)) as JobExecutionEvent[];
     const byId = (id: string) =>
       events.find((event) => event.jobId === id)!.exception as Error & Record<string, unknown>;
@@ -100,41 +81,41 @@ describe.each(subjects)('$name', ({ name, make, hang }) => {
   });
 
   it('times a run out and carries on with the next', async () => {
-    const { executor, context, waitForEvents } = start();
+    const { submit, waitForEvents } = await start();
     const started = Date.now();
-    submit(executor, context, makeJob({ id: 'slow', func: ref(hang), timeout: 0.2 }));
+    submit(fixtureJob('slow', hang, { timeout: 0.2 }));
     const [error] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
     expect(Date.now() - started).toBeGreaterThanOrEqual(195);
     expect(error).toMatchObject({ jobId: 'slow', timedOut: true });
     expect(error?.exception).toBeInstanceOf(JobTimeoutError);
     expect(error?.exception).toMatchObject({ code: 'ERR_JOB_TIMEOUT', timeout: 0.2 });
-    submit(executor, context, makeJob({ id: 'next', func: ref('add'), args: [2, 3] }));
+    submit(fixtureJob('next', 'add', { args: [2, 3] }));
     const [done] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(done?.retval).toBe(5);
   });
 
   it('refuses a submission beyond maxInstances while the job runs', async () => {
-    const { executor, context, waitForEvents } = start();
-    const job = makeJob({ func: ref('sleep'), args: [300, 'ok'], maxInstances: 1 });
-    submit(executor, context, job);
-    expect(() => submit(executor, context, job)).toThrow(MaxInstancesReachedError);
-    expect(executor.runningInstances('job')).toBe(1);
-    const wider = makeJob({ id: 'wide', func: ref('sleep'), args: [50], maxInstances: 2 });
-    submit(executor, context, wider);
-    submit(executor, context, wider);
-    expect(executor.runningInstances('wide')).toBe(2);
+    const { queue, submit, waitForEvents } = await start();
+    const job = fixtureJob('job', 'sleep', { args: [300, 'ok'], maxInstances: 1 });
+    submit(job);
+    expect(() => submit(job)).toThrow(MaxInstancesReachedError);
+    expect(queue.runningInstances('job')).toBe(1);
+    const wider = fixtureJob('wide', 'sleep', { args: [50], maxInstances: 2 });
+    submit(wider);
+    submit(wider);
+    expect(queue.runningInstances('wide')).toBe(2);
     await waitForEvents(3, EVENT_JOB_EXECUTED);
-    expect(executor.runningInstances('job')).toBe(0);
-    submit(executor, context, job);
+    expect(queue.runningInstances('job')).toBe(0);
+    submit(job);
     await waitForEvents(4, EVENT_JOB_EXECUTED);
   });
 
   it('retries a failed run with backoff on the injected clock', async () => {
     const clock = new FakeClock();
-    const { executor, context, events, waitForEvents } = start(clock);
+    const { queue, submit, events, waitForEvents } = await start(clock);
     const key = `${name}-${Math.random()}`;
     const retry = readRetry({ attempts: 3, delay: 1, backoff: 'exponential' });
-    submit(executor, context, makeJob({ func: ref('flaky'), args: [key, 2], retry }));
+    submit(fixtureJob('job', 'flaky', { args: [key, 2], retry }));
     const [first] = (await waitForEvents(1, EVENT_JOB_RETRY)) as JobRetryEvent[];
     expect(first).toMatchObject({ attempt: 1, maxAttempts: 3, delay: 1, timedOut: false });
     expect((first?.exception as Error).name).toBe('FlakyError');
@@ -149,26 +130,18 @@ describe.each(subjects)('$name', ({ name, make, hang }) => {
     await clock.advance(1);
     const [done] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(done?.retval).toBe(3);
-    expect(executor.runningInstances('job')).toBe(0);
+    expect(queue.runningInstances('job')).toBe(0);
   });
 
   it('fails at once on an error retryOn does not list, and after the last attempt', async () => {
     const clock = new FakeClock();
-    const { executor, context, waitForEvents } = start(clock);
+    const { submit, waitForEvents } = await start(clock);
     const key = `${name}-${Math.random()}`;
     const retry = readRetry({ attempts: 2, delay: 5, retryOn: ['NetworkError'] });
-    submit(
-      executor,
-      context,
-      makeJob({ id: 'other', func: ref('flaky'), args: [key, 5, 'TypeError'], retry }),
-    );
+    submit(fixtureJob('other', 'flaky', { args: [key, 5, 'TypeError'], retry }));
     const [error] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
     expect((error?.exception as Error).name).toBe('TypeError');
-    submit(
-      executor,
-      context,
-      makeJob({ id: 'net', func: ref('flaky'), args: [`${key}-net`, 5, 'NetworkError'], retry }),
-    );
+    submit(fixtureJob('net', 'flaky', { args: [`${key}-net`, 5, 'NetworkError'], retry }));
     await waitForEvents(1, EVENT_JOB_RETRY);
     await clock.advance(5000);
     const errors = (await waitForEvents(2, EVENT_JOB_ERROR)) as JobExecutionEvent[];
@@ -177,32 +150,28 @@ describe.each(subjects)('$name', ({ name, make, hang }) => {
   });
 
   it('shutdown({ wait: true }) waits for running jobs', async () => {
-    const { executor, context, events } = start();
+    const { queue, submit, events } = await start();
     const marks = newMarks();
-    submit(
-      executor,
-      context,
-      makeJob({ func: ref('marked'), args: marks.args('job', 'sleep', 300, 'finished') }),
-    );
+    submit(fixtureJob('job', 'marked', { args: marks.args('job', 'sleep', 300, 'finished') }));
     await marks.waitForStarts(1);
-    await executor.shutdown({ wait: true });
+    await queue.shutdown(true);
     expect(events.map((event) => (event as JobExecutionEvent).retval)).toEqual(['finished']);
-    expect(() => submit(executor, context, makeJob())).toThrow(ExecutorShutdownError);
+    expect(() => submit(fixtureJob('job', 'noop'))).toThrow(ExecutorShutdownError);
   });
 
   it('shutdown({ wait: false }) aborts running jobs, drops queued ones and leaves nothing running', async () => {
     const pidsBefore = new Set(childPids());
     const threadsBefore = threadCount();
-    const { executor, context, events, waitForEvents } = start();
-    submit(executor, context, makeJob({ id: 'add', func: ref('add'), args: [1, 1] }));
+    const { queue, submit, events, waitForEvents } = await start();
+    submit(fixtureJob('add', 'add', { args: [1, 1] }));
     await waitForEvents(1, EVENT_JOB_EXECUTED); // workers are up
     const marks = newMarks();
     for (const id of ['h1', 'h2', 'h3']) {
-      submit(executor, context, makeJob({ id, func: ref('marked'), args: marks.args(id, hang) }));
+      submit(fixtureJob(id, 'marked', { args: marks.args(id, hang) }));
     }
     await marks.waitForStarts(2);
     const started = Date.now();
-    await executor.shutdown({ wait: false });
+    await queue.shutdown(false);
     // No waiting for the never-ending jobs. Measured at most 0.22 s at load 14 (six CPU hogs on two
     // cores, four test files at once); the bound is over 20 times that.
     expect(Date.now() - started).toBeLessThan(5000);
@@ -210,7 +179,7 @@ describe.each(subjects)('$name', ({ name, make, hang }) => {
     // Two were running (one for each worker, or under maxConcurrency on the event loop).
     expect(errors.length).toBeGreaterThanOrEqual(2);
     for (const error of errors) expect(error.exception).toBeInstanceOf(ExecutorShutdownError);
-    expect(executor.runningInstances('h3')).toBe(0);
+    expect(queue.runningInstances('h3')).toBe(0);
     expect(childPids().filter((pid) => !pidsBefore.has(pid))).toEqual([]);
     // An exited worker's OS thread is joined just after its exit event.
     await waitUntil(

@@ -3,10 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach } from 'vitest';
-import { makeJob as makeBareJob, waitUntil } from '../../unit/executors/harness.js';
 import type { JobState } from '../../../src/index.js';
+import { makeJob } from '../../helpers/jobs.js';
+import { waitUntil } from '../../helpers/wait.js';
 
-export { makeContext, submit, waitUntil } from '../../unit/executors/harness.js';
+export { useRuns } from '../../unit/runs/harness.js';
+export { makeJob, waitUntil };
 
 export const FIXTURES = resolve(import.meta.dirname, '../../fixtures/executors');
 export const JOBS_MODULE = resolve(FIXTURES, 'jobs.mjs');
@@ -16,9 +18,12 @@ export function ref(exportName: string): string {
   return `${JOBS_MODULE}:${exportName}`;
 }
 
-/** A job running the fixture `noop` unless told otherwise. */
-export function makeJob(overrides: Partial<JobState> = {}): JobState {
-  return makeBareJob({ func: ref('noop'), ...overrides });
+/**
+ * A job `id` running the fixture `exportName`, with no misfire grace limit: no test here is about
+ * missed runs, and a loaded machine can keep a run queued behind starting workers for seconds.
+ */
+export function fixtureJob(id: string, exportName: string, overrides: Partial<JobState> = {}): JobState {
+  return makeJob(id, null, { func: ref(exportName), misfireGraceTime: null, ...overrides });
 }
 
 /**

@@ -1,7 +1,7 @@
 // ProcessExecutor with real child processes: each way a worker can die becomes the run's
 // EVENT_JOB_ERROR with the reason, the pool replaces the worker, and other runs carry on.
 import { spawn } from 'node:child_process';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   EVENT_JOB_ERROR,
   EVENT_JOB_EXECUTED,
@@ -13,28 +13,19 @@ import {
 import { WorkerCrashedError } from '../../../src/executors/errors.js';
 import { ProcessExecutor } from '../../../src/executors/process-executor.js';
 import { PROCESS_SOURCE } from '../../../src/executors/pool/worker-source.js';
-import { FIXTURES, childPids, makeContext, makeJob, ref, submit, waitUntil } from './helpers.js';
+import { FIXTURES, childPids, fixtureJob, makeJob, useRuns, waitUntil } from './helpers.js';
 
 // Each wait below has its own deadline, with a clear message; the test's own limit stays above them.
 vi.setConfig({ testTimeout: 60_000 });
 
-let executor: ProcessExecutor | undefined;
-afterEach(async () => {
-  await executor?.shutdown({ wait: false });
-  executor = undefined;
-});
-
-function start(options: ConstructorParameters<typeof ProcessExecutor>[0] = {}, baseDir?: string) {
-  executor = new ProcessExecutor({ maxWorkers: 2, ...options });
-  const harness = makeContext({ baseDir });
-  void executor.start(harness.context);
-  return { executor, ...harness };
-}
+const startRuns = useRuns();
+const start = (options: ConstructorParameters<typeof ProcessExecutor>[0] = {}, baseDir?: string) =>
+  startRuns(new ProcessExecutor({ maxWorkers: 2, ...options }), { baseDir });
 
 /** Runs `func` on a fresh executor; gives the run's `WorkerCrashedError` and the executor's harness. */
 async function crash(func: string, args: unknown[] = [], options = {}) {
-  const harness = start(options);
-  submit(harness.executor, harness.context, makeJob({ func: ref(func), args }));
+  const harness = await start(options);
+  harness.submit(fixtureJob('job', func, { args }));
   const [event] = (await harness.waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
   expect(event?.exception).toBeInstanceOf(WorkerCrashedError);
   return { error: event?.exception as WorkerCrashedError, ...harness };
@@ -73,12 +64,12 @@ describe('ProcessExecutor worker deaths', () => {
       return true;
     });
     try {
-      const { error, executor, context, waitForEvents } = await crash('hog', [], { memoryLimitMb: 48 });
+      const { error, submit, waitForEvents } = await crash('hog', [], { memoryLimitMb: 48 });
       expect(error.reason).toBe('out-of-memory');
       expect(error.message).toContain('memoryLimitMb: 48');
       // What makes it quick is the heap limit of the worker (and of its replacement): checked as
       // such, since how long a loaded machine takes says little. Node's own limit is gigabytes.
-      submit(executor, context, makeJob({ id: 'limit', func: ref('heapLimitMb') }));
+      submit(fixtureJob('limit', 'heapLimitMb'));
       const [limit] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
       expect(limit?.retval).toBeGreaterThanOrEqual(48);
       expect(limit?.retval).toBeLessThan(256);
@@ -92,14 +83,14 @@ describe('ProcessExecutor worker deaths', () => {
   });
 
   it('replaces a dead worker; runs on the other worker carry on', async () => {
-    const { executor, context, events, waitForEvents } = start();
-    submit(executor, context, makeJob({ id: 'steady', func: ref('sleep'), args: [400, 'survived'] }));
-    submit(executor, context, makeJob({ id: 'where1', func: ref('where') }));
+    const { submit, events, waitForEvents } = await start();
+    submit(fixtureJob('steady', 'sleep', { args: [400, 'survived'] }));
+    submit(fixtureJob('where1', 'where'));
     await waitForEvents(1, EVENT_JOB_EXECUTED);
     const first = (events[0] as JobExecutionEvent).retval as { pid: number };
-    submit(executor, context, makeJob({ id: 'exit', func: ref('exit'), args: [1] }));
+    submit(fixtureJob('exit', 'exit', { args: [1] }));
     await waitForEvents(1, EVENT_JOB_ERROR);
-    submit(executor, context, makeJob({ id: 'where2', func: ref('where') }));
+    submit(fixtureJob('where2', 'where'));
     const done = (await waitForEvents(3, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(done.find((event) => event.jobId === 'steady')?.retval).toBe('survived');
     const second = done.find((event) => event.jobId === 'where2')?.retval as { pid: number };
@@ -108,15 +99,15 @@ describe('ProcessExecutor worker deaths', () => {
   });
 
   it('a timed-out job has its process killed and replaced', async () => {
-    const { executor, context, events, waitForEvents } = start({ maxWorkers: 1 });
-    submit(executor, context, makeJob({ id: 'where', func: ref('where') }));
+    const { submit, events, waitForEvents } = await start({ maxWorkers: 1 });
+    submit(fixtureJob('where', 'where'));
     await waitForEvents(1, EVENT_JOB_EXECUTED);
     const { pid } = (events[0] as JobExecutionEvent).retval as { pid: number };
-    submit(executor, context, makeJob({ id: 'spin', func: ref('spin'), timeout: 0.3 }));
+    submit(fixtureJob('spin', 'spin', { timeout: 0.3 }));
     const [error] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
     expect(error?.timedOut).toBe(true);
     await waitUntil(() => !childPids().includes(pid), `the timed-out worker ${pid} to be gone`);
-    submit(executor, context, makeJob({ id: 'after', func: ref('where') }));
+    submit(fixtureJob('after', 'where'));
     const done = (await waitForEvents(2, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect((done[1]?.retval as { pid: number }).pid).not.toBe(pid);
   });
@@ -135,10 +126,10 @@ describe('ProcessExecutor worker deaths', () => {
 
 describe('ProcessExecutor job references', () => {
   it('resolves relative references against baseDir and task names registered by reference', async () => {
-    const { executor, context, waitForEvents } = start({}, FIXTURES);
-    context.taskReference = (name) => (name === 'adder' ? './jobs.mjs:add' : undefined);
-    submit(executor, context, makeJob({ id: 'relative', func: './jobs.mjs:add', args: [1, 2] }));
-    submit(executor, context, makeJob({ id: 'task', func: 'adder', args: [3, 4] }));
+    const { resolver, submit, waitForEvents } = await start({}, FIXTURES);
+    await resolver.registerTask('adder', './jobs.mjs:add');
+    submit(makeJob('relative', null, { func: './jobs.mjs:add', args: [1, 2] }));
+    submit(makeJob('task', null, { func: 'adder', args: [3, 4] }));
     const done = (await waitForEvents(2, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(Object.fromEntries(done.map((event) => [event.jobId, event.retval]))).toEqual({
       relative: 3,
@@ -147,10 +138,10 @@ describe('ProcessExecutor job references', () => {
   });
 
   it('reports a missing module, export or non-function export clearly', async () => {
-    const { executor, context, waitForEvents } = start();
-    submit(executor, context, makeJob({ id: 'module', func: '/nowhere/missing.mjs:run' }));
-    submit(executor, context, makeJob({ id: 'export', func: ref('absent') }));
-    submit(executor, context, makeJob({ id: 'value', func: ref('notAFunction') }));
+    const { submit, waitForEvents } = await start();
+    submit(makeJob('module', null, { func: '/nowhere/missing.mjs:run' }));
+    submit(fixtureJob('export', 'absent'));
+    submit(fixtureJob('value', 'notAFunction'));
     const errors = (await waitForEvents(3, EVENT_JOB_ERROR)) as JobExecutionEvent[];
     const message = (id: string) => (errors.find((event) => event.jobId === id)?.exception as Error).message;
     for (const event of errors)
@@ -161,25 +152,26 @@ describe('ProcessExecutor job references', () => {
   });
 
   it('validateJob refuses a closure, an unknown task name and args that cannot be cloned', async () => {
-    const { executor, context, waitForEvents } = start();
-    const closure = makeJob({ func: function report() {} });
-    expect(() => executor.validateJob(closure)).toThrow(InvalidArgumentError);
-    expect(() => executor.validateJob(closure)).toThrow(
+    // `validate` checks a job as `addJob` does: the executor's `validateJob`, given the job's reference.
+    const { validate, submit, waitForEvents } = await start();
+    const closure = makeJob('job', null, { func: function report() {} });
+    expect(() => validate(closure)).toThrow(InvalidArgumentError);
+    expect(() => validate(closure)).toThrow(
       /must be a "module:export" reference .*not a function \(report\)/,
     );
-    expect(() => executor.validateJob(makeJob({ func: 'some-task' }))).toThrow(FunctionLookupError);
-    expect(() => executor.validateJob(makeJob({ args: [() => 1] }))).toThrow(SerializationError);
-    expect(() => executor.validateJob(makeJob({ args: [new Map([[1, new Date()]])] }))).not.toThrow();
+    expect(() => validate(makeJob('job', null, { func: 'some-task' }))).toThrow(FunctionLookupError);
+    expect(() => validate(fixtureJob('job', 'noop', { args: [() => 1] }))).toThrow(SerializationError);
+    expect(() => validate(fixtureJob('job', 'noop', { args: [new Map([[1, new Date()]])] }))).not.toThrow();
     // Submitted anyway (no validation), each fails as a run, and the executor carries on.
-    submit(executor, context, makeJob({ id: 'closure', func: () => 1 }));
-    submit(executor, context, makeJob({ id: 'args', func: ref('echo'), args: [() => 1] }));
-    submit(executor, context, makeJob({ id: 'result', func: ref('returnFunction') }));
+    submit(makeJob('closure', null, { func: () => 1 }));
+    submit(fixtureJob('args', 'echo', { args: [() => 1] }));
+    submit(fixtureJob('result', 'returnFunction'));
     const errors = (await waitForEvents(3, EVENT_JOB_ERROR)) as JobExecutionEvent[];
     const byId = (id: string) => errors.find((event) => event.jobId === id)?.exception as Error;
     expect(byId('closure')).toBeInstanceOf(InvalidArgumentError);
     expect(byId('args').message).toMatch(/could not be cloned/);
     expect(byId('result')).toMatchObject({ name: 'DataCloneError' });
-    submit(executor, context, makeJob({ id: 'fine', func: ref('add'), args: [1, 1] }));
+    submit(fixtureJob('fine', 'add', { args: [1, 1] }));
     await waitForEvents(1, EVENT_JOB_EXECUTED);
   });
 });

@@ -27,7 +27,7 @@ afterEach(async () => {
   scheduler = undefined;
 });
 
-function makeScheduler(type: string, options: { clock?: FakeClock } = {}) {
+function makeScheduler(type: 'async' | 'thread' | 'process', options: { clock?: FakeClock } = {}) {
   const executor = type === 'async' ? { type } : { type, maxWorkers: 2 };
   scheduler = new Scheduler({
     logger: silentLogger,
@@ -55,7 +55,7 @@ function makeScheduler(type: string, options: { clock?: FakeClock } = {}) {
   return { scheduler, events, waitFor };
 }
 
-describe.each(['async', 'thread', 'process'])('the %s executor under a Scheduler', (type) => {
+describe.each(['async', 'thread', 'process'] as const)('the %s executor under a Scheduler', (type) => {
   it('records each outcome in the run history: success, error and timeout, with times', async () => {
     const { scheduler, waitFor } = makeScheduler(type);
     await scheduler.start();
@@ -153,7 +153,7 @@ describe('workers under a Scheduler', () => {
     expect(runs.map((run) => run.outcome)).toEqual(['success']);
   });
 
-  it.each(['thread', 'process'])(
+  it.each(['thread', 'process'] as const)(
     'refuses a closure for a %s executor at addJob, changing nothing',
     async (type) => {
       const { scheduler } = makeScheduler(type);
@@ -176,11 +176,11 @@ describe('workers under a Scheduler', () => {
     await scheduler.addJob('adder', null, { args: [2, 3] });
     const [done] = (await waitFor(EVENT_JOB_EXECUTED, 1)) as JobExecutionEvent[];
     expect(done?.retval).toBe(5);
-    scheduler.registerTask('closure-task', () => 1);
+    await scheduler.registerTask('closure-task', () => 1);
     await expect(scheduler.addJob('closure-task', null)).rejects.toThrow(/registerTask\('closure-task'/);
   });
 
-  it.each(['thread', 'process'])(
+  it.each(['thread', 'process'] as const)(
     'shutdown with and without waiting leaves no %s worker running',
     async (type) => {
       const pidsBefore = new Set(childPids());

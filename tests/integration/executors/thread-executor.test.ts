@@ -4,43 +4,34 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, type JobExecutionEvent } from '../../../src/index.js';
 import { WorkerCrashedError } from '../../../src/executors/errors.js';
 import { spawnThread } from '../../../src/executors/pool/spawn-thread.js';
 import { ThreadExecutor } from '../../../src/executors/thread-executor.js';
-import { makeContext, makeJob, ref, submit, threadCount, waitUntil } from './helpers.js';
+import { fixtureJob, threadCount, useRuns, waitUntil } from './helpers.js';
 
 // Each wait below has its own deadline, with a clear message; the test's own limit stays above them.
 vi.setConfig({ testTimeout: 60_000 });
 
-let executor: ThreadExecutor | undefined;
-afterEach(async () => {
-  await executor?.shutdown({ wait: false });
-  executor = undefined;
-});
-
-function start(options: ConstructorParameters<typeof ThreadExecutor>[0] = {}) {
-  executor = new ThreadExecutor(options);
-  const harness = makeContext();
-  void executor.start(harness.context);
-  return { executor, ...harness };
-}
+const startRuns = useRuns();
+const start = (options: ConstructorParameters<typeof ThreadExecutor>[0] = {}) =>
+  startRuns(new ThreadExecutor(options));
 
 describe('ThreadExecutor', () => {
   it('runs jobs on threads other than the main one, and terminates them at shutdown', async () => {
     const before = threadCount();
-    const { executor, context, waitForEvents } = start({ maxWorkers: 2 });
-    const job = makeJob({ func: ref('sleep'), args: [100], maxInstances: 2 });
-    submit(executor, context, job);
-    submit(executor, context, job);
-    submit(executor, context, makeJob({ id: 'where', func: ref('where') }));
+    const { queue, submit, waitForEvents } = await start({ maxWorkers: 2 });
+    const job = fixtureJob('job', 'sleep', { args: [100], maxInstances: 2 });
+    submit(job);
+    submit(job);
+    submit(fixtureJob('where', 'where'));
     const done = (await waitForEvents(3, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     const where = done.find((event) => event.jobId === 'where')?.retval as { pid: number; threadId: number };
     expect(where).toMatchObject({ pid: process.pid });
     expect(where.threadId).toBeGreaterThan(0);
     expect(threadCount()).toBeGreaterThanOrEqual(before + 2);
-    await executor.shutdown({ wait: true });
+    await queue.shutdown(true);
     await waitUntil(
       () => threadCount() <= before,
       () => `the worker threads to end: ${threadCount()} threads, ${before} before`,
@@ -52,12 +43,12 @@ describe('ThreadExecutor', () => {
     ['throwLater', ['late'], { reason: 'uncaught-exception' }],
     ['hog', [], { reason: 'out-of-memory' }],
   ] as const)('a thread that dies in %s fails its run with the reason', async (func, args, expected) => {
-    const { executor, context, waitForEvents } = start({ maxWorkers: 1, memoryLimitMb: 48 });
-    submit(executor, context, makeJob({ id: 'dies', func: ref(func), args: [...args] }));
+    const { submit, waitForEvents } = await start({ maxWorkers: 1, memoryLimitMb: 48 });
+    submit(fixtureJob('dies', func, { args: [...args] }));
     const [error] = (await waitForEvents(1, EVENT_JOB_ERROR, 20_000)) as JobExecutionEvent[];
     expect(error?.exception).toBeInstanceOf(WorkerCrashedError);
     expect(error?.exception).toMatchObject({ workerKind: 'thread', ...expected });
-    submit(executor, context, makeJob({ id: 'next', func: ref('add'), args: [2, 2] }));
+    submit(fixtureJob('next', 'add', { args: [2, 2] }));
     const [next] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(next?.retval).toBe(4);
   });
@@ -66,21 +57,17 @@ describe('ThreadExecutor', () => {
     const meet = async (maxWorkers: number, timeoutMs: number) => {
       const dir = mkdtempSync(join(tmpdir(), 'horae-meet-'));
       try {
-        const { executor, context, waitForEvents } = start({ maxWorkers });
+        const { queue, submit, waitForEvents } = await start({ maxWorkers });
         for (const [me, other] of [
           ['a', 'b'],
           ['b', 'a'],
-        ]) {
-          submit(
-            executor,
-            context,
-            makeJob({ id: me, func: ref('rendezvous'), args: [dir, me, other, timeoutMs] }),
-          );
+        ] as const) {
+          submit(fixtureJob(me, 'rendezvous', { args: [dir, me, other, timeoutMs] }));
         }
         // Beyond the rendezvous's own wait: two threads to start on a loaded machine.
         const deadline = timeoutMs + 20_000;
         const done = (await waitForEvents(2, EVENT_JOB_EXECUTED, deadline)) as JobExecutionEvent[];
-        await executor.shutdown({ wait: false });
+        await queue.shutdown(false);
         return done.map((event) => event.retval as { threadId: number; met: boolean });
       } finally {
         rmSync(dir, { recursive: true, force: true });
@@ -96,11 +83,11 @@ describe('ThreadExecutor', () => {
   }, 90_000);
 
   it('terminates a thread whose job times out, and replaces it', async () => {
-    const { executor, context, waitForEvents } = start({ maxWorkers: 1 });
-    submit(executor, context, makeJob({ id: 'spin', func: ref('spin'), timeout: 0.2 }));
+    const { submit, waitForEvents } = await start({ maxWorkers: 1 });
+    submit(fixtureJob('spin', 'spin', { timeout: 0.2 }));
     const [error] = (await waitForEvents(1, EVENT_JOB_ERROR)) as JobExecutionEvent[];
     expect(error).toMatchObject({ timedOut: true });
-    submit(executor, context, makeJob({ id: 'next', func: ref('where') }));
+    submit(fixtureJob('next', 'where'));
     const [next] = (await waitForEvents(1, EVENT_JOB_EXECUTED)) as JobExecutionEvent[];
     expect(next?.retval).toMatchObject({ pid: process.pid });
   });

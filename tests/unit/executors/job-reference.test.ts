@@ -36,34 +36,35 @@ describe('job references for workers', () => {
     expect(moduleSpecifier('vitest', process.cwd())).toMatch(/^file:.*node_modules\/vitest\//);
   });
 
-  it('maps a task name through the task reference, and refuses closures and unknown names', () => {
-    const tasks = (name: string) => (name === 'report' ? './reports.js:daily' : undefined);
-    expect(workerTarget('report', 'j', 'thread', '/app', tasks)).toEqual({
+  it('maps a task name through its reference, and refuses closures and names without one', () => {
+    // The reference is what the scheduler gives with each attempt: a task's, or the name itself.
+    expect(workerTarget('report', './reports.js:daily', 'j', 'thread', '/app')).toEqual({
       specifier: pathToFileURL('/app/reports.js').href,
       exportPath: 'daily',
     });
-    expect(() => workerTarget(() => 1, 'j', 'thread', '/app', tasks)).toThrow(InvalidArgumentError);
-    expect(() => workerTarget('unknown', 'j', 'process', '/app', tasks)).toThrow(FunctionLookupError);
-    expect(() => workerTarget('unknown', 'j', 'process', '/app', tasks)).toThrow(
+    expect(() => workerTarget(() => 1, undefined, 'j', 'thread', '/app')).toThrow(InvalidArgumentError);
+    expect(() => workerTarget('unknown', 'unknown', 'j', 'process', '/app')).toThrow(FunctionLookupError);
+    expect(() => workerTarget('unknown', undefined, 'j', 'process', '/app')).toThrow(
       /registerTask\('unknown', '.\/tasks.js:unknown'\)/,
     );
   });
 
-  it('validates a job for a worker: reference, task names once they can be known, cloneable args', () => {
-    expect(() => assertWorkerJob(job({ func: function send() {} }), 'thread', undefined)).toThrow(
+  it('validates a job for a worker: a reference (a task by its reference), cloneable args', () => {
+    expect(() => assertWorkerJob(job({ func: function send() {} }), undefined, 'thread')).toThrow(
       /must be a "module:export" reference such as '.\/tasks.js:send', not a function \(send\)/,
     );
-    // Before the executor is started nobody can say whether a name will be a task by reference.
-    expect(() => assertWorkerJob(job({ func: 'later' }), 'thread', undefined)).not.toThrow();
-    expect(() => assertWorkerJob(job({ func: 'later' }), 'thread', () => undefined)).toThrow(
-      FunctionLookupError,
-    );
-    expect(() => assertWorkerJob(job({ func: 'later' }), 'thread', () => './later.js:run')).not.toThrow();
-    expect(() => assertWorkerJob(job({ args: [Symbol('x')] }), 'process', undefined)).toThrow(
+    // A task registered as a function has no reference: its name is all there is.
+    expect(() => assertWorkerJob(job({ func: 'later' }), 'later', 'thread')).toThrow(FunctionLookupError);
+    expect(() => assertWorkerJob(job({ func: 'later' }), './later.js:run', 'thread')).not.toThrow();
+    expect(() => assertWorkerJob(job({ args: [Symbol('x')] }), './tasks.js:run', 'process')).toThrow(
       SerializationError,
     );
     expect(() =>
-      assertWorkerJob(job({ args: [new Date(), new Map(), 1n, new Uint8Array(2)] }), 'process', undefined),
+      assertWorkerJob(
+        job({ args: [new Date(), new Map(), 1n, new Uint8Array(2)] }),
+        './tasks.js:run',
+        'process',
+      ),
     ).not.toThrow();
   });
 });

@@ -17,10 +17,11 @@ import {
   type JobContext,
   type JobExecutionEvent,
 } from '../../../src/index.js';
-import { endedRunRecord } from '../../../src/runs/run-record.js';
+import { Outcome, outcomeRecord, type RunStatus } from '../../../src/runs/outcome.js';
 import { TimedRunRecord } from '../../../src/stores/run-record.js';
 import { FakeClock } from '../../../src/testing.js';
-import { makeJob, waitUntil } from '../executors/harness.js';
+import { makeJob } from '../../helpers/jobs.js';
+import { waitUntil } from '../../helpers/wait.js';
 import { T0, at, useSchedulers } from './helpers.js';
 
 const setup = useSchedulers();
@@ -49,16 +50,19 @@ describe('TimedRunRecord', () => {
     expect(missed.finishedAt).toBeNull();
   });
 
-  it('is made by endedRunRecord with the outcome, error and storable return value', () => {
-    const ok = endedRunRecord('job', at(0), T0, T0 + 10, true, { n: 1 }, false, 'sched');
+  it("is made by outcomeRecord from a run's outcome, with its error and storable return value", () => {
+    const job = makeJob('job', null);
+    const record = (status: RunStatus, value: unknown, finishedMs = T0 + 10) =>
+      outcomeRecord(new Outcome(job, 'default', at(0), status, value, T0, finishedMs), 'sched');
+    const ok = record('success', { n: 1 });
     expect(ok).toMatchObject({ outcome: 'success', error: null, returnValue: { n: 1 } });
     expect(ok.finishedAt).toEqual(new Date(T0 + 10));
-    const failed = endedRunRecord('job', at(0), T0, T0 + 10, false, new RangeError('bad'), false, 'sched');
+    const failed = record('error', new RangeError('bad'));
     expect(failed).toMatchObject({ outcome: 'error', returnValue: null });
     expect(failed.error).toMatchObject({ name: 'RangeError', message: 'bad' });
-    const timedOut = endedRunRecord('job', at(0), T0, T0 + 10, false, new Error('slow'), true, 'sched');
+    const timedOut = record('timeout', new Error('slow'));
     expect(timedOut.outcome).toBe('timeout');
-    expect(endedRunRecord('job', at(0), T0, T0, true, undefined, false, 'sched').returnValue).toBeNull();
+    expect(record('success', undefined, T0).returnValue).toBeNull();
   });
 });
 
@@ -202,15 +206,12 @@ describe('SystemClock', () => {
 });
 
 describe('MemoryJobStore claimed jobs', () => {
-  async function storeWith(overrides: Parameters<typeof makeJob>[0] = {}) {
+  async function storeWith(overrides: Parameters<typeof makeJob>[2] = {}) {
     const store = new MemoryJobStore();
     await store.start({ alias: 'default', clock: new FakeClock(T0), logger: silentLogger });
-    const job = makeJob({
-      id: 'claimed',
+    const job = makeJob(overrides.id ?? 'claimed', T0 + 1000, {
       name: 'before',
       args: [1, [2, 3]],
-      nextRunTime: at(1000),
-      nextFireTime: at(1000),
       ...overrides,
     });
     await store.addJob(job);

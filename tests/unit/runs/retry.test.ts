@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { retryDelay, shouldRetry } from '../../../src/executors/retry.js';
+import { retryDelay, shouldRetry } from '../../../src/runs/retry.js';
 import { readRetry } from '../../../src/scheduler/options.js';
 
 const policy = (options: Parameters<typeof readRetry>[0]) => readRetry(options)!;
