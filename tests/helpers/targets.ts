@@ -77,7 +77,7 @@ export function postgresTarget(): StoreTarget {
       url.searchParams.set('tablePrefix', tablePrefix);
       return url.href;
     },
-    open: (tablePrefix) => new PostgresJobStore({ url: base as string, schema, tablePrefix }),
+    open: (tablePrefix) => new PostgresJobStore({ url: base, schema, tablePrefix }),
     raw: async (sql, params = []) => {
       const client = new pg.Client({ connectionString: base });
       await client.connect();
@@ -120,9 +120,9 @@ export function mysqlTarget(): StoreTarget {
       url.searchParams.set('tablePrefix', tablePrefix);
       return url.href;
     },
-    open: (tablePrefix) => new MySqlJobStore({ url: database as string, tablePrefix }),
+    open: (tablePrefix) => new MySqlJobStore({ url: database, tablePrefix }),
     raw: async (sql, params = []) => {
-      const connection = await mysql.createConnection({ uri: database as string });
+      const connection = await mysql.createConnection({ uri: database });
       try {
         const [rows] = await connection.query(sql, params);
         return Array.isArray(rows) ? (rows as Record<string, unknown>[]) : [];

@@ -94,12 +94,14 @@ for (const { name, url, target } of outageTargets) {
       const Store = name === 'PostgreSQL' ? PostgresJobStore : MySqlJobStore;
       const { schema, tablePrefix } = Object.fromEntries(proxied.searchParams) as Record<string, string>;
       proxied.search = '';
-      const store = new Store({ url: proxied.href, schema, tablePrefix, connectTimeout: 1000 } as never);
+      const store = new Store({ url: proxied.href, schema, tablePrefix, connectTimeout: 1000 });
 
       const logger = collectingLogger();
       const scheduler = new Scheduler({ jobStores: { default: store }, logger, leaseTime: 2, maxSleep: 0.5 });
       const runs: { id: string; at: number }[] = [];
-      scheduler.registerTask('tick', () => runs.push({ id: currentJob()?.jobId as string, at: Date.now() }));
+      await scheduler.registerTask('tick', () =>
+        runs.push({ id: currentJob()?.jobId as string, at: Date.now() }),
+      );
       const ids = ['a', 'b', 'c'];
       for (const id of ids)
         await scheduler.addJob('tick', 'interval', { id, seconds: 0.3, misfireGraceTime: null });
@@ -146,7 +148,7 @@ describe('an unreadable job in the store', () => {
     const logger = collectingLogger();
     const scheduler = new Scheduler({ jobStores: { default: new SqliteJobStore({ path }) }, clock, logger });
     const calls: string[] = [];
-    scheduler.registerTask('tick', (id: string) => calls.push(id));
+    await scheduler.registerTask('tick', (id: string) => calls.push(id));
     await scheduler.addJob('tick', 'interval', { id: 'good', seconds: 1, args: ['good'] });
     await scheduler.addJob('tick', 'interval', { id: 'bad', seconds: 1, args: ['bad'] });
     await scheduler.start();

@@ -102,7 +102,7 @@ async function runningScheduler(backend: Backend) {
   const runs: { id: string; at: number }[] = [];
   const storeErrors: { at: number; event: JobStoreErrorEvent }[] = [];
   scheduler.on('jobstore_error', (event) => storeErrors.push({ at: Date.now(), event }));
-  scheduler.registerTask('tick', (id: string) => runs.push({ id, at: Date.now() }));
+  await scheduler.registerTask('tick', (id: string) => runs.push({ id, at: Date.now() }));
   const ids = ['a', 'b', 'c'];
   for (const id of ids) {
     await scheduler.addJob('tick', 'interval', { id, args: [id], seconds: 0.3, misfireGraceTime: null });
@@ -150,7 +150,7 @@ for (const backend of backends) {
       let started = false;
       let finish: () => void = () => undefined;
       const gate = new Promise<void>((resolve) => (finish = resolve));
-      scheduler.registerTask('slow', async () => {
+      await scheduler.registerTask('slow', async () => {
         started = true;
         await gate;
         return 'done';

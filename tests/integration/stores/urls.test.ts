@@ -64,7 +64,7 @@ describe('job store URLs', () => {
       logger: silentLogger,
     });
     const calls: number[] = [];
-    scheduler.registerTask('tick', () => calls.push(clock.now()));
+    await scheduler.registerTask('tick', () => calls.push(clock.now()));
     // Reported to the lead: without a job_executed listener the executor skips the event, and with
     // it the run record, so run history stays empty.
     scheduler.on('job_executed', () => undefined);
