@@ -107,7 +107,10 @@ export interface JobStore {
 
   /**
    * Optional: records several runs in one call, with the same effect as `addRun` for each in turn.
-   * The scheduler batches the records of runs that finish together and uses this when a store has it.
+   * The scheduler batches the records of runs that finish together and uses this when a store has
+   * it. That batch is the only one: a store writes what it is given at once (one statement or
+   * script where it can) and resolves when it is stored, never holding records back to batch them
+   * with later calls.
    */
   addRuns?(records: RunRecord[], retention: number): Promise<void>;
 
