@@ -42,7 +42,7 @@ describe('run records kept through an outage', () => {
       logger,
     });
     let ran = 0;
-    scheduler.registerTask('tick', () => void ran++);
+    await scheduler.registerTask('tick', () => void ran++);
     const total = 10_100;
     // All due now: claimed, run and recorded in id order.
     const start = Date.now();

@@ -79,7 +79,7 @@ describe('addJob', () => {
   it('resolves an absolute module path and a registered task name', async () => {
     const { clock, scheduler } = setup();
     const seen: string[] = [];
-    scheduler.registerTask('send-report', (who: string) => seen.push(`report to ${who}`));
+    await scheduler.registerTask('send-report', (who: string) => seen.push(`report to ${who}`));
     await scheduler.addJob('send-report', 'date', { runDate: at(1000), args: ['boss'] });
     const job = await scheduler.addJob(`${join(fixtures, 'tasks.mjs')}:record`, 'date', {
       runDate: at(1000),

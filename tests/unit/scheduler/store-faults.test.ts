@@ -52,7 +52,9 @@ describe('a failing job store', () => {
     await scheduler.start();
     store.failAcquire = 3;
     await clock.advance(20_000);
-    const failures = events.filter((event) => event.code === EVENT_JOBSTORE_ERROR) as JobStoreErrorEvent[];
+    const failures = events.filter(
+      (event): event is JobStoreErrorEvent => event.code === EVENT_JOBSTORE_ERROR,
+    );
     expect(failures.map((event) => [event.failures, event.retryIn])).toEqual([
       [1, 1000],
       [2, 2000],
@@ -92,7 +94,9 @@ describe('an unreadable stored job', () => {
     await scheduler.start();
     const error = new SerializationError('unknown trigger type "sundial"');
     store.context?.reportUnreadableJob?.('garbled', error);
-    const reported = events.filter((event) => event.code === EVENT_JOB_UNREADABLE) as JobUnreadableEvent[];
+    const reported = events.filter(
+      (event): event is JobUnreadableEvent => event.code === EVENT_JOB_UNREADABLE,
+    );
     expect(reported).toEqual([
       { code: EVENT_JOB_UNREADABLE, jobId: 'garbled', jobStore: 'default', exception: error },
     ]);
