@@ -142,7 +142,10 @@ export class RunQueue {
       this.reportError(run, run.lastError, clock.now());
       this.nextRun(run);
     }
-    if (!wait) {
+    if (wait) {
+      // A given-up retry's submission may have later run times, which `nextRun` queued: start them.
+      this.drain();
+    } else {
       for (let i = this.queueHead; i < this.queue.length; i++) {
         const run = this.queue[i];
         if (run !== undefined) this.finishInstance(run.submission.job.id);

@@ -3,7 +3,7 @@
 // are resolved by the real `FunctionResolver`), reporting through a `RunReporter` into a
 // `RunHistory` over a real MemoryJobStore and a listener that collects the events. Shared by the
 // run-queue tests and the executor tests (unit and integration).
-import { afterEach, vi } from 'vitest';
+import { afterEach } from 'vitest';
 import {
   AsyncExecutor,
   EVENT_ALL,
@@ -118,17 +118,17 @@ export async function startRuns(executor: Executor, options: RunsOptions = {}) {
     flushRuns: () => history.flush(),
     emit,
   });
-  /** Each record as the run history received it, with its store. */
+  /** Each record as the run history received it (before its store has it), with its store. */
   const kept: { jobStore: string; record: RunRecord }[] = [];
   const keep = history.keep.bind(history);
-  vi.spyOn(history, 'keep').mockImplementation((jobStore, record) => {
+  history.keep = (jobStore, record) => {
     kept.push({ jobStore, record });
     keep(jobStore, record);
-  });
+  };
   components.configure({}, { [alias]: executor });
   await components.start();
   const queue = components.queues.get(alias) as RunQueue;
-  /** The context the executor was started with, to start it again. */
+  /** The context `Components` starts the executor with, to start it again. */
   const context: ExecutorContext = { alias, logger, baseDir: settings.baseDir };
 
   /** A submission of `job` to store `'default'` at `times` (default: one run, due now). */
@@ -143,17 +143,16 @@ export async function startRuns(executor: Executor, options: RunsOptions = {}) {
     context,
     resolver,
     listeners,
-    reporter,
-    history,
     events,
     kept,
     submission,
     /** Submits `job` with `runs` run times, all due now by the clock, as `RunQueue.submit` does. */
     submit(job: JobState, runs = 1): void {
+      const now = clock.now();
       queue.submit(
         submission(
           job,
-          Array.from({ length: runs }, () => new Date(clock.now())),
+          Array.from({ length: runs }, () => new Date(now)),
         ),
       );
     },
@@ -178,5 +177,3 @@ export async function startRuns(executor: Executor, options: RunsOptions = {}) {
     },
   };
 }
-
-export { waitUntil };

@@ -15,7 +15,7 @@ import {
 import { ExecutorShutdownError, JobTimeoutError } from '../../../src/executors/errors.js';
 import { readRetry } from '../../../src/scheduler/options.js';
 import { settle } from '../../../src/testing.js';
-import { makeJob } from '../../helpers/jobs.js';
+import { T0, makeJob } from '../../helpers/jobs.js';
 import { useLoopRuns } from './harness.js';
 
 const start = useLoopRuns();
@@ -137,6 +137,33 @@ describe('RunQueue', () => {
       [EVENT_JOB_EXECUTED, 'running'],
     ]);
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('shutdown(true) gives up a pending retry and still runs the later run times of its submission', async () => {
+    const { queue, submission, events, clock } = await start();
+    let calls = 0;
+    const failing = () => {
+      calls++;
+      throw new Error(`failure ${calls}`);
+    };
+    const job = makeJob('backlog', null, { func: failing, retry: readRetry(3), misfireGraceTime: null });
+    // Two run times due at once (a job that does not coalesce): the first fails and waits to retry.
+    queue.submit(submission(job, [new Date(T0 - 1000), new Date(T0)]));
+    await settle();
+    expect(events.map((event) => event.code)).toEqual([EVENT_JOB_RETRY]);
+    const stopped = await Promise.race([
+      queue.shutdown(true).then(() => 'stopped'),
+      clock.advance(60_000).then(() => 'still waiting a minute later'),
+    ]);
+    expect(stopped).toBe('stopped');
+    // The first run ends in its error; the second runs once, with no retry during the shutdown.
+    expect(events.map((event) => [event.code, outcome(event).scheduledRunTime.getTime()])).toEqual([
+      [EVENT_JOB_RETRY, T0 - 1000],
+      [EVENT_JOB_ERROR, T0 - 1000],
+      [EVENT_JOB_ERROR, T0],
+    ]);
+    expect(calls).toBe(2);
+    expect(queue.runningInstances('backlog')).toBe(0);
   });
 
   it('shutdown(false) aborts running jobs, drops queued runs and resolves at once', async () => {
