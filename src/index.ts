@@ -17,7 +17,7 @@ export type {
   ExecutorTypes,
   JobStoreConfig,
 } from './scheduler/options.js';
-export { MAX_CATCH_UP_RUNS } from './scheduler/run-plan.js';
+export { MAX_CATCH_UP_RUNS } from './runs/run-plan.js';
 export * from './triggers/index.js';
 export * from './events/events.js';
 export * from './errors.js';

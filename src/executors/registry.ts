@@ -10,7 +10,7 @@ export function registerExecutorType(type: string, factory: ExecutorFactory): vo
   factories.set(type, factory);
 }
 
-export function createExecutor(config: { readonly type: string }): Executor {
+export function createExecutor(config: { type: string; [option: string]: unknown }): Executor {
   const factory = factories.get(config.type);
   if (factory === undefined) {
     throw new InvalidArgumentError(
@@ -18,6 +18,6 @@ export function createExecutor(config: { readonly type: string }): Executor {
       { field: 'type', value: config.type },
     );
   }
-  const { type: _type, ...options } = config as { type: string; [option: string]: unknown };
+  const { type: _type, ...options } = config;
   return factory(options);
 }

@@ -55,10 +55,16 @@ describe('RedisJobStore options', () => {
     );
   });
 
-  it('refuses a case slip through { type: "redis" } configuration', () => {
-    const error = thrown(() => createJobStoreFromConfig({ type: 'redis', URL: 'redis://127.0.0.1:6379' }));
+  it('refuses a case slip through { type: "redis" } configuration', async () => {
+    const error = await createJobStoreFromConfig({
+      type: 'redis',
+      URL: 'redis://127.0.0.1:6379',
+    }).then(
+      () => undefined,
+      (rejection: unknown) => rejection as Error,
+    );
     expect(error).toBeInstanceOf(JobStoreError);
-    expect(error.message).toContain('Unknown RedisJobStore option "URL" (did you mean "url"?)');
+    expect(error?.message).toContain('Unknown RedisJobStore option "URL" (did you mean "url"?)');
   });
 
   it('refuses options that are not an object', () => {
