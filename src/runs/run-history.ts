@@ -15,8 +15,9 @@ export interface RunHistoryHost {
 }
 
 /**
- * The one batching layer of run records: the records of the runs that end in the same turn of the
- * event loop go to each store in one `addRuns` call (the stores write what they are given). Records
+ * The one batching layer of run records: the records of the runs that end together (in one microtask
+ * checkpoint for a store in this process, one turn of the event loop for a database) go to each
+ * store in one `addRuns` call; the stores write what they are given. Records
  * a store fails to take are kept, up to `MAX_KEPT_RUNS` per store, and written once it works again,
  * so a database outage loses no history unless it outlasts the cap.
  */
@@ -33,7 +34,7 @@ export class RunHistory {
 
   constructor(private readonly host: RunHistoryHost) {}
 
-  /** Queues a record for store `jobStore`; written with the others of this turn, on a microtask. */
+  /** Queues a record for store `jobStore`, written with the others that end about the same time. */
   keep(jobStore: string, record: RunRecord): void {
     let records = this.pending.get(jobStore);
     if (records === undefined) {
@@ -41,14 +42,20 @@ export class RunHistory {
       this.pending.set(jobStore, records);
     }
     records.push(record);
-    if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      queueMicrotask(() => {
-        this.flushScheduled = false;
-        this.writePending(false);
-      });
-    }
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    // A store in this process takes the records of the runs that ended in the same microtask
+    // checkpoint; a database gets those of a whole turn of the event loop in one write, as async
+    // jobs end on many checkpoints of one turn.
+    if (this.host.store(jobStore)?.persistent === true) setImmediate(this.flushLater);
+    else queueMicrotask(this.flushLater);
   }
+
+  private readonly flushLater = (): void => {
+    if (!this.flushScheduled) return;
+    this.flushScheduled = false;
+    this.writePending(false);
+  };
 
   /** Writes the records not yet written and those kept from an outage; resolves when every write so far has ended. */
   flush(): Promise<void> {
