@@ -294,6 +294,6 @@ export function readRetry(value: unknown): RetryPolicy | null {
     delay,
     backoff,
     maxDelay,
-    retryOn: retryOn === null ? null : [...(retryOn as string[])],
+    retryOn: retryOn === null ? null : [...(retryOn)],
   };
 }
