@@ -50,7 +50,7 @@ export class WorkerCrashedError extends HoraeError {
 
 /**
  * A run was stopped by `shutdown({ wait: false })`: it is the `reason` of the aborted job signal and
- * the `exception` of the run's `EVENT_JOB_ERROR`. Also thrown by `submitJob` on an executor that is
+ * the `exception` of the run's `EVENT_JOB_ERROR`. Also thrown when a job is submitted to an executor that is
  * not running, and by `start` on one that already is.
  */
 export class ExecutorShutdownError extends HoraeError {
