@@ -9,8 +9,8 @@ export interface RateLimitedExecutorOptions {
 /**
  * Runs jobs on the event loop, starting at most `perSecond` attempts a second, one every
  * `1000 / perSecond` ms: for jobs that call an API with a rate limit. The scheduler queues the runs
- * beyond `concurrency`, so none waits here much longer than a second; the wait counts toward the
- * job's `timeout`.
+ * beyond `concurrency`, so at most a second's worth of attempts waits here for its turn; the wait
+ * counts toward the job's `timeout`.
  */
 export class RateLimitedExecutor implements Executor {
   readonly concurrency: number;
