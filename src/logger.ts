@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from './errors.js';
-import { describe } from './scheduler/options.js';
+import { describeValue as describe } from './describe-value.js';
 
 /**
  * The logging interface Horae writes to: a message, then the details (usually the `Error` that

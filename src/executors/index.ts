@@ -11,4 +11,4 @@ export {
   type WorkerExitReason,
 } from './errors.js';
 export { createExecutor, registerExecutorType } from './registry.js';
-export { currentJob, type JobContext } from './job-context.js';
+export { currentJob, runInJobContext, type JobContext } from './job-context.js';

@@ -1,3 +1,4 @@
+import { describeValue } from '../describe-value.js';
 import type { Clock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { AsyncExecutorOptions } from '../executors/async-executor.js';
@@ -191,21 +192,13 @@ export const SCHEDULER_OPTION_KEYS = [
 ] as const;
 
 export function invalidOption(field: string, value: unknown, expected: string): InvalidArgumentError {
-  return new InvalidArgumentError(`Invalid ${field} ${describe(value)}: expected ${expected}`, {
+  return new InvalidArgumentError(`Invalid ${field} ${describeValue(value)}: expected ${expected}`, {
     field,
     value,
   });
 }
 
-export function describe(value: unknown): string {
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
-  if (value instanceof Date) return value.toISOString();
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+export { describeValue as describe };
 
 export function readGraceTime(value: unknown, field = 'misfireGraceTime'): number | null {
   if (value === null) return null;
@@ -294,6 +287,6 @@ export function readRetry(value: unknown): RetryPolicy | null {
     delay,
     backoff,
     maxDelay,
-    retryOn: retryOn === null ? null : [...(retryOn)],
+    retryOn: retryOn === null ? null : [...retryOn],
   };
 }
