@@ -66,9 +66,32 @@ export default tseslint.config(
           basePath: import.meta.dirname,
           zones: [
             {
-              target: ['./src/triggers', './src/stores', './src/executors'],
+              target: [
+                './src/triggers',
+                './src/stores',
+                './src/executors',
+                './src/runs',
+                './src/events',
+                './src/time',
+              ],
               from: './src/scheduler',
-              message: 'Triggers, stores and executors sit below the scheduler: pass what they need in.',
+              message:
+                'Triggers, stores, executors, runs, events and time sit below the scheduler: pass what they need in.',
+            },
+            {
+              // The shared modules at the root of src/; the entry points (index.ts, testing.ts) import everything.
+              target: [
+                './src/clock.ts',
+                './src/describe-value.ts',
+                './src/errors.ts',
+                './src/function-reference.ts',
+                './src/job-state.ts',
+                './src/logger.ts',
+                './src/serialization.ts',
+                './src/unknown-option.ts',
+              ],
+              from: './src/scheduler',
+              message: 'The shared modules at the root of src/ sit below the scheduler.',
             },
           ],
         },
