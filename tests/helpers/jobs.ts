@@ -2,9 +2,10 @@ import type { JobState } from '../../src/job-state.js';
 import type { Logger } from '../../src/logger.js';
 import type { RunRecord } from '../../src/stores/job-store.js';
 import { IntervalTrigger } from '../../src/triggers/interval-trigger.js';
+import { T0 } from './time.js';
 
-/** The instant the store tests start from: 2026-01-01T00:00:00Z. */
-export const T0 = Date.UTC(2026, 0, 1);
+// Re-exported for the store tests, which import it from here with `makeJob`.
+export { T0 };
 
 /** A job as a persistent store can keep it: a `'module:export'` reference, JSON args, an interval trigger. */
 export function makeJob(id: string, nextRunTime: number | null, overrides: Partial<JobState> = {}): JobState {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidTriggerError } from '../../../src/errors.js';
 import { CronTrigger } from '../../../src/triggers/cron-trigger.js';
 import type { Trigger } from '../../../src/triggers/trigger.js';
+import { T0 } from '../../helpers/time.js';
 import { fireTimes } from './helpers.js';
 
 // Every weekday range that touches Sunday, in both forms: which weekdays (0 = Sunday) it fires on.
@@ -34,11 +35,9 @@ const CASES: [string, number[]][] = [
   ['sun-tue/2', [0, 2]],
 ];
 
-/** The weekdays a trigger firing at noon fires on, over four weeks from Thursday 1 January 2026. */
+/** The weekdays a trigger firing at noon fires on, over the four weeks from T0. */
 function weekdays(trigger: Trigger): number[] {
-  const times = fireTimes(trigger, '2026-01-01T00:00:00Z', 28).filter(
-    (time) => time.getTime() < Date.UTC(2026, 0, 29),
-  );
+  const times = fireTimes(trigger, new Date(T0), 28).filter((time) => time.getTime() < T0 + 28 * 86_400_000);
   for (const time of times) expect(time.getUTCHours()).toBe(12);
   return [...new Set(times.map((time) => time.getUTCDay()))].sort((a, b) => a - b);
 }
