@@ -8,6 +8,11 @@ import { IntervalTrigger } from '../../../src/triggers/interval-trigger.js';
 import { OrTrigger } from '../../../src/triggers/or-trigger.js';
 import { triggerFactory, triggerFromJSON } from '../../../src/triggers/registry.js';
 import { fireTimes, iso } from './helpers.js';
+import { andCase, orCase } from './trigger-cases.js';
+import { runTriggerSuite } from './trigger.suite.js';
+
+runTriggerSuite(andCase);
+runTriggerSuite(orCase);
 
 const cron = (options: CronTriggerOptions) => new CronTrigger({ timezone: 'UTC', ...options });
 const times = (trigger: AndTrigger | OrTrigger, start: string, count: number) =>
@@ -76,7 +81,7 @@ describe('AndTrigger', () => {
     expect(performance.now() - began).toBeLessThan(2000);
   });
 
-  it('is built from the alias options, prints, and round-trips through JSON', () => {
+  it('is built from the alias options, prints, and writes its parts to JSON', () => {
     const parts = [cron({ dayOfWeek: 'mon-fri', hour: 9 }), cron({ day: '1-7', hour: '*' })];
     const trigger = triggerFactory('and').create({ triggers: parts, jitter: 4 }, { timezone: 'UTC' });
     expect(trigger).toBeInstanceOf(AndTrigger);
@@ -84,13 +89,7 @@ describe('AndTrigger', () => {
     expect(trigger.toString()).toBe(
       "and[cron[dayOfWeek='mon-fri', hour='9'], cron[day='1-7', hour='*'], jitter=4s]",
     );
-    const json = JSON.parse(JSON.stringify(trigger.toJSON()));
-    expect(json.triggers).toHaveLength(2);
-    const copy = triggerFromJSON(json);
-    expect(copy.toJSON()).toEqual(trigger.toJSON());
-    expect(iso(fireTimes(copy, '2024-01-01T00:00:00Z', 5))).toEqual(
-      iso(fireTimes(trigger, '2024-01-01T00:00:00Z', 5)),
-    );
+    expect(trigger.toJSON().triggers).toHaveLength(2);
   });
 });
 
@@ -124,7 +123,8 @@ describe('OrTrigger', () => {
     ]);
   });
 
-  it('nests and round-trips through JSON', () => {
+  // The JSON round trip of every trigger, nested ones too, is in the trigger suite (trigger.suite.ts).
+  it('nests, and reads back as an OrTrigger', () => {
     const trigger = new OrTrigger(
       [
         new AndTrigger([cron({ dayOfWeek: 'sat,sun', hour: '*' }), cron({ hour: 11 })]),
@@ -140,13 +140,7 @@ describe('OrTrigger', () => {
     );
     const json = JSON.parse(JSON.stringify(trigger.toJSON()));
     expect(json).toMatchObject({ type: 'or', version: 1, jitter: 1 });
-    const copy = triggerFromJSON(json);
-    expect(copy).toBeInstanceOf(OrTrigger);
-    expect(copy.toJSON()).toEqual(trigger.toJSON());
-    expect(copy.toString()).toBe(trigger.toString());
-    expect(iso(fireTimes(copy, '2024-01-01T00:00:00Z', 20))).toEqual(
-      iso(fireTimes(trigger, '2024-01-01T00:00:00Z', 20)),
-    );
+    expect(triggerFromJSON(json)).toBeInstanceOf(OrTrigger);
     expect(
       triggerFactory('or').create({ triggers: [cron({ hour: 1 })] }, { timezone: 'UTC' }),
     ).toBeInstanceOf(OrTrigger);

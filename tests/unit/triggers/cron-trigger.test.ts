@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CronTrigger, type CronTriggerOptions } from '../../../src/triggers/cron-trigger.js';
 import { triggerFromJSON } from '../../../src/triggers/registry.js';
 import { fireTimes, iso } from './helpers.js';
+import { cronCase } from './trigger-cases.js';
+import { runTriggerSuite } from './trigger.suite.js';
+
+runTriggerSuite(cronCase);
 
 const utc = (options: CronTriggerOptions) => new CronTrigger({ timezone: 'UTC', ...options });
 const next = (options: CronTriggerOptions, start: string, count = 3) =>
@@ -232,7 +236,9 @@ describe('CronTrigger field forms', () => {
     );
   });
 
-  it('round-trips through toJSON and triggerFromJSON', () => {
+  // The JSON round trip of every trigger is in the trigger suite (trigger.suite.ts); this is the
+  // field form with every field and option given.
+  it('round-trips through toJSON and triggerFromJSON with every field', () => {
     const trigger = new CronTrigger({
       year: '2024-2030',
       month: 'jan-mar',

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { CronTrigger, type CrontabOptions } from '../../../src/triggers/cron-trigger.js';
 import { triggerFromJSON } from '../../../src/triggers/registry.js';
 import { fireTimes, iso } from './helpers.js';
+import { crontabCase } from './trigger-cases.js';
+import { runTriggerSuite } from './trigger.suite.js';
+
+runTriggerSuite(crontabCase);
 
 const next = (expression: string, start: string, count = 3, options: CrontabOptions = {}) =>
   iso(fireTimes(CronTrigger.fromCrontab(expression, { timezone: 'UTC', ...options }), start, count)).map(
@@ -170,11 +174,7 @@ describe('CronTrigger.fromCrontab', () => {
       timezone: 'Europe/Berlin',
       jitter: 2,
     });
-    const copy = triggerFromJSON(json);
-    expect(copy.toJSON()).toEqual(json);
-    expect(iso(fireTimes(copy, '2024-01-01T00:00:00Z', 6))).toEqual(
-      iso(fireTimes(trigger, '2024-01-01T00:00:00Z', 6)),
-    );
+    expect(triggerFromJSON(json).toJSON()).toEqual(json);
     const plain = CronTrigger.fromCrontab('@daily', {
       timezone: 'UTC',
       startDate: '2024-01-01',
