@@ -103,7 +103,7 @@ function jittered(
   return jitter === 0 ? fire : new Date(fire.getTime() + jitter);
 }
 
-/** Random delay for one run of a trigger with `jitter` seconds, in whole milliseconds. */
+/** Random delay for one run of a trigger with `jitter` seconds, in whole milliseconds, never above `jitter`. */
 export function jitterMs(trigger: JobState['trigger']): number {
-  return trigger.jitter === null ? 0 : Math.round(Math.random() * trigger.jitter * 1000);
+  return trigger.jitter === null ? 0 : Math.floor(Math.random() * trigger.jitter * 1000);
 }

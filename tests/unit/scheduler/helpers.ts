@@ -6,8 +6,9 @@ import {
   type SchedulerOptions,
 } from '../../../src/index.js';
 import { FakeClock } from '../../../src/testing.js';
+import { T0 } from '../../helpers/time.js';
 
-export const T0 = Date.UTC(2026, 0, 1, 0, 0, 0);
+export { T0 };
 
 /** A scheduler on a fake clock at T0 in UTC, with every event it emits collected. */
 export function makeScheduler(options: SchedulerOptions = {}) {
