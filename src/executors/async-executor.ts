@@ -2,7 +2,7 @@ import { InvalidArgumentError } from '../errors.js';
 import type { JobFunction } from '../job-state.js';
 import { findUnknownOption, unknownOptionMessage } from '../unknown-option.js';
 import type { AttemptOutcome, Executor, ExecutorContext, RunAttempt } from './executor.js';
-import { runInJobContext, type JobContext } from './job-context.js';
+import { runInJobContext } from './job-context.js';
 import { readPositiveInteger } from './read-options.js';
 import { registerExecutorType } from './registry.js';
 
@@ -25,7 +25,6 @@ const OPTION_KEYS = ['maxConcurrency'] as const satisfies readonly (keyof AsyncE
  */
 export class AsyncExecutor implements Executor {
   readonly maxConcurrency: number;
-  private alias = 'default';
   private readonly finishedNow: AttemptOutcome = { ok: true, value: undefined };
 
   /** Throws `InvalidArgumentError` naming a bad or unknown option. */
@@ -38,9 +37,7 @@ export class AsyncExecutor implements Executor {
     return this.maxConcurrency;
   }
 
-  async start(context: ExecutorContext): Promise<void> {
-    this.alias = context.alias;
-  }
+  async start(_context: ExecutorContext): Promise<void> {}
 
   async shutdown(): Promise<void> {}
 
@@ -61,9 +58,9 @@ export class AsyncExecutor implements Executor {
     }
   }
 
+  /** Calls the job with the attempt as its `currentJob()`. */
   private call(attempt: RunAttempt): unknown {
-    const context = new AttemptContext(attempt, this.alias);
-    return runInJobContext(context, attempt.func as JobFunction, attempt.job.args);
+    return runInJobContext(attempt, attempt.func as JobFunction, attempt.job.args);
   }
 }
 
@@ -97,30 +94,6 @@ function isThenable(value: unknown): value is PromiseLike<unknown> {
     (typeof value === 'object' || typeof value === 'function') &&
     typeof (value as PromiseLike<unknown>).then === 'function'
   );
-}
-
-/**
- * A running job's `currentJob()`. A class, not an object literal with a getter: V8 then shares one
- * shape and one getter for all runs, and 100,000 runs a second stay young garbage. The signal is
- * made only when the job reads it; most never do, and an AbortController is not free.
- */
-class AttemptContext implements JobContext {
-  readonly jobId: string;
-  readonly jobStore: string;
-  readonly scheduledRunTime: Date;
-
-  constructor(
-    private readonly attempt: RunAttempt,
-    readonly executor: string,
-  ) {
-    this.jobId = attempt.job.id;
-    this.jobStore = attempt.jobStore;
-    this.scheduledRunTime = attempt.scheduledRunTime;
-  }
-
-  get signal(): AbortSignal {
-    return this.attempt.signal;
-  }
 }
 
 registerExecutorType('async', (options) => new AsyncExecutor(options));

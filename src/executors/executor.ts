@@ -1,5 +1,6 @@
 import type { JobFunction, JobState } from '../job-state.js';
 import type { Logger } from '../logger.js';
+import type { JobContext } from './job-context.js';
 
 /** What a scheduler hands an executor when it starts it. */
 export interface ExecutorContext {
@@ -10,8 +11,11 @@ export interface ExecutorContext {
   baseDir: string;
 }
 
-/** One attempt of one run, as `Executor.execute` receives it. */
-export interface RunAttempt {
+/**
+ * One attempt of one run, as `Executor.execute` receives it. It is also the `JobContext` a job on
+ * the event loop sees as `currentJob()` (`runInJobContext(attempt, func, args)`).
+ */
+export interface RunAttempt extends JobContext {
   readonly job: JobState;
   readonly jobStore: string;
   readonly scheduledRunTime: Date;

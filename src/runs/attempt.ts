@@ -24,7 +24,12 @@ export class Attempt implements RunAttempt {
     readonly jobStore: string,
     readonly scheduledRunTime: Date,
     readonly attempt: number,
+    readonly executor: string,
   ) {}
+
+  get jobId(): string {
+    return this.job.id;
+  }
 
   get signal(): AbortSignal {
     if (this.controller === null) {
@@ -60,12 +65,14 @@ export class Attempt implements RunAttempt {
 }
 
 /**
- * One submission in progress. The same object walks through the submission's run times and each
- * run's attempts, and is itself the `RunOutcome` each run time ends in (read at once by the
- * reporter, never kept), so a run allocates little beyond its attempts and dates.
+ * One submission in progress: the submission itself when the caller made it a `Run` (the processor
+ * does, so a due job costs one object from claim to release), else a `Run` made for it. The same
+ * object walks through the submission's run times and each run's attempts, and is itself the
+ * `RunOutcome` each run time ends in (read at once by the reporter, never kept), so a run allocates
+ * little beyond its attempt and dates.
  */
-export class Run implements RunOutcome {
-  /** Index of the current run time in `submission.scheduledRunTimes`. */
+export class Run implements RunSubmission, RunOutcome {
+  /** Index of the current run time in `scheduledRunTimes`. */
   index = 0;
   attempt = 1;
   /** When the first attempt of the current run time started (epoch ms), or `NaN`. */
@@ -79,7 +86,7 @@ export class Run implements RunOutcome {
   lastError: unknown = undefined;
   /** Position in the queue's list of active runs, or -1. */
   activeIndex = -1;
-  /** A synchronously finished attempt waiting to be reported: whether it succeeded, and its times. */
+  /** A synchronously finished attempt waiting to be reported: whether it succeeded. */
   syncOk = false;
   // RunOutcome: set just before the run is reported.
   status: RunStatus = 'success';
@@ -87,34 +94,29 @@ export class Run implements RunOutcome {
   startedMs = NaN;
   finishedMs = NaN;
 
-  constructor(readonly submission: RunSubmission) {}
-
-  get job(): JobState {
-    return this.submission.job;
-  }
-
-  get jobStore(): string {
-    return this.submission.jobStore;
-  }
+  constructor(
+    readonly job: JobState,
+    readonly jobStore: string,
+    readonly scheduledRunTimes: Date[],
+  ) {}
 
   get scheduledRunTime(): Date {
-    return this.submission.scheduledRunTimes[this.index] as Date;
+    return this.scheduledRunTimes[this.index] as Date;
   }
 
-  startAttempt(): Attempt {
+  startAttempt(executor: string): Attempt {
     this.timedOut = false;
-    const { job, jobStore } = this.submission;
-    this.current = new Attempt(job, jobStore, this.scheduledRunTime, this.attempt);
+    this.current = new Attempt(this.job, this.jobStore, this.scheduledRunTime, this.attempt, executor);
     return this.current;
   }
 
   /** Moves to the submission's next run time; false when there is none. */
-  nextRunTime(): boolean {
+  advance(): boolean {
     this.index++;
     this.attempt = 1;
     this.firstStartedAt = NaN;
     this.lastError = undefined;
     this.timedOut = false;
-    return this.index < this.submission.scheduledRunTimes.length;
+    return this.index < this.scheduledRunTimes.length;
   }
 }

@@ -55,7 +55,7 @@ export function outcomeRecord(outcome: RunOutcome, schedulerId: string): TimedRu
   const { status, value } = outcome;
   return new TimedRunRecord(
     outcome.job.id,
-    outcome.scheduledRunTime,
+    outcome.scheduledRunTime.getTime(),
     outcome.startedMs,
     outcome.finishedMs,
     status,

@@ -148,7 +148,7 @@ export class RunQueue {
     } else {
       for (let i = this.queueHead; i < this.queue.length; i++) {
         const run = this.queue[i];
-        if (run !== undefined) this.finishInstance(run.submission.job.id);
+        if (run !== undefined) this.finishInstance(run.job.id);
       }
       this.queue = [];
       this.queueHead = 0;
@@ -179,7 +179,12 @@ export class RunQueue {
     if (running >= job.maxInstances) return false;
     if (submission.scheduledRunTimes.length === 0) return true;
     this.instances.set(job.id, running + 1);
-    this.queue.push(new Run(submission));
+    // A submission made as a `Run` (the processor's) is its own run; it is queued only once.
+    this.queue.push(
+      submission instanceof Run && submission.index === 0 && submission.activeIndex === -1
+        ? submission
+        : new Run(job, submission.jobStore, submission.scheduledRunTimes),
+    );
     return true;
   }
 
@@ -246,7 +251,7 @@ export class RunQueue {
 
   private runAttempt(run: Run): void {
     const clock = this.host.clock();
-    const { job } = run.submission;
+    const { job } = run;
     const scheduledRunTime = run.scheduledRunTime;
     if (run.attempt === 1) {
       const grace = job.misfireGraceTime;
@@ -261,7 +266,7 @@ export class RunQueue {
         return;
       }
     }
-    const attempt = run.startAttempt();
+    const attempt = run.startAttempt(this.alias);
     const startedAt = clock.now();
     if (run.attempt === 1) run.firstStartedAt = startedAt;
     const timeout = job.timeout;
@@ -359,7 +364,7 @@ export class RunQueue {
   }
 
   private scheduleRetry(run: Run, error: unknown, startedAt: number, finishedAt: number): void {
-    const { job } = run.submission;
+    const { job } = run;
     const policy = job.retry as NonNullable<typeof job.retry>;
     const delay = retryDelay(policy, run.attempt);
     this.host
@@ -382,7 +387,7 @@ export class RunQueue {
 
   /** The run's final failure: one `error` (or `timeout`) outcome, and a log line. */
   private reportError(run: Run, error: unknown, finishedAt: number): void {
-    const { job } = run.submission;
+    const { job } = run;
     this.host
       .logger()
       .error(
@@ -401,8 +406,8 @@ export class RunQueue {
 
   /** Moves a run on to its submission's next run time, or ends the submission. */
   private nextRun(run: Run): void {
-    if (run.nextRunTime() && this.mode !== 'aborting') this.queue.push(run);
-    else this.finishInstance(run.submission.job.id);
+    if (run.advance() && this.mode !== 'aborting') this.queue.push(run);
+    else this.finishInstance(run.job.id);
   }
 
   private finishInstance(jobId: string): void {

@@ -10,7 +10,7 @@ import {
 import type { ListenerRegistry } from '../events/listeners.js';
 import type { JobState } from '../job-state.js';
 import type { Logger } from '../logger.js';
-import type { RunSubmission } from '../runs/attempt.js';
+import { Run, type RunSubmission } from '../runs/attempt.js';
 import { Outcome } from '../runs/outcome.js';
 import type { RunHistory } from '../runs/run-history.js';
 import { jitterMs, planRuns, type RunPlan } from '../runs/run-plan.js';
@@ -52,14 +52,16 @@ export interface ProcessorSettings {
  * A due job as an executor receives it, and, once its runs are submitted, the store's release of
  * it with its next run time: one small object per job, no closure.
  */
-class Submission implements RunSubmission, JobRelease {
+class Submission extends Run implements JobRelease {
   constructor(
-    readonly job: JobState,
-    readonly jobStore: string,
-    readonly scheduledRunTimes: Date[],
+    job: JobState,
+    jobStore: string,
+    scheduledRunTimes: Date[],
     readonly nextRunTime: Date | null,
     readonly nextFireTime: Date | null,
-  ) {}
+  ) {
+    super(job, jobStore, scheduledRunTimes);
+  }
 
   get id(): string {
     return this.job.id;

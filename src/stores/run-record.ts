@@ -2,14 +2,14 @@ import { SerializationError } from '../errors.js';
 import type { RunRecord } from './job-store.js';
 
 /**
- * A run record with its start and end times as epoch ms (`NaN` for none), made into `Date`s only
- * when read: the memory store keeps the numbers (`startedMs`, `finishedMs`), so a run that nobody
- * listens to allocates no `Date` for its record. Each read of `startedAt` returns a new `Date`.
+ * A run record with its times as epoch ms (`NaN` for none), made into `Date`s only when read: the
+ * memory store keeps the record itself, so a run that nobody listens to allocates no `Date` for its
+ * record, and a record held in the history is one object. Each read of a time returns a new `Date`.
  */
 export class TimedRunRecord implements RunRecord {
   constructor(
     readonly jobId: string,
-    readonly scheduledRunTime: Date,
+    readonly scheduledMs: number,
     readonly startedMs: number,
     readonly finishedMs: number,
     readonly outcome: RunRecord['outcome'],
@@ -17,6 +17,25 @@ export class TimedRunRecord implements RunRecord {
     readonly returnValue: unknown,
     readonly schedulerId: string,
   ) {}
+
+  /** A record of this kind with the same content: `record` itself when it is one. */
+  static of(record: RunRecord): TimedRunRecord {
+    if (record instanceof TimedRunRecord) return record;
+    return new TimedRunRecord(
+      record.jobId,
+      record.scheduledRunTime.getTime(),
+      startedMs(record),
+      finishedMs(record),
+      record.outcome,
+      record.error,
+      record.returnValue,
+      record.schedulerId,
+    );
+  }
+
+  get scheduledRunTime(): Date {
+    return new Date(this.scheduledMs);
+  }
 
   get startedAt(): Date | null {
     return Number.isNaN(this.startedMs) ? null : new Date(this.startedMs);

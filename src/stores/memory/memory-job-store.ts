@@ -1,7 +1,7 @@
 import { ConflictingIdError, JobLookupError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
 import { compareJobs } from '../job-order.js';
-import { finishedMs, startedMs } from '../run-record.js';
+import { TimedRunRecord } from '../run-record.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
 import { TimeQueue, type QueueEntry } from './time-queue.js';
 
@@ -87,44 +87,24 @@ function flatId(id: string): string {
   return id;
 }
 
-/**
- * A run record as the store keeps it: its times as numbers (`NaN` for none), so a record held in
- * the history is one object rather than four.
- */
-class StoredRun {
-  readonly scheduled: number;
-  readonly started: number;
-  readonly finished: number;
-  readonly outcome: RunRecord['outcome'];
-  readonly error: RunRecord['error'];
-  readonly returnValue: unknown;
-  readonly schedulerId: string;
-
-  constructor(record: RunRecord) {
-    this.scheduled = record.scheduledRunTime.getTime();
-    this.started = startedMs(record);
-    this.finished = finishedMs(record);
-    this.outcome = record.outcome;
-    this.error = record.error;
-    this.returnValue = record.returnValue;
-    this.schedulerId = record.schedulerId;
-  }
-}
+/** A run record as the store keeps it: the record itself, its times as numbers (`NaN` for none). */
+type StoredRun = TimedRunRecord;
 
 /** The contract's order of run records: by scheduled time, then start time (a missed run has none). */
 function runAfter(a: StoredRun, b: StoredRun): boolean {
-  if (a.scheduled !== b.scheduled) return a.scheduled > b.scheduled;
+  if (a.scheduledMs !== b.scheduledMs) return a.scheduledMs > b.scheduledMs;
   return (
-    (Number.isNaN(a.started) ? -Infinity : a.started) > (Number.isNaN(b.started) ? -Infinity : b.started)
+    (Number.isNaN(a.startedMs) ? -Infinity : a.startedMs) >
+    (Number.isNaN(b.startedMs) ? -Infinity : b.startedMs)
   );
 }
 
 function loadRun(jobId: string, run: StoredRun): RunRecord {
   return {
     jobId,
-    scheduledRunTime: new Date(run.scheduled),
-    startedAt: Number.isNaN(run.started) ? null : new Date(run.started),
-    finishedAt: Number.isNaN(run.finished) ? null : new Date(run.finished),
+    scheduledRunTime: new Date(run.scheduledMs),
+    startedAt: Number.isNaN(run.startedMs) ? null : new Date(run.startedMs),
+    finishedAt: Number.isNaN(run.finishedMs) ? null : new Date(run.finishedMs),
     outcome: run.outcome,
     error: run.error,
     returnValue: run.returnValue,
@@ -297,7 +277,7 @@ export class MemoryJobStore implements JobStore {
       // released before their run's record arrives).
       records = this.orphanRuns(record.jobId);
     }
-    const stored = new StoredRun(record);
+    const stored = TimedRunRecord.of(record);
     let index = records.length;
     while (index > 0 && runAfter(records[index - 1] as StoredRun, stored)) index--;
     if (index === records.length) records.push(stored);

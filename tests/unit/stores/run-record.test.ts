@@ -26,7 +26,7 @@ describe('run record serializer', () => {
   });
 
   it("writes a scheduler's own TimedRunRecord as the plain record it stands for", () => {
-    const timed = new TimedRunRecord('j', new Date(T0), T0 + 5, NaN, 'timeout', null, undefined, 's');
+    const timed = new TimedRunRecord('j', T0, T0 + 5, NaN, 'timeout', null, undefined, 's');
     expect(deserializeRunRecord(serializeRunRecord(timed))).toEqual({
       jobId: 'j',
       scheduledRunTime: new Date(T0),
