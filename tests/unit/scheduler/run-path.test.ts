@@ -28,7 +28,16 @@ const setup = useSchedulers();
 
 describe('TimedRunRecord', () => {
   it('gives its numeric times as Dates, a new one on each read', () => {
-    const record = new TimedRunRecord('job', at(1000).getTime(), T0 + 1005, T0 + 1250, 'success', null, 3, 'sched');
+    const record = new TimedRunRecord(
+      'job',
+      at(1000).getTime(),
+      T0 + 1005,
+      T0 + 1250,
+      'success',
+      null,
+      3,
+      'sched',
+    );
     expect(record.startedAt).toBeInstanceOf(Date);
     expect(record.startedAt).toEqual(new Date(T0 + 1005));
     expect(record.finishedAt).toEqual(new Date(T0 + 1250));
