@@ -74,6 +74,8 @@ export class Attempt implements RunAttempt {
 export class Run implements RunSubmission, RunOutcome {
   /** Index of the current run time in `scheduledRunTimes`. */
   index = 0;
+  /** Set when a run queue takes this run; a submission submitted again gets a run of its own. */
+  taken = false;
   attempt = 1;
   /** When the first attempt of the current run time started (epoch ms), or `NaN`. */
   firstStartedAt = NaN;

@@ -180,11 +180,12 @@ export class RunQueue {
     if (submission.scheduledRunTimes.length === 0) return true;
     this.instances.set(job.id, running + 1);
     // A submission made as a `Run` (the processor's) is its own run; it is queued only once.
-    this.queue.push(
-      submission instanceof Run && submission.index === 0 && submission.activeIndex === -1
+    const run =
+      submission instanceof Run && !submission.taken
         ? submission
-        : new Run(job, submission.jobStore, submission.scheduledRunTimes),
-    );
+        : new Run(job, submission.jobStore, submission.scheduledRunTimes);
+    run.taken = true;
+    this.queue.push(run);
     return true;
   }
 

@@ -9,7 +9,7 @@ import {
   ExecutorShutdownError,
   type JobExecutionEvent,
 } from '../../../src/index.js';
-import type { RunSubmission } from '../../../src/runs/attempt.js';
+import { Run, type RunSubmission } from '../../../src/runs/attempt.js';
 import type { RunQueue } from '../../../src/runs/run-queue.js';
 import { settle } from '../../../src/testing.js';
 import { T0, makeJob } from '../../helpers/jobs.js';
@@ -19,6 +19,18 @@ const start = useLoopRuns();
 const outcome = (event: unknown) => event as JobExecutionEvent;
 
 describe('RunQueue.submitAll', () => {
+  it('runs a submission made as a Run itself, and one submitted twice twice', async () => {
+    const { queue, events } = await start({ maxConcurrency: 4 });
+    let calls = 0;
+    const job = makeJob('twice', null, { func: () => ++calls, maxInstances: 2 });
+    const run = new Run(job, 'default', [new Date(T0)]);
+    expect(queue.submitAll([run, run])).toEqual([]);
+    expect(calls).toBe(2);
+    await Promise.resolve();
+    expect(events.map((event) => outcome(event).retval)).toEqual([1, 2]);
+    expect(queue.runningInstances('twice')).toBe(0);
+  });
+
   it('starts every accepted run before it returns, in submission order', async () => {
     const { queue, submission } = await start({ maxConcurrency: 2 });
     const calls: string[] = [];
