@@ -16,6 +16,53 @@ export function assertJsonSafe(value: unknown, path = 'args'): void {
   walk(value, path, new Set(), 0);
 }
 
+/**
+ * Whether `assertJsonSafe` would accept `value`, without throwing or building paths: for values
+ * checked on every run (a job's return value), where a refusal is not an error.
+ */
+export function isJsonSafe(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value);
+    case 'object':
+      return value === null || safeObject(value, null, 0);
+    default:
+      return false;
+  }
+}
+
+function safeObject(object: object, seen: Set<object> | null, depth: number): boolean {
+  if (depth === MAX_JSON_DEPTH || seen?.has(object) === true) return false;
+  const isArray = Array.isArray(object);
+  if (!isArray) {
+    const proto = Object.getPrototypeOf(object) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+  }
+  // The set of objects on the current path is made only below the top level.
+  const path = seen ?? new Set<object>();
+  path.add(object);
+  let safe = true;
+  if (isArray) {
+    const array = object as unknown[];
+    for (let i = 0; i < array.length && safe; i++) safe = i in array && safeChild(array[i], path, depth);
+  } else {
+    for (const key in object) {
+      if (!Object.hasOwn(object, key)) continue;
+      if (!(safe = safeChild((object as Record<string, unknown>)[key], path, depth))) break;
+    }
+  }
+  path.delete(object);
+  return safe;
+}
+
+function safeChild(value: unknown, seen: Set<object>, depth: number): boolean {
+  if (typeof value === 'object' && value !== null) return safeObject(value, seen, depth + 1);
+  return isJsonSafe(value);
+}
+
 function walk(value: unknown, path: string, seen: Set<object>, depth: number): void {
   switch (typeof value) {
     case 'string':

@@ -7,7 +7,7 @@ import {
   type JobMissedEvent,
 } from '../events/events.js';
 import type { JobState } from '../job-state.js';
-import { assertJsonSafe } from '../serialization.js';
+import { isJsonSafe } from '../serialization.js';
 import type { RunRecord } from '../stores/job-store.js';
 import { TimedRunRecord } from '../stores/run-record.js';
 
@@ -110,16 +110,14 @@ function describeError(error: unknown): RunRecord['error'] {
 /** A return value as JSON can carry it: itself when it can, else its `String()` form. */
 function storableValue(value: unknown): unknown {
   if (value === undefined) return null;
+  // Checked without throwing: a job that returns a Date or a class instance on every run must not
+  // pay for an error and its stack each time.
+  if (isJsonSafe(value)) return value;
+  // String() of arrays nested thousands deep overflows the stack too; a run's record must not
+  // take the process down with it.
   try {
-    assertJsonSafe(value, 'returnValue');
-    return value;
-  } catch {
-    // String() of arrays nested thousands deep overflows the stack too; a run's record must not
-    // take the process down with it.
-    try {
-      return String(value);
-    } catch (error) {
-      return `[return value not stored: ${(error as Error).message}]`;
-    }
+    return String(value);
+  } catch (error) {
+    return `[return value not stored: ${(error as Error).message}]`;
   }
 }

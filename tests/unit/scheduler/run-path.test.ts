@@ -72,6 +72,13 @@ describe('TimedRunRecord', () => {
     const timedOut = record('timeout', new Error('slow'));
     expect(timedOut.outcome).toBe('timeout');
     expect(record('success', undefined, T0).returnValue).toBeNull();
+    // What JSON cannot carry is kept as its String() form: a Date, a Map, a value with a cycle.
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    expect(record('success', new Date(0)).returnValue).toBe(String(new Date(0)));
+    expect(record('success', new Map([[1, 2]])).returnValue).toBe('[object Map]');
+    expect(record('success', cyclic).returnValue).toBe('[object Object]');
+    expect(record('success', [1, 'two', { three: [3] }]).returnValue).toEqual([1, 'two', { three: [3] }]);
   });
 });
 
