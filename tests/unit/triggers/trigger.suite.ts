@@ -164,8 +164,11 @@ export function runTriggerSuite<O>(triggerCase: TriggerCase<O>): void {
         const times = fireTimes(trigger, new Date(now), CHAIN);
         const last = times.at(-1);
         if (times.length === CHAIN || last === undefined) return;
+        // Asked again from its last fire time, now or years later, it has nothing more. (From a
+        // time it never fired at, a trigger's answer is not defined: the scheduler only passes
+        // fire times the trigger gave.)
         for (const later of [0, 1, 1000, DAY, 10 * YEAR]) {
-          expect(trigger.getNextFireTime(new Date(last.getTime() + later), new Date(now))).toBeNull();
+          expect(trigger.getNextFireTime(last, new Date(last.getTime() + later))).toBeNull();
         }
       }),
     );
