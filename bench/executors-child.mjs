@@ -72,7 +72,7 @@ async function horae() {
       },
       retry() {},
     },
-    resolveFunction: (f) => (typeof f === 'function' ? f : jobs[name]),
+    resolveFunction: () => jobs[name],
     reference: (f) => (typeof f === 'function' ? undefined : f),
   });
   await queue.start({ alias: 'bench', logger, baseDir: here });

@@ -15,8 +15,11 @@ export interface RunQueueHost {
   clock(): Clock;
   logger(): Logger;
   readonly reporter: RunReporter;
-  /** The job's function: at once when known, a promise when its module must be imported first. */
-  resolveFunction(func: JobState['func']): JobFunction | Promise<JobFunction>;
+  /**
+   * The function a job names by reference or task name: at once when known, a promise when its
+   * module must be imported first.
+   */
+  resolveFunction(name: string): JobFunction | Promise<JobFunction>;
   /** The `'module:export'` reference of the job's function, for executors that run references. */
   reference(func: JobState['func']): string | undefined;
 }

@@ -5,6 +5,7 @@ import type { Executor } from '../executors/executor.js';
 import { createExecutor } from '../executors/registry.js';
 import type { JobState } from '../job-state.js';
 import { RunQueue, type RunQueueHost } from '../runs/run-queue.js';
+import type { RunReporter } from '../runs/run-reporter.js';
 import type { JobStore, JobStoreContext } from '../stores/job-store.js';
 import { MemoryJobStore } from '../stores/memory/memory-job-store.js';
 import { createJobStoreFromConfig, createJobStoreFromUrl } from '../stores/registry.js';
@@ -15,8 +16,9 @@ import type { SchedulerSettings } from './settings.js';
 /** A job store as configured: an instance, a `{ type }` configuration or a URL. */
 export type StoreSpec = JobStore | JobStoreConfig | string;
 
-export interface ComponentsHost extends Omit<RunQueueHost, 'resolveFunction' | 'reference'> {
+export interface ComponentsHost {
   settings(): SchedulerSettings;
+  readonly reporter: RunReporter;
   readonly resolver: FunctionResolver;
   /** Writes the run records not yet written (see `RunHistory.flush`). */
   flushRuns(): Promise<void>;
@@ -40,11 +42,10 @@ export class Components {
   constructor(private readonly host: ComponentsHost) {
     const { resolver } = host;
     this.queueHost = {
-      clock: host.clock,
-      logger: host.logger,
+      clock: () => host.settings().clock,
+      logger: () => host.settings().logger,
       reporter: host.reporter,
-      resolveFunction: (func) =>
-        typeof func === 'function' ? func : (resolver.cached(func) ?? resolver.resolve(func)),
+      resolveFunction: (name) => resolver.cached(name) ?? resolver.resolve(name),
       reference: (func) => (typeof func === 'function' ? undefined : (resolver.taskReference(func) ?? func)),
     };
   }

@@ -103,8 +103,6 @@ export class Scheduler {
     });
     this.components = new Components({
       settings,
-      clock: () => this.settings.clock,
-      logger: () => this.settings.logger,
       reporter,
       resolver: this.resolver,
       flushRuns: () => history.flush(),

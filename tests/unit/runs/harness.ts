@@ -111,8 +111,6 @@ export async function startRuns(executor: Executor, options: RunsOptions = {}) {
   });
   const components: Components = new Components({
     settings: () => settings,
-    clock: () => clock,
-    logger: () => logger,
     reporter,
     resolver,
     flushRuns: () => history.flush(),

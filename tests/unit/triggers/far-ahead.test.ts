@@ -5,6 +5,7 @@ import { CronSchedule } from '../../../src/triggers/cron/schedule.js';
 import { CronTrigger } from '../../../src/triggers/cron-trigger.js';
 import { T0 } from '../../helpers/time.js';
 import { countingRules, local } from './helpers.js';
+import { ZONES as TRIGGER_ZONES } from './trigger-cases.js';
 
 describe('a fire time far ahead', () => {
   // Before the search jumped over the years between, it learnt the zone's offsets for every one of
@@ -38,15 +39,8 @@ describe('a fire time far ahead', () => {
     expect(local(berlin({ year: 9000, month: 7 }), 'Europe/Berlin')).toBe('9000-07-01 00:00:00+02:00');
   });
 
-  const ZONES = [
-    'Europe/Berlin',
-    'America/New_York',
-    'Australia/Lord_Howe',
-    'America/Santiago',
-    'Pacific/Chatham',
-    'Africa/Casablanca',
-    'Asia/Kolkata',
-  ];
+  // The zones that change their clocks (this test walks their transitions).
+  const ZONES = TRIGGER_ZONES.filter((zone) => zone !== 'UTC' && zone !== 'America/Sao_Paulo');
 
   // The answer found by jumping must be the one found by a search that starts just before it, which
   // walks every transition on its way; and its wall time, read by Intl, must match the fields.
