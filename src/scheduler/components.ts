@@ -23,6 +23,8 @@ export interface ComponentsHost {
   /** Writes the run records not yet written (see `RunHistory.flush`). */
   flushRuns(): Promise<void>;
   emit(event: SchedulerEventUnion): void;
+  /** Checks for due jobs now (a store saw another process change its jobs). */
+  wakeup(): void;
 }
 
 /**
@@ -199,6 +201,7 @@ export class Components {
       logger: settings.logger,
       reportUnreadableJob: (jobId, exception) =>
         this.host.emit({ code: EVENT_JOB_UNREADABLE, jobId, jobStore: alias, exception }),
+      wakeup: () => this.host.wakeup(),
     };
   }
 

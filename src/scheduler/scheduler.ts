@@ -107,6 +107,7 @@ export class Scheduler {
       resolver: this.resolver,
       flushRuns: () => history.flush(),
       emit,
+      wakeup: () => this.wakeup(),
     });
     this.processor = new JobProcessor({
       isRunning: () => this.currentState === 'running',

@@ -28,6 +28,14 @@ export interface JobStoreContext {
    * scheduler reports it as `EVENT_JOB_UNREADABLE`. Optional, so a store may be used on its own.
    */
   reportUnreadableJob?(jobId: string, error: unknown): void;
+  /**
+   * Asks the scheduler to check for due jobs now instead of at its next planned wakeup. A store
+   * that learns of a change made by another process (a ZooKeeper or etcd watch, say) calls it, so a
+   * job added or moved earlier elsewhere runs on time rather than after `maxSleep`. Cheap and safe
+   * to call often: calls during a pass in progress fold into one more pass. Optional, so a store
+   * may be used on its own; a store must not call it before `start()` or after `shutdown()`.
+   */
+  wakeup?(): void;
 }
 
 /** The new schedule of a job whose run was just processed; `nextRunTime: null` with `remove` ends it. */

@@ -115,6 +115,7 @@ export async function startRuns(executor: Executor, options: RunsOptions = {}) {
     resolver,
     flushRuns: () => history.flush(),
     emit,
+    wakeup: () => undefined,
   });
   /** Each record as the run history received it (before its store has it), with its store. */
   const kept: { jobStore: string; record: RunRecord }[] = [];
