@@ -44,7 +44,7 @@ const BUILT_IN_STORES: readonly BuiltInStore[] = [
   },
   {
     type: 'redis',
-    schemes: ['redis', 'rediss'],
+    schemes: ['redis', 'rediss', 'redis+cluster', 'rediss+cluster'],
     subpath: 'horae/stores/redis',
     load: async () => (await import('./redis/redis-backend.js')).redisBackend,
   },

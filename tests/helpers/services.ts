@@ -11,6 +11,11 @@ const SERVICES = {
   },
   mysql: { env: 'HORAE_MYSQL_URL', label: 'MySQL/MariaDB', example: 'mysql://root@127.0.0.1:3306/test' },
   redis: { env: 'HORAE_REDIS_URL', label: 'Redis', example: 'redis://127.0.0.1:6379' },
+  redisCluster: {
+    env: 'HORAE_REDIS_CLUSTER_URL',
+    label: 'Redis Cluster',
+    example: 'redis+cluster://127.0.0.1:7000/?nodes=127.0.0.1:7001,127.0.0.1:7002',
+  },
 } as const;
 
 export type Service = keyof typeof SERVICES;

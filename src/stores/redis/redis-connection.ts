@@ -10,6 +10,11 @@ import { redactUrl } from '../redact-url.js';
  */
 export interface RedisClient {
   call(command: string, ...args: (string | number)[]): Promise<unknown>;
+  /**
+   * `true` for a Redis Cluster client (ioredis's `Cluster` says so itself): the store then keeps
+   * all its keys in one hash slot (see `RedisJobStore`).
+   */
+  readonly isCluster?: boolean;
 }
 
 /** A client this store opened itself, and so must close. */
@@ -54,6 +59,7 @@ export function boundedClient(client: RedisClient, timeoutMs: number): RedisClie
   return {
     call: (command, ...args) =>
       withTimeout(client.call(command, ...args), timeoutMs, `${command}, commandTimeout`),
+    isCluster: client.isCluster === true,
   };
 }
 
@@ -92,25 +98,63 @@ export async function connectRedis(
       cause,
     });
   }
-  let starting = true;
-  let lastError: Error | undefined;
-  let reported = false;
-  const client = new Redis(withoutOwnParams(url), {
-    lazyConnect: true,
+  return openOwnedClient({
+    alias,
+    logger,
+    connectTimeoutMs,
+    shown: redactUrl(url),
+    make: (isStarting) =>
+      new Redis(withoutOwnParams(url), {
+        ...redisClientSettings(connectTimeoutMs, commandTimeoutMs),
+        lazyConnect: true,
+        retryStrategy: (attempt: number) => (isStarting() ? null : Math.min(attempt * 200, 2000)),
+      }),
+  });
+}
+
+/** The settings of every connection the store opens to one Redis server (a node, for a cluster). */
+export function redisClientSettings(connectTimeoutMs: number, commandTimeoutMs: number) {
+  return {
     connectTimeout: connectTimeoutMs,
     commandTimeout: commandTimeoutMs,
     socketTimeout: commandTimeoutMs,
     keepAlive: KEEPALIVE_DELAY_MS,
     disconnectTimeout: DISCONNECT_GRACE_MS,
     maxRetriesPerRequest: 2,
-    retryStrategy: (attempt: number) => (starting ? null : Math.min(attempt * 200, 2000)),
-  });
-  client.on('error', (error: Error) => {
+  };
+}
+
+/** An ioredis `Redis` or `Cluster` made with `lazyConnect`, as `openOwnedClient` drives it. */
+interface LazyClient extends OwnedRedisClient {
+  connect(): Promise<unknown>;
+  on(event: string, listener: (error: Error) => void): unknown;
+}
+
+/**
+ * Connects the client `make` returns and waits until it is ready, within `connectTimeoutMs`;
+ * `isStarting()` tells its retry strategy not to retry until then. A failure disconnects it and
+ * throws `JobStoreError` naming `shown` (the server, without a password). Afterwards, the first
+ * error of each outage is logged (a cluster's node errors too), not one per reconnection attempt.
+ */
+export async function openOwnedClient(open: {
+  alias: string;
+  logger: Logger;
+  connectTimeoutMs: number;
+  shown: string;
+  make: (isStarting: () => boolean) => LazyClient;
+}): Promise<OwnedRedisClient> {
+  const { alias, logger, connectTimeoutMs } = open;
+  let starting = true;
+  let lastError: Error | undefined;
+  let reported = false;
+  const client = open.make(() => starting);
+  const onError = (error: Error) => {
     lastError = error;
-    // One line per outage, not one per reconnection attempt.
     if (!starting && !reported) logger.error(`Redis job store "${alias}" lost its connection`, error);
     reported = true;
-  });
+  };
+  client.on('error', onError);
+  client.on('node error', onError);
   client.on('ready', () => {
     reported = false;
   });
@@ -129,7 +173,7 @@ export async function connectRedis(
     client.disconnect();
     const cause = lastError ?? error;
     throw new JobStoreError(
-      `Redis job store "${alias}" cannot connect to ${redactUrl(url)}: ${(cause as Error).message}`,
+      `Redis job store "${alias}" cannot connect to ${open.shown}: ${(cause as Error).message}`,
       { jobStore: alias, cause },
     );
   } finally {

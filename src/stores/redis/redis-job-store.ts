@@ -20,6 +20,15 @@ import {
   type OwnedRedisClient,
   type RedisClient,
 } from './redis-connection.js';
+import {
+  clusterKeyPrefix,
+  clusterTargetFromNodes,
+  clusterTargetFromUrl,
+  connectRedisCluster,
+  isClusterUrl,
+  type RedisClusterNode,
+  type RedisClusterTarget,
+} from './redis-cluster.js';
 import { KEY_NAMES, RUN_MEMBER_PREFIX, SCRIPTS, type LuaScript } from './redis-scripts.js';
 import { findUnknownOption, unknownOptionMessage } from '../../unknown-option.js';
 
@@ -36,14 +45,34 @@ const RUN_SCRIPT_CHUNK = 500;
 const UNREADABLE_RETRY_MS = 60_000;
 
 export interface RedisJobStoreOptions {
-  /** `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`. */
+  /**
+   * `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`.
+   * A Redis Cluster: `redis+cluster://[user:password@]host:port/?nodes=host:port,host:port`
+   * (`rediss+cluster://` for TLS), the host and `nodes` being seed nodes.
+   */
   url?: string;
   /**
-   * A client you opened (an ioredis `Redis`, or anything with its `call` method). The store uses it as
-   * it is and never closes it. Takes precedence over `url`.
+   * A client you opened (an ioredis `Redis` or `Cluster`, or anything with its `call` method). The
+   * store uses it as it is and never closes it. Takes precedence over `url`. A client whose
+   * `isCluster` is `true` (an ioredis `Cluster`) gets the cluster key layout.
    */
   client?: RedisClient;
-  /** Put before every key, so several applications can share one Redis. Default `'horae:'`. */
+  /**
+   * The seed nodes of a Redis Cluster (`'host:port'` or `{ host, port }`), instead of `url` or
+   * `client`; the store opens an ioredis `Cluster` to them. For a password or TLS use the
+   * `redis+cluster://` URL, or pass a `Cluster` of your own as `client`.
+   */
+  nodes?: RedisClusterNode[];
+  /**
+   * For a cluster the store opens: the address to dial for each address the cluster announces
+   * (`{ '10.0.0.5:7000': { host: 'redis-a.example', port: 7000 } }`), when the nodes are reached
+   * through NAT, containers or a proxy. ioredis's `natMap`.
+   */
+  natMap?: Record<string, { host: string; port: number }>;
+  /**
+   * Put before every key, so several applications can share one Redis. Default `'horae:'`. On a
+   * cluster the keys use it as a hash tag: see `keyPrefix`.
+   */
   prefix?: string;
   /** How long `start()` waits for Redis before failing with `JobStoreError`, in ms. Default 5000. */
   connectTimeout?: number;
@@ -59,9 +88,11 @@ export interface RedisJobStoreOptions {
  * A job store in Redis, shared safely by several scheduler processes: every write is one Lua script,
  * so claiming due jobs is atomic and each run fires once. Jobs are JSON in one hash; scheduled jobs
  * sit in a sorted set by next run time, leased ones in another by lease end; each job's run history
- * is a capped sorted set. Needs the `ioredis` package unless you pass your own `client`. The scripts
- * name per-job history keys themselves, so this is for a single Redis (or a primary with replicas),
- * not Redis Cluster.
+ * is a capped sorted set. Needs the `ioredis` package unless you pass your own `client`.
+ *
+ * On a Redis Cluster (a `redis+cluster://` URL, `nodes`, or a `Cluster` as `client`) every key of a
+ * store carries one hash tag made from its prefix (`keyPrefix`), so all of them live in one slot
+ * and each script stays atomic on one node; several stores (prefixes) spread over the nodes.
  *
  * A stored job this version cannot read (corrupt, or written by a newer Horae) is reported through
  * the scheduler's logger and as `EVENT_JOB_UNREADABLE`, and left in Redis untouched: `getAllJobs`
@@ -75,7 +106,15 @@ export interface RedisJobStoreOptions {
  */
 export class RedisJobStore implements JobStore {
   readonly persistent = true;
+  /** The `prefix` option. */
   readonly prefix: string;
+  /**
+   * What every key starts with: `prefix` on a single Redis; on a cluster, `prefix` when it already
+   * holds a hash tag (`app:{billing}:`), else `prefix` wrapped whole as one (`{horae:}`).
+   */
+  readonly keyPrefix: string;
+  /** Where the store opens its cluster connection; `undefined` on a single Redis or with a `client`. */
+  private readonly cluster: RedisClusterTarget | undefined;
   private readonly keys: string[];
   private readonly runsPrefix: string;
   private readonly options: RedisJobStoreOptions;
@@ -95,8 +134,11 @@ export class RedisJobStore implements JobStore {
     checkOptions(options);
     this.options = { ...options };
     this.prefix = options.prefix ?? 'horae:';
-    this.keys = KEY_NAMES.map((name) => this.prefix + name);
-    this.runsPrefix = `${this.prefix}runs:`;
+    this.cluster = clusterTargetOf(options);
+    const onCluster = options.client?.isCluster === true || this.cluster !== undefined;
+    this.keyPrefix = onCluster ? clusterKeyPrefix(this.prefix) : this.prefix;
+    this.keys = KEY_NAMES.map((name) => this.keyPrefix + name);
+    this.runsPrefix = `${this.keyPrefix}runs:`;
     this.commandTimeout = commandTimeoutOf(options.url, options.commandTimeout);
   }
 
@@ -108,7 +150,10 @@ export class RedisJobStore implements JobStore {
     const timeout = this.options.connectTimeout ?? 5000;
     let client = this.options.client;
     if (client === undefined) {
-      this.owned = await connectRedis(this.url, timeout, this.logger, this.alias, this.commandTimeout);
+      this.owned =
+        this.cluster === undefined
+          ? await connectRedis(this.url, timeout, this.logger, this.alias, this.commandTimeout)
+          : await connectRedisCluster(this.cluster, timeout, this.logger, this.alias, this.commandTimeout);
       client = this.owned;
     } else client = boundedClient(client, this.commandTimeout);
     try {
@@ -272,7 +317,7 @@ export class RedisJobStore implements JobStore {
 
   /** Claims the schema version for an empty prefix, or refuses a prefix laid out by another version. */
   private async checkSchema(client: RedisClient, timeoutMs: number): Promise<void> {
-    const key = `${this.prefix}version`;
+    const key = `${this.keyPrefix}version`;
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
@@ -288,7 +333,7 @@ export class RedisJobStore implements JobStore {
     }
     if (String(stored) !== String(REDIS_SCHEMA_VERSION)) {
       throw new JobStoreError(
-        `Redis job store "${this.alias}": keys under prefix "${this.prefix}" use schema version ${String(
+        `Redis job store "${this.alias}": keys under prefix "${this.keyPrefix}" use schema version ${String(
           stored,
         )}; this Horae reads version ${REDIS_SCHEMA_VERSION}. Use another prefix or migrate the data.`,
         { jobStore: this.alias },
@@ -334,7 +379,10 @@ export class RedisJobStore implements JobStore {
 
   private failure(operation: string, cause: unknown): HoraeError {
     if (cause instanceof HoraeError) return cause;
-    const where = this.options.client === undefined ? ` at ${redactUrl(this.url)}` : '';
+    const where =
+      this.options.client !== undefined
+        ? ''
+        : ` at ${this.cluster === undefined ? redactUrl(this.url) : this.cluster.shown}`;
     return new JobStoreError(
       `Redis job store "${this.alias}"${where} failed to ${operation}: ${(cause as Error).message}`,
       { jobStore: this.alias, cause },
@@ -345,6 +393,8 @@ export class RedisJobStore implements JobStore {
 const OPTION_KEYS = [
   'url',
   'client',
+  'nodes',
+  'natMap',
   'prefix',
   'connectTimeout',
   'commandTimeout',
@@ -361,6 +411,35 @@ function checkOptions(options: unknown): void {
   const unknown = findUnknownOption(options, OPTION_KEYS);
   if (unknown !== undefined)
     throw new JobStoreError(unknownOptionMessage('RedisJobStore', unknown, OPTION_KEYS));
+}
+
+/**
+ * The cluster the store is to open: from `nodes` or a cluster URL (`undefined` for a single Redis
+ * or a `client`). Throws `JobStoreError` for `nodes` beside `url` or `client`, and for `natMap`
+ * without a cluster to open.
+ */
+function clusterTargetOf(options: RedisJobStoreOptions): RedisClusterTarget | undefined {
+  if (options.nodes !== undefined && (options.url !== undefined || options.client !== undefined)) {
+    throw new JobStoreError(
+      'RedisJobStore: give one of url, client and nodes (nodes are the seeds of a cluster the store opens)',
+    );
+  }
+  const target =
+    options.client !== undefined
+      ? undefined
+      : options.nodes !== undefined
+        ? clusterTargetFromNodes(options.nodes)
+        : options.url !== undefined && isClusterUrl(options.url)
+          ? clusterTargetFromUrl(options.url)
+          : undefined;
+  if (options.natMap === undefined) return target;
+  if (target === undefined) {
+    throw new JobStoreError(
+      'RedisJobStore: natMap applies to a cluster the store opens (a redis+cluster:// url or nodes); ' +
+        'with a client of your own, give natMap to its constructor',
+    );
+  }
+  return { ...target, natMap: options.natMap };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   registerJobStoreType,
 } from '../../../src/stores/registry.js';
 import { MemoryJobStore } from '../../../src/stores/memory/memory-job-store.js';
+import type { RedisJobStore } from '../../../src/stores/redis/index.js';
 
 async function rejection(promise: Promise<unknown>): Promise<Error> {
   const error = await promise.then(
@@ -30,7 +31,7 @@ describe('built-in job stores, loaded on first use', () => {
   it('names an unknown scheme, listing every scheme a URL can use, and a malformed URL', async () => {
     expect((await rejection(createJobStoreFromUrl('mongodb://db/app'))).message).toBe(
       'Unknown job store URL scheme "mongodb" in "mongodb://db/app"; known schemes are: ' +
-        'mariadb, mysql, postgres, postgresql, redis, rediss, sqlite',
+        'mariadb, mysql, postgres, postgresql, redis, redis+cluster, rediss, rediss+cluster, sqlite',
     );
     await rejection(createJobStoreFromUrl('not a url'));
   });
@@ -50,6 +51,8 @@ describe('built-in job stores, loaded on first use', () => {
     expect((await createJobStoreFromUrl('rediss://db:6380/0?prefix=app:')).constructor.name).toBe(
       'RedisJobStore',
     );
+    const cluster = await createJobStoreFromUrl('redis+cluster://db:7000/?nodes=db2:7001&prefix=app:');
+    expect((cluster as RedisJobStore).keyPrefix).toBe('{app:}');
   });
 
   it('createJobStoreFromConfig imports the backend of a type on first use', async () => {
@@ -75,7 +78,17 @@ describe('built-in job stores, loaded on first use', () => {
 
   it('knows every built-in type and scheme and nothing else', async () => {
     expect([...BUILT_IN_SCHEMES].sort()).toEqual(
-      ['mariadb', 'mysql', 'postgres', 'postgresql', 'redis', 'rediss', 'sqlite'].sort(),
+      [
+        'mariadb',
+        'mysql',
+        'postgres',
+        'postgresql',
+        'redis',
+        'rediss',
+        'redis+cluster',
+        'rediss+cluster',
+        'sqlite',
+      ].sort(),
     );
     expect([...BUILT_IN_STORE_TYPES].sort()).toEqual(['memory', 'mysql', 'postgres', 'redis', 'sqlite']);
     expect(await loadBuiltInScheme('mongodb')).toBeUndefined();
