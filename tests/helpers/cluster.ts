@@ -21,6 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe } from 'vitest';
 import { RedisJobStore } from '../../src/stores/redis/index.js';
+import { deleteClusterKeys } from '../integration/redis/redis-cluster-env.js';
 import { deleteKeys } from '../integration/redis/redis-test-env.js';
 import { buildDist } from './build.js';
 import {
@@ -62,9 +63,40 @@ export function redisTarget(): ProcessTarget {
   };
 }
 
-/** Every backend a set of scheduler processes can share: SQLite (a file), PostgreSQL, MySQL, Redis. */
+/** A Redis Cluster (three masters), each test under its own key prefix, so its own hash tag. */
+export function redisClusterTarget(): ProcessTarget {
+  const base = serviceUrl('redisCluster');
+  const stores: RedisJobStore[] = [];
+  const open = (prefix: string) => {
+    const store = new RedisJobStore({ url: base as string, prefix });
+    stores.push(store);
+    return store;
+  };
+  return {
+    name: 'Redis Cluster',
+    storeModule: 'redis',
+    available: base !== undefined,
+    prepare: async () => undefined,
+    url: (prefix) => {
+      open(prefix);
+      const url = new URL(base as string);
+      url.searchParams.set('prefix', prefix);
+      return url.href;
+    },
+    open,
+    dispose: async () => {
+      const keyPrefixes = new Set(stores.map((store) => store.keyPrefix));
+      for (const keyPrefix of keyPrefixes) await deleteClusterKeys(base as string, keyPrefix);
+    },
+  };
+}
+
+/**
+ * Every backend a set of scheduler processes can share: SQLite (a file), PostgreSQL, MySQL, Redis,
+ * Redis Cluster.
+ */
 export function processTargets(): ProcessTarget[] {
-  return [...persistentTargets(), redisTarget()];
+  return [...persistentTargets(), redisTarget(), redisClusterTarget()];
 }
 
 /**
