@@ -11,6 +11,11 @@ const SERVICES = {
   },
   mysql: { env: 'HORAE_MYSQL_URL', label: 'MySQL/MariaDB', example: 'mysql://root@127.0.0.1:3306/test' },
   redis: { env: 'HORAE_REDIS_URL', label: 'Redis', example: 'redis://127.0.0.1:6379' },
+  zookeeper: {
+    env: 'HORAE_ZOOKEEPER_URL',
+    label: 'ZooKeeper',
+    example: 'zookeeper://127.0.0.1:2181/horae-test',
+  },
   redisCluster: {
     env: 'HORAE_REDIS_CLUSTER_URL',
     label: 'Redis Cluster',
