@@ -11,6 +11,7 @@ const SERVICES = {
   },
   mysql: { env: 'HORAE_MYSQL_URL', label: 'MySQL/MariaDB', example: 'mysql://root@127.0.0.1:3306/test' },
   redis: { env: 'HORAE_REDIS_URL', label: 'Redis', example: 'redis://127.0.0.1:6379' },
+  etcd: { env: 'HORAE_ETCD_URL', label: 'etcd', example: 'etcd://127.0.0.1:2379/horae-test' },
   zookeeper: {
     env: 'HORAE_ZOOKEEPER_URL',
     label: 'ZooKeeper',
