@@ -1,0 +1,241 @@
+// RedisJobStore on a Redis Cluster: the ways to reach one (URL, nodes, a Cluster of your own), the
+// key layout (one hash tag per prefix), bad options, and the cluster going away while a scheduler
+// runs (TCP proxies in front of every node) and coming back.
+import { Cluster } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { SystemClock } from '../../../src/clock.js';
+import { JobStoreError } from '../../../src/errors.js';
+import { Scheduler, currentJob } from '../../../src/index.js';
+import type { JobStoreContext } from '../../../src/stores/job-store.js';
+import { RedisJobStore } from '../../../src/stores/redis/index.js';
+import { clusterTargetFromUrl } from '../../../src/stores/redis/redis-cluster.js';
+import { T0, collectingLogger, makeJob, makeRun } from '../../helpers/jobs.js';
+import { TcpProxy } from '../../helpers/proxy.js';
+import { serviceUrl } from '../../helpers/services.js';
+import { waitUntil } from '../../helpers/wait.js';
+import { deleteClusterKeys, openCluster } from './redis-cluster-env.js';
+import { randomPrefix } from './redis-test-env.js';
+
+const context = (): JobStoreContext => ({
+  alias: 'default',
+  clock: new SystemClock(),
+  logger: collectingLogger(),
+});
+
+describe('Redis Cluster options', () => {
+  it('wraps the prefix into a hash tag, or keeps a tag the prefix already has', () => {
+    const url = 'redis+cluster://db:7000/';
+    expect(new RedisJobStore({ url }).keyPrefix).toBe('{horae:}');
+    expect(new RedisJobStore({ url, prefix: 'billing:' }).keyPrefix).toBe('{billing:}');
+    expect(new RedisJobStore({ url, prefix: 'app:{billing}:' }).keyPrefix).toBe('app:{billing}:');
+    expect(new RedisJobStore({ nodes: ['db:7000'], prefix: 'a{}b' }).keyPrefix).toBe('{a{}b}');
+    // A single Redis keeps the keys it always had.
+    expect(new RedisJobStore({ url: 'redis://db:6379', prefix: 'billing:' }).keyPrefix).toBe('billing:');
+  });
+
+  it('reads seed nodes, credentials and TLS from the URL', () => {
+    const target = clusterTargetFromUrl(
+      'rediss+cluster://app:s%40cret@db-a:7000/?nodes=db-b:7001,[::1]:7002&prefix=x:&commandTimeout=500',
+    );
+    expect(target).toMatchObject({
+      nodes: [
+        { host: 'db-a', port: 7000 },
+        { host: 'db-b', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      username: 'app',
+      password: 's@cret',
+      tls: true,
+    });
+    expect(target.shown).not.toContain('cret');
+  });
+
+  it.each([
+    ['an empty prefix', () => new RedisJobStore({ url: 'redis+cluster://db:7000', prefix: '' }), 'prefix ""'],
+    [
+      'nodes beside a url',
+      () => new RedisJobStore({ url: 'redis://db:6379', nodes: ['db:7000'] }),
+      'one of url, client and nodes',
+    ],
+    ['no nodes', () => new RedisJobStore({ nodes: [] }), 'no seed node'],
+    ['a node without a port', () => new RedisJobStore({ nodes: ['db'] }), 'node "db" is not host:port'],
+    [
+      'natMap without a cluster',
+      () => new RedisJobStore({ url: 'redis://db:6379', natMap: {} }),
+      'natMap applies to a cluster',
+    ],
+    [
+      'an unknown URL parameter',
+      () => new RedisJobStore({ url: 'redis+cluster://db:7000/?node=db:7001' }),
+      'unknown parameter "node"',
+    ],
+    [
+      'a database in the URL',
+      () => new RedisJobStore({ url: 'redis+cluster://:pw@db:7000/2' }),
+      'a cluster has no databases',
+    ],
+  ])('refuses %s with a JobStoreError', (_what, make, message) => {
+    expect(make).toThrow(JobStoreError);
+    expect(make).toThrow(message);
+  });
+
+  it('fails to start fast when no node answers, without showing the password', async () => {
+    const store = new RedisJobStore({ url: 'redis+cluster://:secret@127.0.0.1:1/?nodes=127.0.0.1:2' });
+    const started = Date.now();
+    const error = await store.start(context()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(JobStoreError);
+    expect((error as Error).message).toContain('cannot connect to redis+cluster://:***@127.0.0.1:1/');
+    expect((error as Error).message).not.toContain('secret');
+    expect(Date.now() - started).toBeLessThan(3000);
+  });
+});
+
+const url = serviceUrl('redisCluster');
+
+describe.skipIf(url === undefined)('Redis job store on a real Redis Cluster', () => {
+  const clusterUrl = url as string;
+  const runPrefix = randomPrefix('cluster');
+  let raw: Cluster;
+  let count = 0;
+  const stores: RedisJobStore[] = [];
+  const keyPrefixes = new Set<string>();
+  const track = (store: RedisJobStore) => {
+    stores.push(store);
+    keyPrefixes.add(store.keyPrefix);
+    return store;
+  };
+
+  beforeAll(async () => {
+    raw = await openCluster(clusterUrl);
+  });
+  afterEach(async () => {
+    await Promise.all(stores.splice(0).map((store) => store.shutdown()));
+  });
+  afterAll(async () => {
+    for (const keyPrefix of keyPrefixes) await deleteClusterKeys(clusterUrl, keyPrefix);
+    await raw.quit();
+  });
+
+  /** The slots of every key under `keyPrefix`, over all masters. */
+  async function slotsOf(keyPrefix: string): Promise<Set<number>> {
+    const slots = new Set<number>();
+    for (const node of raw.nodes('master')) {
+      const keys = await node.keys(`${keyPrefix}*`);
+      for (const key of keys) slots.add(Number(await raw.cluster('KEYSLOT', key)));
+    }
+    return slots;
+  }
+
+  it('keeps all the keys of a store, run histories included, in one slot', async () => {
+    const store = track(new RedisJobStore({ url: clusterUrl, prefix: `${runPrefix}${++count}:` }));
+    await store.start(context());
+    for (const id of ['a', 'b', 'c']) await store.addJob(makeJob(id, T0));
+    await store.addRuns(
+      ['a', 'b', 'c'].map((id) => makeRun(id, T0)),
+      10,
+    );
+    await store.acquireDueJobs('s', new Date(T0), 60_000, 2);
+    await store.removeJob('c');
+    expect(await raw.exists(`${store.keyPrefix}runs:a`, `${store.keyPrefix}jobs`)).toBe(2);
+    expect((await slotsOf(store.keyPrefix)).size).toBe(1);
+  });
+
+  it('works from seed nodes given as options', async () => {
+    const nodes = clusterTargetFromUrl(clusterUrl).nodes;
+    const store = track(new RedisJobStore({ nodes, prefix: `${runPrefix}${++count}:` }));
+    await store.start(context());
+    await store.addJob(makeJob('n', T0));
+    expect((await store.acquireDueJobs('s', new Date(T0), 1000, 10)).map((job) => job.id)).toEqual(['n']);
+  });
+
+  it('uses a Cluster it is given, with the cluster key layout, and leaves it open', async () => {
+    const client = await openCluster(clusterUrl);
+    try {
+      const store = track(new RedisJobStore({ client, prefix: `${runPrefix}${++count}:` }));
+      expect(store.keyPrefix).toBe(`{${runPrefix}${count}:}`);
+      await store.start(context());
+      await store.addJob(makeJob('mine', T0));
+      await store.shutdown();
+      expect(client.status).toBe('ready');
+      expect(await client.hexists(`${store.keyPrefix}jobs`, 'mine')).toBe(1);
+    } finally {
+      await client.quit();
+    }
+  });
+
+  describe('going away while the scheduler runs', () => {
+    const proxies: TcpProxy[] = [];
+    const schedulers: Scheduler[] = [];
+    afterEach(async () => {
+      await Promise.all(schedulers.splice(0).map((scheduler) => scheduler.shutdown()));
+      await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
+    });
+
+    /** A scheduler reaching every master through a proxy of its own, running three jobs every 0.3 s. */
+    async function proxiedScheduler() {
+      // The store dials the proxies for the addresses the cluster announces.
+      const natMap: Record<string, { host: string; port: number }> = {};
+      for (const node of raw.nodes('master')) {
+        const { host, port } = node.options as { host: string; port: number };
+        const proxy = new TcpProxy(host, port);
+        proxies.push(proxy);
+        natMap[`${host}:${port}`] = { host: '127.0.0.1', port: await proxy.open() };
+      }
+      const store = track(
+        new RedisJobStore({
+          nodes: Object.values(natMap),
+          natMap,
+          prefix: `${runPrefix}${++count}:`,
+          connectTimeout: 1000,
+          commandTimeout: 1000,
+        }),
+      );
+      const logger = collectingLogger();
+      const scheduler = new Scheduler({ jobStores: { default: store }, logger, leaseTime: 2, maxSleep: 0.5 });
+      schedulers.push(scheduler);
+      const runs: { id: string; at: number }[] = [];
+      await scheduler.registerTask('tick', () =>
+        runs.push({ id: currentJob()?.jobId as string, at: Date.now() }),
+      );
+      const ids = ['a', 'b', 'c'];
+      for (const id of ids)
+        await scheduler.addJob('tick', 'interval', { id, seconds: 0.3, misfireGraceTime: null });
+      await scheduler.start();
+      const allRanSince = (since: number) =>
+        ids.every((id) => runs.some((run) => run.id === id && run.at > since));
+      await waitUntil(() => allRanSince(0), 'every job to run', 20_000, 50);
+      const failureLogged = () =>
+        waitUntil(
+          () =>
+            logger.lines.some(
+              (line) => line.level === 'error' && line.message.includes('Job store "default"'),
+            ),
+          'the store failure in the log',
+          20_000,
+          50,
+        );
+      const allRunAgain = async () => {
+        const back = Date.now();
+        await waitUntil(() => allRanSince(back), 'every job to run again', 30_000, 50);
+        expect((await scheduler.getJobs()).map((job) => job.id).sort()).toEqual(ids);
+      };
+      return { failureLogged, allRunAgain };
+    }
+
+    it('logs, retries, and runs every job again when the cluster is back', async () => {
+      const { failureLogged, allRunAgain } = await proxiedScheduler();
+      await Promise.all(proxies.map((proxy) => proxy.close()));
+      await failureLogged();
+      for (const proxy of proxies) await proxy.open();
+      await allRunAgain();
+    }, 90_000);
+
+    it('drops connections gone silent (half-open) and recovers when the network is back', async () => {
+      const { failureLogged, allRunAgain } = await proxiedScheduler();
+      for (const proxy of proxies) proxy.blackhole();
+      await failureLogged();
+      for (const proxy of proxies) proxy.forward();
+      await allRunAgain();
+    }, 90_000);
+  });
+});
