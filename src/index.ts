@@ -5,6 +5,8 @@ export {
   type JobCallable,
 } from './scheduler/scheduler.js';
 export { Job } from './scheduler/job.js';
+export type { JobHealth, SchedulerHealth, HealthOptions } from './scheduler/health.js';
+export { MAX_PREVIEW_COUNT, type PreviewOptions } from './scheduler/previews.js';
 export type {
   SchedulerOptions,
   JobOptions,

@@ -59,6 +59,8 @@ interface ComponentFields {
 type SubmissionFields = JobFields & {
   /** The run times of the submission, oldest first. */
   scheduledRunTimes: Date[];
+  /** True for a run started by hand (`Scheduler.runJob`); absent for a scheduled one. */
+  manual?: true;
 };
 
 export const EVENT_TABLE = {

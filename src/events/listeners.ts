@@ -1,5 +1,18 @@
+import { InvalidArgumentError } from '../errors.js';
 import type { Logger } from '../logger.js';
-import type { EventListener, SchedulerEventUnion } from './events.js';
+import { EVENT_NAMES, type EventListener, type EventName, type SchedulerEventUnion } from './events.js';
+
+/** The code of an event name (`scheduler.on`); `InvalidArgumentError` for a name there is no event of. */
+export function eventCodeOf(name: EventName): number {
+  const code = EVENT_NAMES[name] as number | undefined;
+  if (code === undefined) {
+    throw new InvalidArgumentError(
+      `Unknown event name ${JSON.stringify(name)}; valid names are: ${Object.keys(EVENT_NAMES).join(', ')}`,
+      { field: 'name', value: name },
+    );
+  }
+  return code;
+}
 
 /**
  * The listeners of one scheduler, each with its mask. `wants(code)` lets hot paths skip building an

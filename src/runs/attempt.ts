@@ -76,6 +76,8 @@ export class Run implements RunSubmission, RunOutcome {
   index = 0;
   /** Set when a run queue takes this run; a submission submitted again gets a run of its own. */
   taken = false;
+  /** Started by hand (`Scheduler.runJob`) rather than by the job's trigger. */
+  manual = false;
   attempt = 1;
   /** When the first attempt of the current run time started (epoch ms), or `NaN`. */
   firstStartedAt = NaN;

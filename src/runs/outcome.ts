@@ -30,6 +30,8 @@ export interface RunOutcome {
   /** When the run's first attempt started and its last ended, epoch ms; `NaN` when it never started. */
   readonly startedMs: number;
   readonly finishedMs: number;
+  /** True for a run started by hand (`Scheduler.runJob`); its record says so. */
+  readonly manual?: boolean;
 }
 
 /** An outcome found outside the run queue: a run missed when planned, or that had no executor. */
@@ -62,6 +64,7 @@ export function outcomeRecord(outcome: RunOutcome, schedulerId: string): TimedRu
     status === 'error' || status === 'timeout' ? describeError(value) : null,
     status === 'success' ? storableValue(value) : null,
     schedulerId,
+    outcome.manual === true,
   );
 }
 

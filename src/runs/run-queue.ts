@@ -92,6 +92,11 @@ export class RunQueue {
     this.mode = 'running';
   }
 
+  /** Runs with an attempt in progress, and runs waiting for a free slot or out a retry's backoff. */
+  load(): { running: number; queued: number } {
+    return { running: this.active.length, queued: this.queue.length - this.queueHead + this.waiting.size };
+  }
+
   /** Submissions of this job that have not finished. */
   runningInstances(jobId: string): number {
     return this.instances.get(jobId) ?? 0;

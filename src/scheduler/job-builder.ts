@@ -19,6 +19,7 @@ import {
   readTimeout,
   type JobDefaults,
 } from './options.js';
+import type { SchedulerSettings } from './settings.js';
 
 /** A job as `addJob` understood it, before it is stored. */
 export interface BuiltJob {
@@ -35,6 +36,19 @@ export interface BuildContext {
   timezone: string;
   defaults: Required<JobDefaults>;
   now: () => number;
+}
+
+const contexts = new WeakMap<SchedulerSettings, BuildContext>();
+
+/** What `buildJob` reads from a scheduler's settings: made once per settings object (`configure` makes a new one). */
+export function buildContextOf(settings: SchedulerSettings): BuildContext {
+  let context = contexts.get(settings);
+  if (context === undefined) {
+    const { clock } = settings;
+    context = { timezone: settings.timezone, defaults: settings.jobDefaults, now: () => clock.now() };
+    contexts.set(settings, context);
+  }
+  return context;
 }
 
 const JOB_KEYS: ReadonlySet<string> = new Set(JOB_OPTION_KEYS);

@@ -1,9 +1,12 @@
 import type { JobFunction, JobState, RetryPolicy } from '../job-state.js';
 import { formatInZone } from '../time/parse.js';
 import { offsetAt } from '../time/zone.js';
+import { describeTrigger } from '../triggers/describe.js';
 import type { Trigger } from '../triggers/trigger.js';
 import type { TriggerAlias } from '../triggers/registry.js';
+import type { JobHealth } from './health.js';
 import type { JobChanges, RescheduleOptions } from './options.js';
+import type { PreviewOptions } from './previews.js';
 
 /** What a job handle needs from its scheduler: the job operations, and the zone to print times in. */
 export interface JobHandleHost {
@@ -17,6 +20,9 @@ export interface JobHandleHost {
   pauseJob(id: string, selector: { jobStore?: string }): Promise<Job>;
   resumeJob(id: string, selector: { jobStore?: string }): Promise<Job | null>;
   removeJob(id: string, selector: { jobStore?: string }): Promise<void>;
+  runJob(id: string, selector: { jobStore?: string }): Promise<void>;
+  getNextRunTimes(id: string, count: number, options: PreviewOptions): Promise<Date[]>;
+  getJobHealth(id: string, selector: { jobStore?: string }): Promise<JobHealth>;
 }
 
 /**
@@ -95,6 +101,29 @@ export class Job {
 
   async remove(): Promise<void> {
     await this.scheduler.removeJob(this.id, { jobStore: this.jobStore });
+  }
+
+  /** Runs the job once, now, without touching its schedule (see `Scheduler.runJob`). */
+  runNow(): Promise<void> {
+    return this.scheduler.runJob(this.id, { jobStore: this.jobStore });
+  }
+
+  /**
+   * The job's next `count` fire times as stored now, from its next one (a paused job's from now);
+   * see `Scheduler.getNextRunTimes`.
+   */
+  getNextRunTimes(count: number): Promise<Date[]> {
+    return this.scheduler.getNextRunTimes(this.id, count, { jobStore: this.jobStore });
+  }
+
+  /** The job's last runs, failures and whether a run is overdue (see `Scheduler.getJobHealth`). */
+  health(): Promise<JobHealth> {
+    return this.scheduler.getJobHealth(this.id, { jobStore: this.jobStore });
+  }
+
+  /** The trigger in English, as `describeTrigger` puts it: `'every weekday at 10:30 (Asia/Shanghai)'`. */
+  get description(): string {
+    return describeTrigger(this.trigger);
   }
 
   toString(): string {

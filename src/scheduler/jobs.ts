@@ -13,6 +13,7 @@ import type { JobStore, RunRecord } from '../stores/job-store.js';
 import type { Components } from './components.js';
 import { Job, type JobHandleHost } from './job.js';
 import { assertStorable, firstRun, type BuiltJob } from './job-builder.js';
+import { invalidOption } from './options.js';
 import { PendingJobs } from './pending-jobs.js';
 import type { SchedulerSettings } from './settings.js';
 
@@ -174,8 +175,14 @@ export class Jobs {
     return jobs;
   }
 
-  /** The lines of `printJobs`: the pending jobs while stopped, then each listed store's jobs. */
-  async print(jobStore: string | undefined): Promise<string[]> {
+  /**
+   * `printJobs`: the pending jobs while stopped, then each listed store's jobs, a line each to `out`
+   * (default: standard output); returns the text.
+   */
+  async print(jobStore: string | undefined, out?: (line: string) => void): Promise<string> {
+    if (out !== undefined && typeof out !== 'function') {
+      throw invalidOption('out', out, 'a function that takes each line');
+    }
     const lines: string[] = [];
     const jobs = await this.list(jobStore);
     if (!this.host.started()) {
@@ -190,7 +197,9 @@ export class Jobs {
       if (stored.length === 0) lines.push('    No scheduled jobs');
       for (const job of stored) lines.push(`    ${job.toString()}`);
     }
-    return lines;
+    const write = out ?? ((line: string) => process.stdout.write(`${line}\n`));
+    for (const line of lines) write(line);
+    return lines.join('\n');
   }
 
   /** The stores jobs are listed from: a persistent one only while started (else it is closed). */

@@ -215,6 +215,15 @@ export function readMaxInstances(value: unknown): number {
   return value;
 }
 
+/** The `limit` of `getRuns`: records to return, `fallback` (the run retention) when not given. */
+export function readRunLimit(value: unknown, fallback: number): number {
+  const limit = value ?? fallback;
+  if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 0) {
+    throw invalidOption('limit', value, 'a non-negative integer (records to return)');
+  }
+  return limit;
+}
+
 export function readBoolean(value: unknown, field: string): boolean {
   if (typeof value !== 'boolean') throw invalidOption(field, value, 'true or false');
   return value;

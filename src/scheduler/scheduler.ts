@@ -1,18 +1,12 @@
 // The scheduler's public surface (SPEC section 2), each method a check and a delegation: to the run
 // loop (processor.ts), the runs (src/runs/), stores and executors (components.ts), jobs (jobs.ts).
-import {
-  InvalidArgumentError,
-  JobLookupError,
-  SchedulerAlreadyRunningError,
-  SchedulerNotRunningError,
-} from '../errors.js';
+import { JobLookupError, SchedulerAlreadyRunningError, SchedulerNotRunningError } from '../errors.js';
 import {
   EVENT_ALL,
   EVENT_EXECUTOR_ADDED,
   EVENT_EXECUTOR_REMOVED,
   EVENT_JOBSTORE_ADDED,
   EVENT_JOBSTORE_REMOVED,
-  EVENT_NAMES,
   EVENT_SCHEDULER_PAUSED,
   EVENT_SCHEDULER_RESUMED,
   EVENT_SCHEDULER_SHUTDOWN,
@@ -22,7 +16,7 @@ import {
   type EventName,
   type SchedulerEventUnion,
 } from '../events/events.js';
-import { ListenerRegistry } from '../events/listeners.js';
+import { eventCodeOf, ListenerRegistry } from '../events/listeners.js';
 import type { Executor } from '../executors/executor.js';
 import { copyJobState, type JobFunction, type JobState } from '../job-state.js';
 import { RunHistory } from '../runs/run-history.js';
@@ -33,11 +27,14 @@ import type { TriggerAlias } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { Components, type StoreSpec } from './components.js';
 import { FunctionResolver } from './function-resolver.js';
+import { jobHealth, schedulerHealth, type HealthHost, type HealthOptions, type JobHealth } from './health.js';
+import type { SchedulerHealth } from './health.js';
 import { applyJobChanges, readRescheduleOptions } from './job-changes.js';
 import { Job } from './job.js';
-import { buildJob, firstRun, type BuildContext, type BuiltJob } from './job-builder.js';
+import { buildContextOf, buildJob, firstRun, type BuiltJob } from './job-builder.js';
 import {
   invalidOption,
+  readRunLimit,
   type AddJobOptions,
   type ExecutorConfig,
   type JobChanges,
@@ -45,7 +42,9 @@ import {
   type SchedulerOptions,
 } from './options.js';
 import { Jobs } from './jobs.js';
+import { previewFireTimes, type PreviewHost, type PreviewOptions } from './previews.js';
 import { JobProcessor } from './processor.js';
+import { runJobNow, type RunNowHost } from './run-now.js';
 import { defaultSettings, readSchedulerOptions, type SchedulerSettings } from './settings.js';
 
 export type SchedulerState = 'stopped' | 'running' | 'paused';
@@ -77,8 +76,8 @@ export class Scheduler {
   private readonly history: RunHistory;
   private readonly components: Components;
   private readonly processor: JobProcessor;
-  private builtFor: SchedulerSettings | null = null;
-  private jobBuildContext: BuildContext | null = null;
+  /** What run-now.ts, previews.ts and health.ts read. */
+  private readonly ops: RunNowHost & PreviewHost & HealthHost;
   private stopWaiters: (() => void)[] = [];
   /** The shutdown in progress, which a second `shutdown()` waits for. */
   private stopping: Promise<void> | null = null;
@@ -128,6 +127,9 @@ export class Scheduler {
       scheduleCheck: (time) => this.processor.scheduleCheck(time),
       handles: this,
     });
+    const { stores, queues } = this.components;
+    const state = () => this.currentState;
+    this.ops = { state, settings, jobs: this.jobs, stores, queues, reporter, history, emit };
     this.applyOptions(options);
   }
 
@@ -300,14 +302,7 @@ export class Scheduler {
 
   /** Typed listener for one event by name: `scheduler.on('job_executed', (event) => event.retval)`. */
   on<K extends EventName>(name: K, listener: (event: EventMap[K]) => void): this {
-    const code = EVENT_NAMES[name];
-    if (code === undefined) {
-      throw new InvalidArgumentError(
-        `Unknown event name ${JSON.stringify(name)}; valid names are: ${Object.keys(EVENT_NAMES).join(', ')}`,
-        { field: 'name', value: name },
-      );
-    }
-    this.listeners.add(listener as EventListener, code);
+    this.listeners.add(listener as EventListener, eventCodeOf(name));
     return this;
   }
 
@@ -337,7 +332,7 @@ export class Scheduler {
     // one promise less, which counts when 100,000 jobs are added in a loop. Errors still reject.
     let built: BuiltJob;
     try {
-      built = buildJob(func, trigger, options, this.buildContext());
+      built = buildJob(func, trigger, options, buildContextOf(this.settings));
       this.validateForExecutor(built.state);
     } catch (error) {
       return Promise.reject(error);
@@ -357,27 +352,13 @@ export class Scheduler {
     options?: Partial<AddJobOptions<T>>,
   ): <F extends JobFunction>(fn: F) => F {
     return (fn) => {
-      const built = buildJob(fn, trigger, options, this.buildContext());
+      const built = buildJob(fn, trigger, options, buildContextOf(this.settings));
       this.validateForExecutor(built.state);
       this.jobs
         .add(built)
         .catch((error) => this.settings.logger.error(`Could not add job "${built.state.id}"`, error));
       return fn;
     };
-  }
-
-  /** What `buildJob` reads from the settings; made again only when they change. */
-  private buildContext(): BuildContext {
-    const { settings } = this;
-    if (this.builtFor !== settings) {
-      this.builtFor = settings;
-      this.jobBuildContext = {
-        timezone: settings.timezone,
-        defaults: settings.jobDefaults,
-        now: () => settings.clock.now(),
-      };
-    }
-    return this.jobBuildContext as BuildContext;
   }
 
   private validateForExecutor(state: JobState): void {
@@ -405,7 +386,7 @@ export class Scheduler {
     options?: RescheduleOptions<T>,
   ): Promise<Job> {
     const { jobStore, triggerOptions } = readRescheduleOptions(options);
-    const built = buildJob(() => undefined, trigger, triggerOptions, this.buildContext());
+    const built = buildJob(() => undefined, trigger, triggerOptions, buildContextOf(this.settings));
     const found = await this.jobs.find(id, jobStore);
     const state = copyJobState(found.state);
     state.trigger = built.state.trigger;
@@ -469,14 +450,8 @@ export class Scheduler {
    * Prints the jobs, grouped by store, with their triggers and next run times, and returns the text.
    * `out` receives each line (default: standard output).
    */
-  async printJobs(options: StoreSelector & { out?: (line: string) => void } = {}): Promise<string> {
-    if (options.out !== undefined && typeof options.out !== 'function') {
-      throw invalidOption('out', options.out, 'a function that takes each line');
-    }
-    const out = options.out ?? ((line: string) => process.stdout.write(`${line}\n`));
-    const lines = await this.jobs.print(options.jobStore);
-    for (const line of lines) out(line);
-    return lines.join('\n');
+  printJobs(options: StoreSelector & { out?: (line: string) => void } = {}): Promise<string> {
+    return this.jobs.print(options.jobStore, options.out);
   }
 
   // ---------------------------------------------------------------- run history
@@ -486,11 +461,38 @@ export class Scheduler {
    * return value. Records outlive their job, so a finished one-shot job's runs can still be read.
    */
   async getRuns(jobId: string, options: StoreSelector & { limit?: number } = {}): Promise<RunRecord[]> {
-    const limit = options.limit ?? this.settings.runRetention;
-    if (!Number.isInteger(limit) || limit < 0) {
-      throw invalidOption('limit', options.limit, 'a non-negative integer (records to return)');
-    }
+    const limit = readRunLimit(options.limit, this.settings.runRetention);
     await this.history.flush();
     return this.jobs.runs(jobId, limit, options.jobStore);
+  }
+
+  // ------------------------------------------------ operations: run-now.ts, previews.ts, health.ts
+
+  /**
+   * Runs the job once, now, leaving its schedule (next run time, lease) as it is; resolves when the
+   * run is handed to its executor. It obeys `maxInstances`, emits the usual events and its run
+   * record has `manual: true`. Rejects with `JobLookupError`, `SchedulerNotRunningError` (not
+   * started) or `MaxInstancesReachedError` (after `EVENT_JOB_MAX_INSTANCES`).
+   */
+  runJob(id: string, selector: StoreSelector = {}): Promise<void> {
+    return runJobNow(this.ops, id, selector.jobStore);
+  }
+
+  /**
+   * The next `count` (at most 1,000) fire times of a job, from its next one (a paused job's from
+   * now), or of a trigger, from `from` (default now); fewer when the trigger ends.
+   */
+  getNextRunTimes(idOrTrigger: string | Trigger, count: number, options?: PreviewOptions): Promise<Date[]> {
+    return previewFireTimes(this.ops, idOrTrigger, count, options);
+  }
+
+  /** A job's last run, success and failure, its consecutive failures, and whether a run is overdue. */
+  getJobHealth(id: string, selector: StoreSelector = {}): Promise<JobHealth> {
+    return jobHealth(this.ops, id, selector.jobStore);
+  }
+
+  /** Liveness, readiness, each store's answer and each executor's load, for health probes. */
+  health(options?: HealthOptions): Promise<SchedulerHealth> {
+    return schedulerHealth(this.ops, options);
   }
 }

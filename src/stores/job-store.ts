@@ -15,6 +15,12 @@ export interface RunRecord {
   /** The job's return value when JSON can carry it, else its `String()` form; `null` when none. */
   returnValue: unknown;
   schedulerId: string;
+  /**
+   * True for a run started by hand (`Scheduler.runJob`, `Job.runNow`) rather than by the job's
+   * trigger. Stores give it back as stored; a record written without it (by an older Horae, or by a
+   * store that does not keep it) is a scheduled run.
+   */
+  manual?: boolean;
 }
 
 /** What a scheduler hands a job store when it starts it. */

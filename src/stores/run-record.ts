@@ -16,6 +16,7 @@ export class TimedRunRecord implements RunRecord {
     readonly error: RunRecord['error'],
     readonly returnValue: unknown,
     readonly schedulerId: string,
+    readonly manual = false,
   ) {}
 
   /** A record of this kind with the same content: `record` itself when it is one. */
@@ -30,6 +31,7 @@ export class TimedRunRecord implements RunRecord {
       record.error,
       record.returnValue,
       record.schedulerId,
+      record.manual === true,
     );
   }
 
@@ -59,14 +61,17 @@ export function finishedMs(record: RunRecord): number {
 }
 
 /**
- * The version of the stored form of a run record that this Horae writes. Bump it with every change
- * to `StoredRunRecord`, and teach `deserializeRunRecord` to read the previous one.
+ * The newest version of the stored form of a run record, the one this Horae reads up to. Bump it
+ * with every change to `StoredRunRecord`, and teach `deserializeRunRecord` to read the previous one.
+ * Version 2 added `manual`. A record is written in the oldest version that can hold it: a
+ * scheduled run's record is still version 1, which a Horae from before version 2 can read, so
+ * processes of both ages may share a store while they are upgraded one by one.
  */
-export const RUN_RECORD_VERSION = 1;
+export const RUN_RECORD_VERSION = 2;
 
 /** A run record as every persistent store keeps it: JSON, times as epoch ms. */
 interface StoredRunRecord {
-  version: typeof RUN_RECORD_VERSION;
+  version: 1 | typeof RUN_RECORD_VERSION;
   jobId: string;
   scheduledRunTime: number;
   startedAt: number | null;
@@ -75,6 +80,8 @@ interface StoredRunRecord {
   error: RunRecord['error'];
   returnValue: unknown;
   schedulerId: string;
+  /** Version 2: present (and true) only for a manual run. */
+  manual?: true;
 }
 
 const OUTCOMES: readonly unknown[] = [
@@ -88,8 +95,9 @@ const OUTCOMES: readonly unknown[] = [
 export function serializeRunRecord(record: RunRecord): string {
   const started = startedMs(record);
   const finished = finishedMs(record);
+  const manual = record.manual === true;
   const stored: StoredRunRecord = {
-    version: RUN_RECORD_VERSION,
+    version: manual ? RUN_RECORD_VERSION : 1,
     jobId: record.jobId,
     scheduledRunTime: record.scheduledRunTime.getTime(),
     startedAt: Number.isNaN(started) ? null : started,
@@ -99,12 +107,14 @@ export function serializeRunRecord(record: RunRecord): string {
     returnValue: record.returnValue ?? null,
     schedulerId: record.schedulerId,
   };
+  if (manual) stored.manual = true;
   return JSON.stringify(stored);
 }
 
 /**
- * Reads a run record that `serializeRunRecord` wrote, or one from before the stored form had a
- * version (the Redis store wrote the same fields without one, up to Horae 0.1). Throws
+ * Reads a run record that `serializeRunRecord` wrote (any version up to `RUN_RECORD_VERSION`; one
+ * without `manual` is a scheduled run), or one from before the stored form had a version (the
+ * Redis store wrote the same fields without one, up to Horae 0.1). Throws
  * `SerializationError` for text that is not such a record, or of a version this Horae cannot read.
  */
 export function deserializeRunRecord(text: unknown): RunRecord {
@@ -117,9 +127,9 @@ export function deserializeRunRecord(text: unknown): RunRecord {
   if (stored === null || typeof stored !== 'object') {
     throw new SerializationError('Stored run record is not a JSON object');
   }
-  if (stored.version !== undefined && stored.version !== RUN_RECORD_VERSION) {
+  if (stored.version !== undefined && stored.version !== 1 && stored.version !== RUN_RECORD_VERSION) {
     throw new SerializationError(
-      `Stored run record has version ${String(stored.version)}; this Horae reads version ${RUN_RECORD_VERSION}`,
+      `Stored run record has version ${String(stored.version)}; this Horae reads versions 1 to ${RUN_RECORD_VERSION}`,
     );
   }
   const { jobId, scheduledRunTime, startedAt, finishedAt, outcome } = stored;
@@ -137,5 +147,6 @@ export function deserializeRunRecord(text: unknown): RunRecord {
     error: stored.error ?? null,
     returnValue: stored.returnValue ?? null,
     schedulerId: String(stored.schedulerId),
+    manual: stored.manual === true,
   };
 }

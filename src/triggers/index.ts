@@ -1,4 +1,5 @@
 export type { Trigger, TriggerJSON } from './trigger.js';
+export { describeTrigger } from './describe.js';
 export {
   registerTriggerFactory,
   registeredTriggerTypes,

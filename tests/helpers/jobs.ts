@@ -52,6 +52,7 @@ export function makeRun(
     error: null,
     returnValue: null,
     schedulerId: 'scheduler-a',
+    manual: false,
     ...overrides,
   };
 }

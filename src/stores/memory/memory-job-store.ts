@@ -109,6 +109,7 @@ function loadRun(jobId: string, run: StoredRun): RunRecord {
     error: run.error,
     returnValue: run.returnValue,
     schedulerId: run.schedulerId,
+    manual: run.manual,
   };
 }
 

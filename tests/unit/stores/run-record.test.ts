@@ -11,7 +11,7 @@ import {
 import { T0, makeRun } from '../../helpers/jobs.js';
 
 describe('run record serializer', () => {
-  it('writes its version and reads back every field', () => {
+  it('writes a scheduled run as version 1 and reads back every field', () => {
     const record = makeRun('j', T0, {
       outcome: 'error',
       error: { name: 'TypeError', message: 'bad "x" 🕒', stack: 'TypeError: bad\n    at y' },
@@ -19,7 +19,8 @@ describe('run record serializer', () => {
       schedulerId: 'node-1',
     });
     const text = serializeRunRecord(record);
-    expect(JSON.parse(text)).toMatchObject({ version: RUN_RECORD_VERSION, startedAt: T0 + 5 });
+    expect(JSON.parse(text)).toMatchObject({ version: 1, startedAt: T0 + 5 });
+    expect(JSON.parse(text)).not.toHaveProperty('manual');
     expect(deserializeRunRecord(text)).toEqual(record);
     const missed = makeRun('j', T0, { outcome: 'missed', startedAt: null, finishedAt: null });
     expect(deserializeRunRecord(serializeRunRecord(missed))).toEqual(missed);
@@ -36,7 +37,18 @@ describe('run record serializer', () => {
       error: null,
       returnValue: null,
       schedulerId: 's',
+      manual: false,
     });
+  });
+
+  it('writes a manual run as version 2 with manual: true, and reads it back so', () => {
+    const manual = makeRun('j', T0, { manual: true });
+    const text = serializeRunRecord(manual);
+    expect(JSON.parse(text)).toMatchObject({ version: RUN_RECORD_VERSION, manual: true });
+    expect(RUN_RECORD_VERSION).toBe(2);
+    expect(deserializeRunRecord(text)).toEqual(manual);
+    const timed = new TimedRunRecord('j', T0, T0 + 5, T0 + 9, 'success', null, 1, 's', true);
+    expect(deserializeRunRecord(serializeRunRecord(timed)).manual).toBe(true);
   });
 
   it('reads a record as the SQL stores wrote it (version 1)', () => {
@@ -54,10 +66,10 @@ describe('run record serializer', () => {
   });
 
   it('refuses a newer version, text that is not JSON and a record without its fields', () => {
-    const newer = serializeRunRecord(makeRun('j', T0)).replace('"version":1', '"version":2');
+    const newer = serializeRunRecord(makeRun('j', T0)).replace('"version":1', '"version":3');
     for (const text of [newer, '{"jobId":', 'null', '{"version":1,"jobId":"j"}']) {
       expect(() => deserializeRunRecord(text)).toThrow(SerializationError);
     }
-    expect(() => deserializeRunRecord(newer)).toThrow(/version 2; this Horae reads version 1/);
+    expect(() => deserializeRunRecord(newer)).toThrow(/version 3; this Horae reads versions 1 to 2/);
   });
 });
