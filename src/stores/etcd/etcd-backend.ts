@@ -1,0 +1,11 @@
+import type { StoreBackend } from '../store-backend.js';
+import { EtcdJobStore } from './etcd-job-store.js';
+
+/**
+ * `{ type: 'etcd', url }` and `etcd:` URLs such as `etcd://10.0.0.1:2379,10.0.0.2:2379/billing`:
+ * the hosts of one cluster, and the key prefix as the path.
+ */
+export const etcdBackend: StoreBackend = {
+  create: (options) => new EtcdJobStore(options),
+  fromUrl: (url) => new EtcdJobStore({ url: url.href }),
+};

@@ -1,0 +1,185 @@
+import { JobStoreError } from '../../errors.js';
+
+/** One key as etcd returns it; revisions are decimal strings (int64). */
+export interface EtcdKeyValue {
+  key: Buffer;
+  value: Buffer;
+  create_revision: string;
+  mod_revision: string;
+}
+
+export interface EtcdRangeRequest {
+  key: Buffer;
+  range_end?: Buffer;
+  limit?: number;
+  sort_order?: 'Ascend' | 'Descend';
+  sort_target?: 'Key';
+  keys_only?: boolean;
+  count_only?: boolean;
+}
+
+export interface EtcdRangeResponse {
+  kvs: EtcdKeyValue[];
+  more: boolean;
+  count: string;
+}
+
+export interface EtcdCompare {
+  key: Buffer;
+  target: 'Mod' | 'Create';
+  result: 'Equal';
+  mod_revision?: string;
+  create_revision?: string;
+}
+
+export interface EtcdRequestOp {
+  request_range?: EtcdRangeRequest;
+  request_put?: { key: Buffer; value: Buffer; lease?: string };
+  request_delete_range?: { key: Buffer; range_end?: Buffer };
+}
+
+export interface EtcdTxnResponse {
+  header: { revision: string };
+  succeeded: boolean;
+  responses: { response_range?: EtcdRangeResponse }[];
+}
+
+/** A watch as the store uses it: events, and `cancel()`. */
+export interface EtcdWatcher {
+  on(event: 'put' | 'delete', handler: (kv: EtcdKeyValue) => void): unknown;
+  on(event: 'connected', handler: () => void): unknown;
+  on(event: 'disconnected' | 'error', handler: (error: Error) => void): unknown;
+  cancel(): Promise<void>;
+}
+
+export interface EtcdWatchBuilder {
+  prefix(value: string | Buffer): EtcdWatchBuilder;
+  only(...operations: ('put' | 'delete')[]): EtcdWatchBuilder;
+  create(): Promise<EtcdWatcher>;
+}
+
+/** Call options of one request: its deadline. */
+export interface EtcdCallOptions {
+  deadline?: Date | number;
+}
+
+/**
+ * The part of an etcd client the store uses: the KV and lease RPCs and prefix watches. An `Etcd3`
+ * instance of the `etcd3` package fits as it is, so you may pass one you configured yourself
+ * (TLS, auth, your own fault handling).
+ */
+export interface EtcdClient {
+  readonly kv: {
+    range(request: EtcdRangeRequest, options?: EtcdCallOptions): Promise<EtcdRangeResponse>;
+    txn(
+      request: { compare?: EtcdCompare[]; success?: EtcdRequestOp[]; failure?: EtcdRequestOp[] },
+      options?: EtcdCallOptions,
+    ): Promise<EtcdTxnResponse>;
+  };
+  readonly leaseClient: {
+    leaseGrant(request: { TTL: number; ID: number }, options?: EtcdCallOptions): Promise<{ ID: string }>;
+  };
+  watch(): EtcdWatchBuilder;
+}
+
+/** A client this store opened itself, and so must close. */
+export interface OwnedEtcdClient extends EtcdClient {
+  close(): void;
+}
+
+/** Where an `etcd://` URL points: its hosts, key prefix and credentials. */
+export interface EtcdAddress {
+  hosts: string[];
+  /** The URL's path without its leading slash, or `undefined` when it has none. */
+  prefix: string | undefined;
+  auth: { username: string; password: string } | undefined;
+}
+
+/** Default bound on one request's round trip, in ms (option `commandTimeout`). */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+/** Idle time before gRPC keepalive pings start, and how long a ping may go unanswered. */
+const KEEPALIVE_TIME_MS = 30_000;
+const KEEPALIVE_TIMEOUT_MS = 10_000;
+
+/**
+ * Reads `etcd://[user:password@]host:port[,host:port...]/prefix`. Several hosts are one cluster.
+ * Throws `JobStoreError` naming what is wrong. The WHATWG URL parser refuses a comma-separated host
+ * list, so the authority is read here by hand.
+ */
+export function parseEtcdUrl(url: string): EtcdAddress {
+  const match = /^etcd:\/\/(?:([^@/?#]*)@)?([^/?#]*)(\/[^?#]*)?(\?[^#]*)?$/i.exec(url);
+  if (match === null) {
+    throw new JobStoreError(
+      `Malformed etcd URL ${JSON.stringify(redactEtcdUrl(url))}: expected etcd://host:port[,host:port]/prefix`,
+    );
+  }
+  const [, userInfo, hostList = '', path, query] = match;
+  if (query !== undefined && query !== '?') {
+    throw new JobStoreError(
+      `etcd URL ${JSON.stringify(redactEtcdUrl(url))} has query parameters; the etcd store takes none ` +
+        '(pass connectTimeout and commandTimeout as options)',
+    );
+  }
+  const hosts = hostList.split(',').map((host) => host.trim());
+  for (const host of hosts) {
+    if (!/^(\[[0-9a-fA-F:.]+\]|[^:[\]]+)(:\d{1,5})?$/.test(host)) {
+      throw new JobStoreError(
+        `etcd URL ${JSON.stringify(redactEtcdUrl(url))} names host ${JSON.stringify(host)}; expected host:port`,
+      );
+    }
+  }
+  let auth: EtcdAddress['auth'];
+  if (userInfo !== undefined) {
+    const colon = userInfo.indexOf(':');
+    const username = decodeURIComponent(colon === -1 ? userInfo : userInfo.slice(0, colon));
+    const password = colon === -1 ? '' : decodeURIComponent(userInfo.slice(colon + 1));
+    auth = { username, password };
+  }
+  const prefix = path === undefined || path === '/' ? undefined : decodeURIComponent(path.slice(1));
+  return { hosts: hosts.map((host) => (/:\d+$/.test(host) ? host : `${host}:2379`)), prefix, auth };
+}
+
+/** An etcd URL with its password masked (the multi-host form is no WHATWG URL, so `redactUrl` cannot). */
+export function redactEtcdUrl(url: string): string {
+  return url.replace(/^(etcd:\/\/[^:@/]*):[^@/]*@/i, '$1:***@');
+}
+
+/** A positive number of milliseconds, or a `JobStoreError` naming the option. */
+export function checkTimeout(value: unknown, option: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value === 'number' && Number.isFinite(value) && value > 0) return value;
+  throw new JobStoreError(
+    `etcd job store: invalid ${option} ${JSON.stringify(value)}: expected a positive number of milliseconds`,
+  );
+}
+
+/**
+ * Opens an `etcd3` client. Every unary request gets a deadline of `commandTimeoutMs`, so a
+ * connection gone silent fails the request instead of hanging the scheduler; gRPC keepalive pings
+ * notice a dead connection while idle. The client's own retries are turned off: a retried
+ * transaction whose first reply was lost would be answered "compare failed", and the scheduler
+ * retries failed passes itself, with backoff. The connection is made lazily; the store's first
+ * request (bounded by `connectTimeout`) shows whether etcd answers.
+ */
+export async function connectEtcd(address: EtcdAddress, commandTimeoutMs: number): Promise<OwnedEtcdClient> {
+  let Etcd3: typeof import('etcd3').Etcd3;
+  try {
+    ({ Etcd3 } = await import('etcd3'));
+  } catch (cause) {
+    throw new JobStoreError('EtcdJobStore needs the "etcd3" package: npm install etcd3', { cause });
+  }
+  type GlobalPolicy = NonNullable<NonNullable<import('etcd3').IOptions['faultHandling']>['global']>;
+  const once = { execute: (run: (context: object) => unknown) => run({}) } as unknown as GlobalPolicy;
+  const client = new Etcd3({
+    hosts: address.hosts.map((host) => `http://${host}`),
+    ...(address.auth === undefined ? {} : { auth: address.auth }),
+    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + commandTimeoutMs }),
+    faultHandling: { global: once },
+    grpcOptions: {
+      'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
+      'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,
+      'grpc.keepalive_permit_without_calls': 1,
+    },
+  });
+  return client;
+}

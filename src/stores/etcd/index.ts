@@ -1,0 +1,2 @@
+export { EtcdJobStore, ETCD_SCHEMA_VERSION, type EtcdJobStoreOptions } from './etcd-job-store.js';
+export type { EtcdClient } from './etcd-connection.js';
