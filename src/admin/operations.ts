@@ -1,0 +1,97 @@
+// What the admin handler reads and does beyond one scheduler call: the filtered job list, the
+// page of run history, a 404 for an unknown id.
+import type { Scheduler } from '../scheduler/scheduler.js';
+import type { Job } from '../scheduler/job.js';
+import type { JobHealth, SchedulerHealth } from '../scheduler/health.js';
+import type { RunRecord } from '../stores/job-store.js';
+import type { Trigger } from '../triggers/trigger.js';
+import { HttpError } from './http-errors.js';
+
+/** What the job list can be filtered by. */
+export interface JobQuery {
+  /** Words that must all appear in the job's id, name or function (case-insensitive). */
+  search?: string;
+  jobStore?: string;
+  status?: 'scheduled' | 'paused';
+  offset: number;
+  limit: number;
+}
+
+/** A page of jobs and the number of jobs that match in all. */
+export interface JobPage {
+  jobs: Job[];
+  total: number;
+}
+
+/** The name of a job's function: the reference, or the function's own name. */
+export function funcName(job: Job): string {
+  return typeof job.func === 'string' ? job.func : job.func.name || '<anonymous function>';
+}
+
+/** The job list, filtered and paged. */
+export async function listJobs(scheduler: Scheduler, query: JobQuery): Promise<JobPage> {
+  const all = await scheduler.getJobs(query.jobStore === undefined ? {} : { jobStore: query.jobStore });
+  const words = (query.search ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  const matching = all.filter((job) => {
+    if (query.status === 'paused' && job.nextRunTime !== null) return false;
+    if (query.status === 'scheduled' && job.nextRunTime === null) return false;
+    if (words.length === 0) return true;
+    const text = `${job.id}\n${job.name}\n${funcName(job)}`.toLowerCase();
+    return words.every((word) => text.includes(word));
+  });
+  return { jobs: matching.slice(query.offset, query.offset + query.limit), total: matching.length };
+}
+
+/** The job, or a 404 naming it. */
+export async function requireJob(
+  scheduler: Scheduler,
+  id: string,
+  jobStore: string | undefined,
+): Promise<Job> {
+  const job = await scheduler.getJob(id, jobStore === undefined ? {} : { jobStore });
+  if (job === null) {
+    throw new HttpError(
+      404,
+      'ERR_JOB_LOOKUP',
+      `No job by the id of "${id}" was found${jobStore === undefined ? '' : ` in job store "${jobStore}"`}`,
+    );
+  }
+  return job;
+}
+
+/** The next `count` fire times of a job: from its next run time, or from now while it is paused. */
+export function nextRunTimes(scheduler: Scheduler, job: Job, count: number): Promise<Date[]> {
+  return scheduler.getNextRunTimes(job.id, count, { jobStore: job.jobStore });
+}
+
+/** The job's run history, newest first, from `offset`; `hasMore` when older records exist. */
+export async function runsPage(
+  scheduler: Scheduler,
+  job: Job,
+  offset: number,
+  limit: number,
+): Promise<{ runs: RunRecord[]; hasMore: boolean }> {
+  const records = await scheduler.getRuns(job.id, { jobStore: job.jobStore, limit: offset + limit + 1 });
+  return { runs: records.slice(offset, offset + limit), hasMore: records.length > offset + limit };
+}
+
+/** The job's health: last run, last success and failure, failures in a row, overdue. */
+export function jobHealth(scheduler: Scheduler, job: Job): Promise<JobHealth> {
+  return scheduler.getJobHealth(job.id, { jobStore: job.jobStore });
+}
+
+/** Runs the job now, once, without touching its schedule. */
+export function runNow(scheduler: Scheduler, job: Job): Promise<void> {
+  return scheduler.runJob(job.id, { jobStore: job.jobStore });
+}
+
+/** The scheduler's health: liveness, readiness, stores and executors. */
+export function schedulerHealth(scheduler: Scheduler): Promise<SchedulerHealth> {
+  return scheduler.health();
+}
+
+/** The zone a trigger reads its times in, or the scheduler's. */
+export function triggerZone(trigger: Trigger, fallback: string): string {
+  const zone = (trigger as { timezone?: unknown }).timezone;
+  return typeof zone === 'string' ? zone : fallback;
+}
