@@ -48,6 +48,12 @@ const BUILT_IN_STORES: readonly BuiltInStore[] = [
     subpath: 'horae/stores/redis',
     load: async () => (await import('./redis/redis-backend.js')).redisBackend,
   },
+  {
+    type: 'zookeeper',
+    schemes: ['zookeeper'],
+    subpath: 'horae/stores/zookeeper',
+    load: async () => (await import('./zookeeper/zookeeper-backend.js')).zookeeperBackend,
+  },
 ];
 
 /** The built-in store types of `{ type, ...options }` configuration. */

@@ -56,6 +56,9 @@ export async function createJobStoreFromUrl(url: string): Promise<JobStore> {
   try {
     parsed = new URL(url);
   } catch (cause) {
+    const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase();
+    const backend = scheme === undefined || schemes.has(scheme) ? undefined : await loadBuiltInScheme(scheme);
+    if (backend?.fromUrlText !== undefined) return backend.fromUrlText(url);
     throw new JobStoreError(`Malformed job store URL ${JSON.stringify(url)}`, { cause });
   }
   const scheme = parsed.protocol.replace(/:$/, '');

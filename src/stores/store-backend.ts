@@ -10,4 +10,9 @@ export interface StoreBackend {
   create(options: Record<string, unknown>): JobStore;
   /** The store for a URL of one of the backend's schemes; absent when it has none. */
   fromUrl?(url: URL): JobStore;
+  /**
+   * The store for a URL of one of the backend's schemes that WHATWG `URL` cannot parse, such as
+   * ZooKeeper's list of hosts (`zookeeper://zk1:2181,zk2:2181/horae`); absent when it has none.
+   */
+  fromUrlText?(url: string): JobStore;
 }

@@ -1,6 +1,7 @@
 import type { MySqlJobStoreOptions } from './mysql/mysql-job-store.js';
 import type { PostgresJobStoreOptions } from './postgres/postgres-job-store.js';
 import type { RedisJobStoreOptions } from './redis/redis-job-store.js';
+import type { ZooKeeperJobStoreOptions } from './zookeeper/zookeeper-options.js';
 import type { SqliteJobStoreOptions } from './sqlite/sqlite-job-store.js';
 
 /** `MemoryJobStore` takes no options. */
@@ -28,6 +29,7 @@ export interface JobStoreTypes {
   postgres: PostgresJobStoreOptions;
   mysql: MySqlJobStoreOptions;
   redis: RedisJobStoreOptions;
+  zookeeper: ZooKeeperJobStoreOptions;
 }
 
 /** A job store type of `{ type, ...options }` configuration. */

@@ -13,6 +13,7 @@ import {
 } from '../../src/index.js';
 import type { RedisJobStoreOptions } from '../../src/stores/redis/index.js';
 import type { SqliteJobStoreOptions } from '../../src/stores/sqlite/index.js';
+import type { ZooKeeperJobStoreOptions } from '../../src/stores/zookeeper/index.js';
 
 /** The options of a store of the user's own, merged into `JobStoreTypes` below. */
 interface TypeTestStoreOptions {
@@ -33,10 +34,11 @@ type ConfigOf<T extends JobStoreConfig['type']> = Extract<JobStoreConfig, { type
 describe('typed job store configs', () => {
   it('gives each built-in type its own options', () => {
     expectTypeOf<JobStoreType>().toEqualTypeOf<
-      'memory' | 'sqlite' | 'postgres' | 'mysql' | 'redis' | 'type-test-store'
+      'memory' | 'sqlite' | 'postgres' | 'mysql' | 'redis' | 'zookeeper' | 'type-test-store'
     >();
     expectTypeOf<Omit<ConfigOf<'sqlite'>, 'type'>>().toEqualTypeOf<SqliteJobStoreOptions>();
     expectTypeOf<Omit<ConfigOf<'redis'>, 'type'>>().toEqualTypeOf<RedisJobStoreOptions>();
+    expectTypeOf<Omit<ConfigOf<'zookeeper'>, 'type'>>().toEqualTypeOf<ZooKeeperJobStoreOptions>();
     expectTypeOf({
       type: 'sqlite',
       path: 'jobs.sqlite',
@@ -51,6 +53,9 @@ describe('typed job store configs', () => {
       { type: 'postgres', url: 'postgres://db/app', schema: 'jobs' },
       { type: 'mysql', url: 'mysql://db/app', tablePrefix: 'app_' },
       { type: 'redis', url: 'redis://db:6379', prefix: 'app:' },
+      { type: 'zookeeper', url: 'zookeeper://zk1:2181,zk2:2181/app', sessionTimeout: 10_000 },
+      // @ts-expect-error `prefix` is Redis's; a ZooKeeper store has a `root` path
+      { type: 'zookeeper', url: 'zookeeper://zk1:2181/app', prefix: 'app:' },
       // @ts-expect-error `pth` is not an SQLite option
       { type: 'sqlite', pth: 'jobs.sqlite' },
       // @ts-expect-error `prefix` is Redis's, not PostgreSQL's

@@ -1,0 +1,260 @@
+import type * as Zk from 'node-zookeeper-client';
+import { JobStoreError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { withTimeout } from '../no-reply.js';
+
+/** ZooKeeper's error codes this store acts on (the driver's `Exception` codes). */
+export const ZK = {
+  CONNECTION_LOSS: -4,
+  NO_NODE: -101,
+  BAD_VERSION: -103,
+  NODE_EXISTS: -110,
+  NOT_EMPTY: -111,
+  SESSION_EXPIRED: -112,
+} as const;
+
+/** One operation of a multi-op transaction. */
+export type ZkOp =
+  | { op: 'create'; path: string; data?: string; sequential?: boolean }
+  | { op: 'set'; path: string; data: string; version: number }
+  | { op: 'remove'; path: string; version?: number }
+  | { op: 'check'; path: string; version: number };
+
+/** A ZooKeeper failure with its code, and for a transaction the index of the operation that failed. */
+export class ZkError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+    readonly opIndex = -1,
+  ) {
+    super(message);
+    this.name = 'ZkError';
+  }
+}
+
+/** True when `error` is a ZooKeeper failure with this code. */
+export function isZk(error: unknown, code: number): boolean {
+  return error instanceof ZkError && error.code === code;
+}
+
+export interface ConnectionSettings {
+  /** `host:port[,host:port...]`. */
+  hosts: string;
+  sessionTimeout: number;
+  connectTimeout: number;
+  operationTimeout: number;
+  alias: string;
+  logger: Logger;
+}
+
+type ZkModule = typeof Zk;
+
+async function loadDriver(alias: string): Promise<ZkModule> {
+  try {
+    const module = (await import('node-zookeeper-client')) as ZkModule & { default?: ZkModule };
+    return module.default ?? module;
+  } catch (cause) {
+    throw new JobStoreError(
+      'ZooKeeperJobStore needs the "node-zookeeper-client" package: npm install node-zookeeper-client',
+      { jobStore: alias, cause },
+    );
+  }
+}
+
+/**
+ * A ZooKeeper session that outlives outages: the driver reconnects a dropped connection by itself
+ * within the session timeout, and a session that expired (an outage longer than that) is replaced by
+ * a new one on the next operation. Every operation is bounded by `operationTimeout`, so a server
+ * gone silent fails the call instead of hanging the scheduler; one error line is logged per outage.
+ */
+export class ZooKeeperConnection {
+  private client: Zk.Client | null = null;
+  private connecting: Promise<Zk.Client> | null = null;
+  private closed = false;
+  private reported = false;
+  private watcher: (() => void) | null = null;
+
+  private constructor(
+    private readonly driver: ZkModule,
+    private readonly settings: ConnectionSettings,
+  ) {}
+
+  /** Connects, failing with `JobStoreError` when no server answers within `connectTimeout`. */
+  static async open(settings: ConnectionSettings): Promise<ZooKeeperConnection> {
+    const connection = new ZooKeeperConnection(await loadDriver(settings.alias), settings);
+    await connection.session();
+    return connection;
+  }
+
+  /** Called (once per registration) when a watched node changes, and after a new session starts. */
+  onWatch(watcher: () => void): void {
+    this.watcher = watcher;
+  }
+
+  /** The watcher function to pass to reads that set a watch. */
+  readonly watch = (): void => {
+    this.watcher?.();
+  };
+
+  close(): void {
+    this.closed = true;
+    this.client?.close();
+    this.client = null;
+    this.connecting = null;
+  }
+
+  async getData(path: string, watch = false): Promise<{ data: string; version: number }> {
+    return this.call('getData', path, (client, done) => {
+      const callback = (error: unknown, data: Buffer | undefined, stat: Zk.Stat) =>
+        done(error, { data: data?.toString('utf8') ?? '', version: stat?.version ?? -1 });
+      if (watch) client.getData(path, this.watch, callback);
+      else client.getData(path, callback);
+    });
+  }
+
+  async getChildren(path: string, watch = false): Promise<string[]> {
+    return this.call('getChildren', path, (client, done) => {
+      const callback = (error: unknown, children: string[]) => done(error, children);
+      if (watch) client.getChildren(path, this.watch, callback);
+      else client.getChildren(path, callback);
+    });
+  }
+
+  async create(path: string, data = ''): Promise<void> {
+    await this.call('create', path, (client, done) =>
+      client.create(path, Buffer.from(data), (error) => done(error, undefined)),
+    );
+  }
+
+  /** Creates `path` unless it exists. */
+  async ensure(path: string): Promise<void> {
+    try {
+      await this.create(path);
+    } catch (error) {
+      if (!isZk(error, ZK.NODE_EXISTS)) throw error;
+    }
+  }
+
+  async mkdirp(path: string): Promise<void> {
+    await this.call('mkdirp', path, (client, done) => client.mkdirp(path, (error) => done(error, undefined)));
+  }
+
+  async remove(path: string, version = -1): Promise<void> {
+    await this.call('remove', path, (client, done) =>
+      client.remove(path, version, (error) => done(error, undefined)),
+    );
+  }
+
+  /**
+   * Runs `ops` as one atomic transaction. A failure is a `ZkError` with the code and index of the
+   * operation that failed (none of the others took effect).
+   */
+  async commit(ops: ZkOp[]): Promise<void> {
+    if (ops.length === 0) return;
+    const session = await this.session();
+    const transaction = session.transaction();
+    for (const op of ops) {
+      if (op.op === 'create') {
+        const mode = op.sequential === true ? 2 : 0; // PERSISTENT_SEQUENTIAL : PERSISTENT
+        transaction.create(op.path, Buffer.from(op.data ?? ''), mode);
+      } else if (op.op === 'set') transaction.setData(op.path, Buffer.from(op.data), op.version);
+      else if (op.op === 'remove') transaction.remove(op.path, op.version ?? -1);
+      else transaction.check(op.path, op.version);
+    }
+    const what = `transaction of ${ops.length} operations on ${ops[0]?.path}`;
+    await withTimeout(
+      new Promise<void>((resolve, reject) => {
+        transaction.commit((error, results: { err?: number }[] | undefined) => {
+          if (error === null || error === undefined) return resolve();
+          const index = (results ?? []).findIndex(
+            (result) => result.err !== undefined && result.err !== 0 && result.err !== -2,
+          );
+          reject(
+            this.toError(
+              error,
+              `${what}${index >= 0 ? ` (operation ${index + 1}: ${ops[index]?.op} ${ops[index]?.path})` : ''}`,
+              index,
+            ),
+          );
+        });
+      }),
+      this.settings.operationTimeout,
+      what,
+    );
+  }
+
+  private async call<T>(
+    name: string,
+    path: string,
+    run: (client: Zk.Client, done: (error: unknown, value: T) => void) => void,
+  ): Promise<T> {
+    const session = await this.session();
+    return withTimeout(
+      new Promise<T>((resolve, reject) => {
+        run(session, (error, value) => {
+          if (error === null || error === undefined) resolve(value);
+          else reject(this.toError(error, `${name} ${path}`));
+        });
+      }),
+      this.settings.operationTimeout,
+      `${name} ${path}`,
+    );
+  }
+
+  private toError(error: unknown, what: string, opIndex = -1): Error {
+    const code = (error as { code?: unknown }).code;
+    if (typeof code !== 'number') return error instanceof Error ? error : new Error(String(error));
+    const name = (error as { name?: string }).name ?? `code ${code}`;
+    return new ZkError(code, `${name} (${what})`, opIndex);
+  }
+
+  /** The live client, a new session when the last one expired. */
+  private session(): Promise<Zk.Client> {
+    if (this.closed) return Promise.reject(new Error('the ZooKeeper connection is closed'));
+    if (this.client !== null) return Promise.resolve(this.client);
+    this.connecting ??= this.connect().finally(() => {
+      this.connecting = null;
+    });
+    return this.connecting;
+  }
+
+  private connect(): Promise<Zk.Client> {
+    const { hosts, sessionTimeout, connectTimeout, alias, logger } = this.settings;
+    const first = this.watcher === null && !this.reported;
+    const client = this.driver.createClient(hosts, { sessionTimeout, spinDelay: 200, retries: 0 });
+    client.on('disconnected', () => {
+      if (this.closed || this.reported) return;
+      this.reported = true;
+      logger.error(`ZooKeeper job store "${alias}" lost its connection to ${hosts}; reconnecting`);
+    });
+    client.on('connected', () => {
+      this.reported = false;
+    });
+    client.on('expired', () => {
+      // The driver does not start a new session by itself; the next operation does.
+      if (this.client === client) this.client = null;
+      client.close();
+      if (!this.closed)
+        logger.error(`ZooKeeper job store "${alias}": its session expired; starting a new one`);
+    });
+    return new Promise<Zk.Client>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        client.close();
+        reject(new Error(`no ZooKeeper server at ${hosts} answered within ${connectTimeout} ms`));
+      }, connectTimeout);
+      client.once('connected', () => {
+        clearTimeout(timer);
+        if (this.closed) {
+          client.close();
+          reject(new Error('the ZooKeeper connection is closed'));
+          return;
+        }
+        this.client = client;
+        // Watches of an expired session are gone: wake the store so it sets them again.
+        if (!first) this.watch();
+        resolve(client);
+      });
+      client.connect();
+    });
+  }
+}

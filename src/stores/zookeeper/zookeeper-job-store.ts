@@ -1,0 +1,620 @@
+import {
+  ConflictingIdError,
+  HoraeError,
+  JobLookupError,
+  JobStoreError,
+  SerializationError,
+} from '../../errors.js';
+import type { JobState } from '../../job-state.js';
+import { defaultLogger, type Logger } from '../../logger.js';
+import { deserializeJob, serializeJob } from '../job-serializer.js';
+import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
+import { compareIds, compareJobs } from '../job-order.js';
+import { deserializeRunRecord, serializeRunRecord, startedMs } from '../run-record.js';
+import { ZK, ZooKeeperConnection, isZk, type ZkOp } from './zookeeper-connection.js';
+import {
+  BUCKET_MS,
+  Layout,
+  ZOOKEEPER_SCHEMA_VERSION,
+  bucketNumber,
+  decodeId,
+  encodeId,
+  parseEntry,
+} from './zookeeper-layout.js';
+import { resolveOptions, type ResolvedOptions, type ZooKeeperJobStoreOptions } from './zookeeper-options.js';
+
+/** How long an unreadable job is parked before it is tried (and reported) again. */
+const UNREADABLE_RETRY_MS = 60_000;
+/** Attempts of a write that lost a race with another writer of the same job (then it reads again). */
+const ATTEMPTS = 5;
+/** Run records created per transaction. */
+const RUNS_PER_TRANSACTION = 200;
+
+/** A claim on a job, as kept in `<root>/leases/<id>`. */
+interface Lease {
+  holder: string;
+  /** The lease's end, epoch ms. */
+  until: number;
+  /** The job's run time when it was claimed, so a lease that ran out is taken in due-time order. */
+  time: number;
+}
+
+/** A job that may be claimed: an index entry, or a lease that ran out. */
+interface Candidate {
+  id: string;
+  time: number;
+  entry?: string;
+  leaseVersion?: number;
+}
+
+/** A lost race: the write is tried again from a fresh read. */
+class Conflict extends Error {}
+
+/**
+ * A job store in ZooKeeper, shared safely by several scheduler processes. Each job is a znode under
+ * the root path; scheduled jobs that nobody holds have an entry in a due-time index of one-minute
+ * buckets, so a pass reads the bucket names and the due buckets only; a claim is one multi-op
+ * transaction that removes the index entry and creates the lease, guarded by the job's znode
+ * version, so two schedulers never claim the same job, and a lease that ran out is taken over by a
+ * versioned write of it. Run records are sequential znodes under the job's run folder. A watch on the
+ * index wakes the scheduler when another process adds or moves a job (`JobStoreContext.wakeup`).
+ * The layout is in `zookeeper-layout.ts`; needs the `node-zookeeper-client` package.
+ *
+ * A stored job this version cannot read is reported through the scheduler's logger and as
+ * `EVENT_JOB_UNREADABLE` and kept: `getAllJobs` passes over it, `lookupJob` throws its
+ * `SerializationError`, and when due it is parked for a minute at a time.
+ *
+ * @example
+ * const scheduler = new Scheduler({
+ *   jobStores: { default: new ZooKeeperJobStore({ url: 'zookeeper://zk1:2181,zk2:2181/billing/horae' }) },
+ * });
+ */
+export class ZooKeeperJobStore implements JobStore {
+  readonly persistent = true;
+  /** The path under which this store keeps its znodes. */
+  readonly root: string;
+  private readonly options: ResolvedOptions;
+  private readonly paths: Layout;
+  private zk: ZooKeeperConnection | null = null;
+  private alias = 'default';
+  private logger: Logger = defaultLogger;
+  private reportUnreadable: JobStoreContext['reportUnreadableJob'];
+  private wakeup: JobStoreContext['wakeup'];
+
+  /** Throws `JobStoreError` naming a bad or unknown option. */
+  constructor(options: ZooKeeperJobStoreOptions = {}) {
+    this.options = resolveOptions(options);
+    this.root = this.options.root;
+    this.paths = new Layout(this.root);
+  }
+
+  async start(context: JobStoreContext): Promise<void> {
+    this.alias = context.alias;
+    this.logger = context.logger;
+    this.reportUnreadable = context.reportUnreadableJob;
+    this.wakeup = context.wakeup;
+    if (this.zk !== null) return;
+    let zk: ZooKeeperConnection;
+    try {
+      zk = await ZooKeeperConnection.open({ ...this.options, alias: this.alias, logger: this.logger });
+    } catch (cause) {
+      if (cause instanceof HoraeError) throw cause;
+      throw new JobStoreError(
+        `ZooKeeper job store "${this.alias}" cannot connect to ${this.options.hosts}: ${(cause as Error).message}`,
+        { jobStore: this.alias, cause },
+      );
+    }
+    try {
+      await zk.mkdirp(this.root);
+      await Promise.all(this.paths.folders().map((path) => zk.ensure(path)));
+      await this.checkSchema(zk);
+    } catch (cause) {
+      zk.close();
+      throw this.failure('start', cause);
+    }
+    zk.onWatch(() => this.wakeup?.());
+    this.zk = zk;
+  }
+
+  async shutdown(): Promise<void> {
+    const zk = this.zk;
+    this.zk = null;
+    this.wakeup = undefined;
+    zk?.close();
+  }
+
+  async addJob(job: JobState): Promise<void> {
+    const document = JSON.stringify(serializeJob(job));
+    await this.guard('add job', async (zk) => {
+      const ops: ZkOp[] = [{ op: 'create', path: this.paths.job(job.id), data: document }];
+      await this.indexAt(zk, ops, job.id, job.nextRunTime);
+      try {
+        await zk.commit(ops);
+      } catch (error) {
+        if (isZk(error, ZK.NODE_EXISTS) && (error as { opIndex: number }).opIndex === 0)
+          throw new ConflictingIdError(job.id);
+        throw conflictOr(error);
+      }
+    });
+  }
+
+  async updateJob(job: JobState): Promise<void> {
+    const document = JSON.stringify(serializeJob(job));
+    await this.guard('update job', async (zk) => {
+      const ops = await this.unindex(zk, job.id, (version) => ({
+        op: 'set',
+        path: this.paths.job(job.id),
+        data: document,
+        version,
+      }));
+      await this.indexAt(zk, ops, job.id, job.nextRunTime);
+      await zk.commit(ops).catch((error: unknown) => Promise.reject(conflictOr(error)));
+    });
+  }
+
+  async removeJob(id: string): Promise<void> {
+    await this.guard('remove job', async (zk) => {
+      const ops = await this.unindex(zk, id, (version) => ({
+        op: 'remove',
+        path: this.paths.job(id),
+        version,
+      }));
+      await zk.commit(ops).catch((error: unknown) => Promise.reject(conflictOr(error)));
+    });
+  }
+
+  async removeAllJobs(): Promise<void> {
+    const names = await this.guard('list jobs', (zk) => zk.getChildren(this.paths.jobs));
+    await Promise.all(
+      names.map((name) =>
+        this.removeJob(decodeId(name)).catch((error: unknown) => {
+          if (!(error instanceof JobLookupError)) throw error;
+        }),
+      ),
+    );
+  }
+
+  async lookupJob(id: string): Promise<JobState | null> {
+    const stored = await this.guard('look up job', (zk) => readNode(zk, this.paths.job(id)));
+    // Asked for by id, an unreadable job is an error to show the caller, not a job to pass over.
+    return stored === null ? null : deserializeJob(parseDocument(id, stored.data));
+  }
+
+  async getAllJobs(): Promise<JobState[]> {
+    const jobs = await this.guard('list jobs', async (zk) => {
+      const names = await zk.getChildren(this.paths.jobs);
+      const read = await Promise.all(
+        names.map(async (name) => {
+          const stored = await readNode(zk, `${this.paths.jobs}/${name}`);
+          return stored === null ? null : this.decode(decodeId(name), stored.data);
+        }),
+      );
+      return read.filter((job): job is JobState => job !== null);
+    });
+    return jobs.sort(compareJobs);
+  }
+
+  async getNextRunTime(): Promise<Date | null> {
+    const earliest = await this.guard('read next run time', async (zk) => {
+      // Watched, so that another process adding or moving a job earlier wakes the scheduler.
+      const [buckets, leases] = await Promise.all([zk.getChildren(this.paths.due, true), this.leases(zk)]);
+      let next = Infinity;
+      for (const bucket of sortedBuckets(buckets)) {
+        const entries = await zk.getChildren(`${this.paths.due}/${bucket.name}`, true);
+        for (const entry of entries) next = Math.min(next, parseEntry(entry)?.time ?? Infinity);
+        if (next !== Infinity) break;
+      }
+      for (const lease of leases) next = Math.min(next, lease.until);
+      return next;
+    });
+    return earliest === Infinity ? null : new Date(earliest);
+  }
+
+  async acquireDueJobs(schedulerId: string, now: Date, leaseMs: number, limit: number): Promise<JobState[]> {
+    if (limit <= 0) return [];
+    const nowMs = now.getTime();
+    return await this.guard('acquire due jobs', async (zk) => {
+      const [bucketNames, leases] = await Promise.all([zk.getChildren(this.paths.due), this.leases(zk)]);
+      const buckets = sortedBuckets(bucketNames).filter((bucket) => bucket.number * BUCKET_MS <= nowMs);
+      const candidates: Candidate[] = leases
+        .filter((lease) => lease.until <= nowMs)
+        .map(({ id, time, version }) => ({ id, time, leaseVersion: version }));
+      const claimed: JobState[] = [];
+      for (;;) {
+        // Read due buckets, earliest first, until there are enough candidates for what is left.
+        while (
+          candidates.filter((candidate) => candidate.entry !== undefined).length < limit &&
+          buckets.length > 0
+        )
+          candidates.push(...(await this.dueIn(zk, buckets.shift() as Bucket, nowMs)));
+        candidates.sort(byTime);
+        const batch = candidates.splice(0, limit - claimed.length);
+        if (batch.length === 0) break;
+        const won = await Promise.all(
+          batch.map((candidate) => this.claim(zk, candidate, schedulerId, nowMs, leaseMs)),
+        );
+        for (const job of won) if (job !== null) claimed.push(job);
+        if (claimed.length >= limit) break;
+      }
+      return claimed.sort(compareJobs);
+    });
+  }
+
+  async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
+    if (releases.length === 0) return;
+    await this.guard('release jobs', (zk) =>
+      Promise.all(releases.map((release) => this.release(zk, schedulerId, release))),
+    );
+  }
+
+  async addRun(record: RunRecord, retention: number): Promise<void> {
+    await this.addRuns([record], retention);
+  }
+
+  /** Writes what it is given at once: one transaction per job (per 200 records), then trims each job's history. */
+  async addRuns(records: RunRecord[], retention: number): Promise<void> {
+    const byJob = new Map<string, RunRecord[]>();
+    for (const record of records) {
+      const list = byJob.get(record.jobId);
+      if (list === undefined) byJob.set(record.jobId, [record]);
+      else list.push(record);
+    }
+    await this.guard('record runs', (zk) =>
+      Promise.all([...byJob].map(([jobId, list]) => this.addJobRuns(zk, jobId, list, retention))),
+    );
+  }
+
+  async getRuns(jobId: string, limit: number): Promise<RunRecord[]> {
+    if (limit <= 0) return [];
+    const texts = await this.guard('read runs', async (zk) => {
+      const folder = this.paths.jobRuns(jobId);
+      const names = await childrenOrNone(zk, folder);
+      const newest = names.sort().reverse().slice(0, limit);
+      return Promise.all(newest.map(async (name) => (await readNode(zk, `${folder}/${name}`))?.data));
+    });
+    const records: RunRecord[] = [];
+    for (const text of texts) {
+      if (text === undefined) continue;
+      try {
+        records.push(deserializeRunRecord(text));
+      } catch (error) {
+        this.logger.error(`A run record of job "${jobId}" cannot be read and was skipped`, error);
+      }
+    }
+    return records;
+  }
+
+  /** Claims one candidate for `holder`: `null` when another scheduler or a user got there first. */
+  private async claim(
+    zk: ZooKeeperConnection,
+    candidate: Candidate,
+    holder: string,
+    nowMs: number,
+    leaseMs: number,
+  ): Promise<JobState | null> {
+    const { id } = candidate;
+    const stored = await readNode(zk, this.paths.job(id));
+    if (stored === null) {
+      // An entry without its job (left by hand): drop it so it is not read on every pass.
+      if (candidate.entry !== undefined) await zk.remove(candidate.entry).catch(ignoreConflict);
+      return null;
+    }
+    let job: JobState | null = null;
+    let unreadable: unknown;
+    try {
+      job = deserializeJob(parseDocument(id, stored.data));
+    } catch (error) {
+      unreadable = error;
+    }
+    // An unreadable job stays leased for a while, so a short lease cannot make it a busy loop.
+    const until = nowMs + (job === null ? Math.max(leaseMs, UNREADABLE_RETRY_MS) : leaseMs);
+    const lease: Lease = { holder, until, time: candidate.time };
+    const ops: ZkOp[] = [{ op: 'check', path: this.paths.job(id), version: stored.version }];
+    if (candidate.entry !== undefined) {
+      ops.push(
+        { op: 'remove', path: candidate.entry },
+        { op: 'create', path: this.paths.lease(id), data: JSON.stringify(lease) },
+      );
+    } else {
+      ops.push({
+        op: 'set',
+        path: this.paths.lease(id),
+        data: JSON.stringify(lease),
+        version: candidate.leaseVersion as number,
+      });
+    }
+    try {
+      await zk.commit(ops);
+    } catch (error) {
+      ignoreConflict(error);
+      return null;
+    }
+    if (job === null) this.reportBad(id, unreadable);
+    return job;
+  }
+
+  private async release(zk: ZooKeeperConnection, holder: string, release: JobRelease): Promise<void> {
+    const { id } = release;
+    for (let attempt = 1; ; attempt++) {
+      const [stored, lease] = await Promise.all([
+        readNode(zk, this.paths.job(id)),
+        readNode(zk, this.paths.lease(id)),
+      ]);
+      if (stored === null || lease === null || parseLease(lease.data)?.holder !== holder) return;
+      const ops: ZkOp[] = [{ op: 'remove', path: this.paths.lease(id), version: lease.version }];
+      if (release.remove) ops.push({ op: 'remove', path: this.paths.job(id), version: stored.version });
+      else {
+        const document = withTimes(stored.data, release.nextRunTime, release.nextFireTime);
+        // A document without its time fields stays leased, to be reported when next claimed.
+        if (document === null) return;
+        ops.push({ op: 'set', path: this.paths.job(id), data: document, version: stored.version });
+        await this.indexAt(zk, ops, id, release.nextRunTime);
+      }
+      try {
+        await zk.commit(ops);
+        return;
+      } catch (error) {
+        // A new lease holder or a user's change won: the release is ignored. A bucket removed
+        // between our creating it and the commit is made again.
+        const index = (error as { opIndex?: number }).opIndex ?? -1;
+        if (isZk(error, ZK.NO_NODE) && index === ops.length - 1 && attempt < ATTEMPTS) continue;
+        ignoreConflict(error);
+        return;
+      }
+    }
+  }
+
+  /**
+   * The job's current state as the first operation of a transaction (`write(version)`), followed by
+   * the removal of its index entry or lease. Throws `JobLookupError` when it does not exist.
+   */
+  private async unindex(
+    zk: ZooKeeperConnection,
+    id: string,
+    write: (version: number) => ZkOp,
+  ): Promise<ZkOp[]> {
+    const [stored, lease] = await Promise.all([
+      readNode(zk, this.paths.job(id)),
+      readNode(zk, this.paths.lease(id)),
+    ]);
+    if (stored === null) throw new JobLookupError(id, this.alias);
+    const ops = [write(stored.version)];
+    if (lease !== null) ops.push({ op: 'remove', path: this.paths.lease(id), version: lease.version });
+    else {
+      const time = storedTime(stored.data);
+      if (time === undefined) {
+        // The document says nothing of its time: look for its entry in every bucket.
+        for (const entry of await this.entriesOf(zk, id)) ops.push({ op: 'remove', path: entry });
+      } else if (time !== null) ops.push({ op: 'remove', path: this.paths.entry(id, time) });
+    }
+    return ops;
+  }
+
+  /** Adds the index entry of a job due at `time` to `ops`, creating its bucket first. */
+  private async indexAt(zk: ZooKeeperConnection, ops: ZkOp[], id: string, time: Date | null): Promise<void> {
+    if (time === null) return;
+    await zk.ensure(this.paths.bucket(time.getTime()));
+    ops.push({ op: 'create', path: this.paths.entry(id, time.getTime()) });
+  }
+
+  /** The candidates of one bucket due by `nowMs`; a past bucket found empty is removed. */
+  private async dueIn(zk: ZooKeeperConnection, bucket: Bucket, nowMs: number): Promise<Candidate[]> {
+    const path = `${this.paths.due}/${bucket.name}`;
+    const entries = await childrenOrNone(zk, path);
+    if (entries.length === 0 && (bucket.number + 1) * BUCKET_MS <= nowMs) {
+      // Fails harmlessly when a job was just filed in it (NOT_EMPTY), or someone else removed it.
+      await zk.remove(path).catch((error: unknown) => {
+        if (!isZk(error, ZK.NOT_EMPTY)) ignoreConflict(error);
+      });
+    }
+    const candidates: Candidate[] = [];
+    for (const name of entries) {
+      const entry = parseEntry(name);
+      if (entry !== null && entry.time <= nowMs) candidates.push({ ...entry, entry: `${path}/${name}` });
+    }
+    return candidates;
+  }
+
+  /** Every lease, with its node version. */
+  private async leases(zk: ZooKeeperConnection): Promise<(Lease & { id: string; version: number })[]> {
+    const names = await zk.getChildren(this.paths.leases);
+    const read = await Promise.all(
+      names.map(async (name) => {
+        const stored = await readNode(zk, `${this.paths.leases}/${name}`);
+        const lease = stored === null ? null : parseLease(stored.data);
+        return lease === null ? null : { ...lease, id: decodeId(name), version: (stored as Stored).version };
+      }),
+    );
+    return read.filter((lease) => lease !== null);
+  }
+
+  /** Every index entry of job `id`, found by reading every bucket (only for a document without its time). */
+  private async entriesOf(zk: ZooKeeperConnection, id: string): Promise<string[]> {
+    const suffix = `~${encodeId(id)}`;
+    const found: string[] = [];
+    for (const bucket of await zk.getChildren(this.paths.due)) {
+      const path = `${this.paths.due}/${bucket}`;
+      for (const name of await childrenOrNone(zk, path))
+        if (name.endsWith(suffix)) found.push(`${path}/${name}`);
+    }
+    return found;
+  }
+
+  private async addJobRuns(
+    zk: ZooKeeperConnection,
+    jobId: string,
+    records: RunRecord[],
+    retention: number,
+  ): Promise<void> {
+    const folder = this.paths.jobRuns(jobId);
+    await zk.ensure(folder);
+    for (let start = 0; start < records.length; start += RUNS_PER_TRANSACTION) {
+      const ops: ZkOp[] = records.slice(start, start + RUNS_PER_TRANSACTION).map((record) => ({
+        op: 'create',
+        path: this.paths.runPrefix(jobId, record.scheduledRunTime.getTime(), startedMs(record)),
+        data: serializeRunRecord(record),
+        sequential: true,
+      }));
+      await zk.commit(ops);
+    }
+    const names = (await zk.getChildren(folder)).sort();
+    const excess = names.slice(0, Math.max(0, names.length - Math.max(0, retention)));
+    await Promise.all(excess.map((name) => zk.remove(`${folder}/${name}`).catch(ignoreConflict)));
+  }
+
+  /** Writes the schema version into an empty root, or refuses a root laid out by another version. */
+  private async checkSchema(zk: ZooKeeperConnection): Promise<void> {
+    await zk.create(this.paths.version, String(ZOOKEEPER_SCHEMA_VERSION)).catch((error: unknown) => {
+      if (!isZk(error, ZK.NODE_EXISTS)) throw error;
+    });
+    const { data } = await zk.getData(this.paths.version);
+    if (data !== String(ZOOKEEPER_SCHEMA_VERSION)) {
+      throw new JobStoreError(
+        `ZooKeeper job store "${this.alias}": the znodes under ${this.root} use schema version ${JSON.stringify(
+          data,
+        )}; this Horae reads version ${ZOOKEEPER_SCHEMA_VERSION}. Use another root path or migrate the data.`,
+        { jobStore: this.alias },
+      );
+    }
+  }
+
+  /** A stored job, or `null` (reported, and left in ZooKeeper) when it cannot be read. */
+  private decode(id: string, document: string): JobState | null {
+    try {
+      return deserializeJob(parseDocument(id, document));
+    } catch (error) {
+      this.reportBad(id, error);
+      return null;
+    }
+  }
+
+  private reportBad(id: string, error: unknown): void {
+    this.logger.error(
+      `Job "${id}" in ZooKeeper job store "${this.alias}" cannot be read; it is skipped and kept ` +
+        `(znode ${this.paths.job(id)}) for you to fix or remove`,
+      error,
+    );
+    this.reportUnreadable?.(id, error);
+  }
+
+  /** Runs `work`, again from a fresh read when it lost a race, and turns driver failures into `JobStoreError`. */
+  private async guard<T>(operation: string, work: (zk: ZooKeeperConnection) => Promise<T>): Promise<T> {
+    const zk = this.zk;
+    if (zk === null) {
+      throw new JobStoreError(`ZooKeeper job store "${this.alias}" is not started (${operation})`, {
+        jobStore: this.alias,
+      });
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await work(zk);
+      } catch (error) {
+        if (!(error instanceof Conflict) || attempt >= ATTEMPTS) throw this.failure(operation, error);
+      }
+    }
+  }
+
+  private failure(operation: string, cause: unknown): HoraeError {
+    if (cause instanceof HoraeError) return cause;
+    return new JobStoreError(
+      `ZooKeeper job store "${this.alias}" at ${this.options.hosts}${this.root} failed to ${operation}: ${
+        (cause as Error).message
+      }`,
+      { jobStore: this.alias, cause },
+    );
+  }
+}
+
+interface Stored {
+  data: string;
+  version: number;
+}
+
+interface Bucket {
+  name: string;
+  number: number;
+}
+
+/** A znode's data and version, or `null` when it does not exist. */
+async function readNode(zk: ZooKeeperConnection, path: string): Promise<Stored | null> {
+  try {
+    return await zk.getData(path);
+  } catch (error) {
+    if (isZk(error, ZK.NO_NODE)) return null;
+    throw error;
+  }
+}
+
+async function childrenOrNone(zk: ZooKeeperConnection, path: string): Promise<string[]> {
+  try {
+    return await zk.getChildren(path);
+  } catch (error) {
+    if (isZk(error, ZK.NO_NODE)) return [];
+    throw error;
+  }
+}
+
+function sortedBuckets(names: string[]): Bucket[] {
+  return names
+    .map((name) => ({ name, number: bucketNumber(name) }))
+    .filter((bucket) => !Number.isNaN(bucket.number))
+    .sort((a, b) => a.number - b.number);
+}
+
+function byTime(a: Candidate, b: Candidate): number {
+  return a.time - b.time || compareIds(a.id, b.id);
+}
+
+/** A transaction that failed because another writer changed the same znodes: a `Conflict` to retry. */
+function conflictOr(error: unknown): unknown {
+  return isZk(error, ZK.BAD_VERSION) || isZk(error, ZK.NO_NODE) || isZk(error, ZK.NODE_EXISTS)
+    ? new Conflict((error as Error).message)
+    : error;
+}
+
+/** Swallows a lost race (the znode changed or went away); rethrows anything else. */
+function ignoreConflict(error: unknown): void {
+  if (!(conflictOr(error) instanceof Conflict)) throw error;
+}
+
+function parseDocument(id: string, document: string): unknown {
+  try {
+    return JSON.parse(document);
+  } catch (cause) {
+    throw new SerializationError(`Stored job "${id}" is not valid JSON`, { cause });
+  }
+}
+
+/** The `nextRunTime` a stored document names: `undefined` when it cannot be read. */
+function storedTime(document: string): number | null | undefined {
+  try {
+    const time = (JSON.parse(document) as { nextRunTime?: unknown }).nextRunTime;
+    return typeof time === 'number' || time === null ? time : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The document with its two time fields replaced; `null` when it is not a JSON object. */
+function withTimes(document: string, next: Date | null, fire: Date | null): string | null {
+  try {
+    const parsed = JSON.parse(document) as Record<string, unknown>;
+    if (parsed === null || typeof parsed !== 'object') return null;
+    return JSON.stringify({
+      ...parsed,
+      nextRunTime: next?.getTime() ?? null,
+      nextFireTime: fire?.getTime() ?? null,
+    });
+  } catch {
+    return null;
+  }
+}
+
+function parseLease(data: string): Lease | null {
+  try {
+    const lease = JSON.parse(data) as Lease;
+    return typeof lease.holder === 'string' && typeof lease.until === 'number' ? lease : null;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * Where the ZooKeeper store keeps things under its root path (see `docs/stores.md#zookeeper`):
+ *
+ * - `<root>/version`: the layout's version, `ZOOKEEPER_SCHEMA_VERSION`.
+ * - `<root>/jobs/<id>`: each job's document (`serializeJob`'s JSON). Its znode version is the
+ *   compare-and-set token of every write to the job.
+ * - `<root>/due/<bucket>/<time>~<id>`: the due-time index, one empty znode per scheduled job that is
+ *   not leased, grouped in buckets of `BUCKET_MS`, so a pass lists the bucket names and then only the
+ *   buckets that are due instead of every job.
+ * - `<root>/leases/<id>`: the lease of a claimed job (holder, lease end, run time); a leased job has
+ *   no index entry, and a lease past its end is taken over by a versioned write.
+ * - `<root>/runs/<id>/r<scheduled>-<started>-<sequence>`: run records, the names sorting oldest first.
+ *
+ * Job ids become znode names through `encodeId`, which leaves no `/`, no control character and no
+ * name of `.` or `..`; times are zero-padded epoch milliseconds, so names sort as their times.
+ */
+
+/** The layout of the znodes this version reads and writes; kept in `<root>/version`. */
+export const ZOOKEEPER_SCHEMA_VERSION = 1;
+
+/** The width of one due-time bucket, in ms. */
+export const BUCKET_MS = 60_000;
+
+const TIME_DIGITS = 16;
+
+/** A job id as a znode name: percent-encoded, dots included. */
+export function encodeId(id: string): string {
+  return encodeURIComponent(id)
+    .replace(/\./g, '%2E')
+    .replace(/[!'()*~]/g, percent);
+}
+
+function percent(char: string): string {
+  return `%${char.charCodeAt(0).toString(16).toUpperCase()}`;
+}
+
+/** The job id of an `encodeId` name. */
+export function decodeId(name: string): string {
+  return decodeURIComponent(name);
+}
+
+/** Epoch ms as a fixed-width name part (times before 1970 count as 0). */
+export function timeName(ms: number): string {
+  return String(Math.max(0, Math.trunc(ms))).padStart(TIME_DIGITS, '0');
+}
+
+/** The paths of one store's root. */
+export class Layout {
+  readonly version: string;
+  readonly jobs: string;
+  readonly due: string;
+  readonly leases: string;
+  readonly runs: string;
+
+  constructor(readonly root: string) {
+    this.version = `${root}/version`;
+    this.jobs = `${root}/jobs`;
+    this.due = `${root}/due`;
+    this.leases = `${root}/leases`;
+    this.runs = `${root}/runs`;
+  }
+
+  /** The folders `start()` creates. */
+  folders(): string[] {
+    return [this.jobs, this.due, this.leases, this.runs];
+  }
+
+  job(id: string): string {
+    return `${this.jobs}/${encodeId(id)}`;
+  }
+
+  lease(id: string): string {
+    return `${this.leases}/${encodeId(id)}`;
+  }
+
+  bucket(ms: number): string {
+    return `${this.due}/${timeName(Math.floor(ms / BUCKET_MS))}`;
+  }
+
+  /** The index entry of job `id` due at `ms`. */
+  entry(id: string, ms: number): string {
+    return `${this.bucket(ms)}/${timeName(ms)}~${encodeId(id)}`;
+  }
+
+  jobRuns(jobId: string): string {
+    return `${this.runs}/${encodeId(jobId)}`;
+  }
+
+  /** The name prefix of a run record; ZooKeeper appends a sequence number to it. */
+  runPrefix(jobId: string, scheduledMs: number, startedMs: number): string {
+    return `${this.jobRuns(jobId)}/r${timeName(scheduledMs)}-${timeName(Number.isNaN(startedMs) ? 0 : startedMs)}-`;
+  }
+}
+
+/** An index entry's name read back: the job's id and due time; `null` for a name this store did not write. */
+export function parseEntry(name: string): { id: string; time: number } | null {
+  const match = /^(\d{16})~(.+)$/.exec(name);
+  if (match === null) return null;
+  try {
+    return { id: decodeId(match[2] as string), time: Number(match[1]) };
+  } catch {
+    return null;
+  }
+}
+
+/** The bucket number of a bucket name; `NaN` for a name this store did not write. */
+export function bucketNumber(name: string): number {
+  return /^\d{16}$/.test(name) ? Number(name) : NaN;
+}
