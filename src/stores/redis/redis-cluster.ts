@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.js';
 import { redactUrl } from '../redact-url.js';
 import { openOwnedClient, redisClientSettings, type OwnedRedisClient } from './redis-connection.js';
 
-/** A seed node of a Redis Cluster: `'host:port'` or `{ host, port }`. */
+/** A seed node of a Redis Cluster: `'host:port'` (port 6379 when left out) or `{ host, port }`. */
 export type RedisClusterNode = string | { host: string; port: number };
 
 /** Where the store finds a cluster: seed nodes (the client discovers the rest) and how to log in. */
@@ -24,6 +24,20 @@ export const CLUSTER_SCHEMES = ['redis+cluster:', 'rediss+cluster:'] as const;
 /** Whether `url` names a cluster (by its scheme). */
 export function isClusterUrl(url: string): boolean {
   return CLUSTER_SCHEMES.some((scheme) => url.toLowerCase().startsWith(scheme));
+}
+
+/**
+ * A cluster URL with a list of hosts (`redis+cluster://a:7000,b:7001/?prefix=x:`, which WHATWG
+ * `URL` cannot parse) in the form it can: the first host stays, the others move to the `nodes`
+ * parameter (`redis+cluster://a:7000/?nodes=b:7001&prefix=x:`). Any other string is returned as is.
+ */
+export function normalizeClusterUrl(url: string): string {
+  const match = /^(rediss?\+cluster:\/\/)([^/?#@]*@)?([^/?#]*)([^?#]*)(\?[^#]*)?$/i.exec(url);
+  const hosts = match?.[3]?.split(',') ?? [];
+  if (match === null || hosts.length < 2) return url;
+  const [scheme, userInfo = '', , path, query] = match.slice(1);
+  const nodes = `nodes=${hosts.slice(1).join(',')}`;
+  return `${scheme}${userInfo}${hosts[0]}${path || '/'}?${nodes}${query ? `&${query.slice(1)}` : ''}`;
 }
 
 /**
@@ -52,27 +66,28 @@ function hashTagOf(prefix: string): string | null {
 }
 
 /**
- * Reads `redis+cluster://[user:password@]host:port[/]?nodes=host:port,host:port` (`rediss+cluster`
- * for TLS): the host is the first seed node, `nodes` adds more. `prefix` and `commandTimeout` are
- * read by the store; any other parameter is refused. Throws `JobStoreError` naming what is wrong.
+ * Reads `redis+cluster://[user:password@]host:port[,host:port...][/][?nodes=host:port,...]`
+ * (`rediss+cluster` for TLS): the hosts, and those of `nodes`, are seed nodes. `prefix` and
+ * `commandTimeout` are read by the store; any other parameter is refused. Throws `JobStoreError`
+ * naming what is wrong.
  */
 export function clusterTargetFromUrl(url: string): RedisClusterTarget {
   const shown = redactUrl(url);
   let parsed: URL;
   try {
-    parsed = new URL(url);
+    parsed = new URL(normalizeClusterUrl(url));
   } catch (cause) {
     throw new JobStoreError(`Redis job store: malformed cluster URL ${shown}`, { cause });
   }
   const bad = (what: string) =>
     new JobStoreError(
       `Redis job store: ${what} in ${shown}; expected ` +
-        `redis+cluster://[user:password@]host:port/?nodes=host:port,host:port`,
+        `redis+cluster://[user:password@]host:port,host:port/?prefix=...`,
     );
   if (parsed.hostname === '') throw bad('no seed node');
   if (parsed.pathname !== '' && parsed.pathname !== '/')
     throw bad(`path "${parsed.pathname}" (a cluster has no databases)`);
-  const nodes = [parseNode(`${parsed.hostname}:${parsed.port === '' ? '6379' : parsed.port}`, bad)];
+  const nodes = [parseNode(parsed.host, bad)];
   for (const [name, value] of parsed.searchParams) {
     if (name === 'nodes')
       nodes.push(
@@ -110,8 +125,8 @@ export function clusterTargetFromNodes(nodes: readonly RedisClusterNode[]): Redi
 }
 
 function parseNode(text: string, bad: (what: string) => Error): { host: string; port: number } {
-  const match = /^(\[[^\]]+\]|[^:[\]]+):(\d{1,5})$/.exec(text.trim());
-  const port = Number(match?.[2]);
+  const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
+  const port = Number(match?.[2] ?? 6379);
   if (match === null || port < 1 || port > 65535) throw bad(`node ${JSON.stringify(text)} is not host:port`);
   return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
 }

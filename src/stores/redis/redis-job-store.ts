@@ -26,6 +26,7 @@ import {
   clusterTargetFromUrl,
   connectRedisCluster,
   isClusterUrl,
+  normalizeClusterUrl,
   type RedisClusterNode,
   type RedisClusterTarget,
 } from './redis-cluster.js';
@@ -47,8 +48,8 @@ const UNREADABLE_RETRY_MS = 60_000;
 export interface RedisJobStoreOptions {
   /**
    * `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`.
-   * A Redis Cluster: `redis+cluster://[user:password@]host:port/?nodes=host:port,host:port`
-   * (`rediss+cluster://` for TLS), the host and `nodes` being seed nodes.
+   * A Redis Cluster: `redis+cluster://[user:password@]host:port,host:port` (`rediss+cluster://`
+   * for TLS), whose hosts are seed nodes (more may follow in a `nodes=host:port,...` parameter).
    */
   url?: string;
   /**
@@ -132,14 +133,15 @@ export class RedisJobStore implements JobStore {
   /** Throws `JobStoreError` naming an unknown option. */
   constructor(options: RedisJobStoreOptions = {}) {
     checkOptions(options);
-    this.options = { ...options };
+    this.options =
+      options.url === undefined ? { ...options } : { ...options, url: normalizeClusterUrl(options.url) };
     this.prefix = options.prefix ?? 'horae:';
-    this.cluster = clusterTargetOf(options);
+    this.cluster = clusterTargetOf(this.options);
     const onCluster = options.client?.isCluster === true || this.cluster !== undefined;
     this.keyPrefix = onCluster ? clusterKeyPrefix(this.prefix) : this.prefix;
     this.keys = KEY_NAMES.map((name) => this.keyPrefix + name);
     this.runsPrefix = `${this.keyPrefix}runs:`;
-    this.commandTimeout = commandTimeoutOf(options.url, options.commandTimeout);
+    this.commandTimeout = commandTimeoutOf(this.options.url, options.commandTimeout);
   }
 
   async start(context: JobStoreContext): Promise<void> {

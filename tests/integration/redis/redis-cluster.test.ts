@@ -50,6 +50,27 @@ describe('Redis Cluster options', () => {
     expect(target.shown).not.toContain('cret');
   });
 
+  it('reads a list of hosts in the URL as seed nodes', () => {
+    const url = 'redis+cluster://:pw@a:7000,b:7001/?nodes=c:7002&prefix=x:';
+    expect(clusterTargetFromUrl(url).nodes.map(({ host, port }) => `${host}:${port}`)).toEqual([
+      'a:7000',
+      'b:7001',
+      'c:7002',
+    ]);
+    const store = new RedisJobStore({
+      url: 'redis+cluster://a:7000,b:7001?commandTimeout=500',
+      prefix: 'x:',
+    });
+    expect(store.keyPrefix).toBe('{x:}');
+    expect(() => new RedisJobStore({ url: 'redis+cluster://a:7000,b:7001?commandTimeout=soon' })).toThrow(
+      'commandTimeout="soon"',
+    );
+    expect(clusterTargetFromUrl('redis+cluster://a,b:7001/').nodes).toEqual([
+      { host: 'a', port: 6379 },
+      { host: 'b', port: 7001 },
+    ]);
+  });
+
   it.each([
     ['an empty prefix', () => new RedisJobStore({ url: 'redis+cluster://db:7000', prefix: '' }), 'prefix ""'],
     [
@@ -58,7 +79,7 @@ describe('Redis Cluster options', () => {
       'one of url, client and nodes',
     ],
     ['no nodes', () => new RedisJobStore({ nodes: [] }), 'no seed node'],
-    ['a node without a port', () => new RedisJobStore({ nodes: ['db'] }), 'node "db" is not host:port'],
+    ['a node with a bad port', () => new RedisJobStore({ nodes: ['db:70000'] }), 'node "db:70000" is not'],
     [
       'natMap without a cluster',
       () => new RedisJobStore({ url: 'redis://db:6379', natMap: {} }),
