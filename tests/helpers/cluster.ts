@@ -34,6 +34,7 @@ import {
 import { serviceUrl } from './services.js';
 import { persistentTargets, type StoreTarget } from './targets.js';
 import { waitUntil } from './wait.js';
+import { zookeeperTarget } from './zookeeper.js';
 
 /** A backend as the process tests reach it: by URL from the processes, by a store object from the test. */
 export type ProcessTarget = Omit<StoreTarget, 'raw' | 'table'>;
@@ -93,10 +94,10 @@ export function redisClusterTarget(): ProcessTarget {
 
 /**
  * Every backend a set of scheduler processes can share: SQLite (a file), PostgreSQL, MySQL, Redis,
- * Redis Cluster.
+ * Redis Cluster, ZooKeeper.
  */
 export function processTargets(): ProcessTarget[] {
-  return [...persistentTargets(), redisTarget(), redisClusterTarget()];
+  return [...persistentTargets(), redisTarget(), redisClusterTarget(), zookeeperTarget()];
 }
 
 /**

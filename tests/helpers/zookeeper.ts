@@ -2,7 +2,10 @@
 // straight through node-zookeeper-client as another program would, and removed at the end.
 import { randomBytes } from 'node:crypto';
 import zookeeper from 'node-zookeeper-client';
+import { ZooKeeperJobStore } from '../../src/stores/zookeeper/index.js';
 import { parseZooKeeperUrl } from '../../src/stores/zookeeper/zookeeper-options.js';
+import type { ProcessTarget } from './cluster.js';
+import { serviceUrl } from './services.js';
 
 /** A root path no other test run uses, under the URL's own root: `/horae-test/conformance-1a2b3c4d`. */
 export function zkRoot(url: string | undefined, tag: string): string {
@@ -72,4 +75,22 @@ export async function dropRoot(url: string, root: string): Promise<void> {
   } finally {
     client.close();
   }
+}
+
+/** ZooKeeper for the process tests, each test under its own root path; `dispose()` removes them all. */
+export function zookeeperTarget(): ProcessTarget {
+  const base = serviceUrl('zookeeper');
+  const root = zkRoot(base, 'processes');
+  const url = (prefix: string) => zkUrl(base as string, `${root}/${prefix}`);
+  return {
+    name: 'ZooKeeper',
+    storeModule: 'zookeeper',
+    available: base !== undefined,
+    prepare: async () => undefined,
+    url,
+    open: (prefix) => new ZooKeeperJobStore({ url: url(prefix) }),
+    dispose: async () => {
+      if (base !== undefined) await dropRoot(base, root);
+    },
+  };
 }
