@@ -1,4 +1,4 @@
-import { ConflictingIdError, JobLookupError, JobStoreError, SerializationError } from '../../errors.js';
+import { ConflictingIdError, JobLookupError, JobStoreError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { findUnknownOption, unknownOptionMessage } from '../../unknown-option.js';
@@ -15,24 +15,17 @@ import {
   type EtcdRequestOp,
   type OwnedEtcdClient,
 } from './etcd-connection.js';
-import { EtcdKeys, absent, keyAfter, ops, prefixEnd, stamp, unchanged } from './etcd-keys.js';
-import { MAX_TXN_OPS, EtcdRequests, chunks, opBytes } from './etcd-requests.js';
+import { EtcdClaims, parseDocument } from './etcd-claims.js';
+import { EtcdKeys, absent, ops, unchanged } from './etcd-keys.js';
+import { EtcdRequests } from './etcd-requests.js';
 import { EtcdRuns } from './etcd-runs.js';
 import { EtcdWatch } from './etcd-watch.js';
 
 /** The layout of the keys this version reads and writes (see `etcd-keys.ts`); kept in `<prefix>version`. */
 export const ETCD_SCHEMA_VERSION = 1;
 
-/** How long an unreadable job is parked before it is tried (and reported) again. */
-const UNREADABLE_RETRY_MS = 60_000;
-/** Claim passes per `acquireDueJobs` when other schedulers win some of the candidates. */
-const CLAIM_ROUNDS = 3;
-/** Keys per page of a long range read. */
-const PAGE = 500;
 /** Attempts of a read-then-write (`updateJob`, `removeJob`) that others keep changing under it. */
 const WRITE_ATTEMPTS = 10;
-/** Claims this store remembers the revisions of (it reads the others back before releasing). */
-const HELD_LIMIT = 20_000;
 
 export interface EtcdJobStoreOptions {
   /**
@@ -51,21 +44,6 @@ export interface EtcdJobStoreOptions {
   connectTimeout?: number;
   /** Milliseconds to wait for the reply to one request before failing it. Default 10000. */
   commandTimeout?: number;
-}
-
-/** A claim this store made: what its release compares, so it needs no read. */
-interface Held {
-  doc: string;
-  docRevision: string;
-  claimRevision: string;
-  dueKey: Buffer | null;
-}
-
-/** A claim as stored: holder and lease end (scheduler clock), with its key's revision. */
-interface Claim {
-  by: string;
-  until: number;
-  revision: string;
 }
 
 /**
@@ -96,7 +74,7 @@ export class EtcdJobStore implements JobStore {
   private readonly connectTimeout: number;
   private readonly requests: EtcdRequests;
   private readonly runs: EtcdRuns;
-  private readonly held = new Map<string, Held>();
+  private readonly claims: EtcdClaims;
   private owned: OwnedEtcdClient | null = null;
   private watch: EtcdWatch | null = null;
   private alias = 'default';
@@ -121,6 +99,9 @@ export class EtcdJobStore implements JobStore {
     this.connectTimeout = checkTimeout(options.connectTimeout, 'connectTimeout', 5000);
     this.requests = new EtcdRequests(() => this.describe());
     this.runs = new EtcdRuns(this.keys, this.requests);
+    this.claims = new EtcdClaims(this.keys, this.requests, (id, error) =>
+      this.reportUnreadableJob(id, error),
+    );
   }
 
   async start(context: JobStoreContext): Promise<void> {
@@ -153,7 +134,7 @@ export class EtcdJobStore implements JobStore {
     this.requests.client = null;
     this.owned = null;
     this.watch = null;
-    this.held.clear();
+    this.claims.forget();
     this.requests.forget();
     await watch?.stop();
     owned?.close();
@@ -208,7 +189,7 @@ export class EtcdJobStore implements JobStore {
 
   async getAllJobs(): Promise<JobState[]> {
     const jobs: JobState[] = [];
-    for (const kv of await this.scan('list jobs', this.keys.jobs)) {
+    for (const kv of await this.requests.scan('list jobs', this.keys.jobs)) {
       const id = kv.key.toString().slice(this.keys.jobs.length);
       const job = this.decode(id, kv.value.toString());
       if (job !== null) jobs.push(job);
@@ -216,118 +197,16 @@ export class EtcdJobStore implements JobStore {
     return jobs.sort(compareJobs);
   }
 
-  async getNextRunTime(): Promise<Date | null> {
-    const claims = await this.readClaims();
-    let earliest = Infinity;
-    let from: Buffer = Buffer.from(this.keys.due);
-    const end = prefixEnd(this.keys.due);
-    for (;;) {
-      const page = await this.requests.range('read next run time', {
-        key: from,
-        range_end: end,
-        keys_only: true,
-        limit: PAGE,
-      });
-      for (const kv of page.kvs) {
-        const { id, time } = this.keys.parseDue(kv.key);
-        if (time >= earliest) return new Date(earliest);
-        // A claimed job is due again, to anyone, when its claim ends.
-        const claim = claims.get(id);
-        earliest = Math.min(earliest, claim === undefined ? time : Math.max(time, claim.until));
-        if (claim === undefined) return new Date(earliest);
-      }
-      const last = page.kvs.at(-1);
-      if (!page.more || last === undefined) break;
-      from = keyAfter(last.key);
-    }
-    return earliest === Infinity ? null : new Date(earliest);
+  getNextRunTime(): Promise<Date | null> {
+    return this.claims.nextRunTime();
   }
 
-  async acquireDueJobs(schedulerId: string, now: Date, leaseMs: number, limit: number): Promise<JobState[]> {
-    const nowMs = now.getTime();
-    const until = nowMs + leaseMs;
-    const claimed: JobState[] = [];
-    let lease: string | undefined;
-    for (let round = 0; round < CLAIM_ROUNDS && claimed.length < limit; round++) {
-      const candidates = await this.dueCandidates(nowMs, limit - claimed.length);
-      if (candidates.length === 0) break;
-      const claimable: Candidate[] = [];
-      // Another round when a candidate was not a claimable job or another scheduler won some.
-      let again = false;
-      for (const candidate of candidates) {
-        const state = this.inspect(candidate);
-        if (state === 'claimable') {
-          claimable.push(candidate);
-          continue;
-        }
-        again = true;
-        if (state === 'stale') await this.dropStaleIndex(candidate);
-        else if (await this.park(schedulerId, candidate, nowMs + Math.max(leaseMs, UNREADABLE_RETRY_MS)))
-          this.reportUnreadableJob(candidate.id, state);
-      }
-      if (claimable.length > 0) {
-        // etcd's TTL is whole seconds; one more keeps the claim key alive past `until`.
-        lease ??= await this.requests.grantLease('acquire due jobs', Math.ceil(leaseMs / 1000) + 1);
-        const value = JSON.stringify({ by: schedulerId, until });
-        for (const group of chunks(claimable, MAX_TXN_OPS / 2, () => 0)) {
-          const response = await this.requests.txn(
-            'acquire due jobs',
-            group.flatMap((c) => [
-              unchanged(c.jobKey, c.doc?.mod_revision ?? '0'),
-              unchanged(c.claimKey, c.claimRevision),
-            ]),
-            group.map((c) => ops.put(c.claimKey, value, lease)),
-          );
-          if (!response.succeeded) {
-            again = true;
-            continue;
-          }
-          for (const c of group) {
-            claimed.push(c.job as JobState);
-            this.hold(schedulerId, c.id, {
-              doc: c.doc?.value.toString() ?? '',
-              docRevision: c.doc?.mod_revision ?? '0',
-              claimRevision: response.header.revision,
-              dueKey: c.dueKey,
-            });
-          }
-        }
-      }
-      if (!again) break;
-    }
-    return claimed.sort(compareJobs);
+  acquireDueJobs(schedulerId: string, now: Date, leaseMs: number, limit: number): Promise<JobState[]> {
+    return this.claims.acquire(schedulerId, now.getTime(), leaseMs, limit);
   }
 
-  async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
-    if (releases.length === 0) return;
-    const missing = releases.filter((release) => !this.held.has(heldKey(schedulerId, release.id)));
-    if (missing.length > 0)
-      await this.readHeld(
-        schedulerId,
-        missing.map((release) => release.id),
-      );
-    const writes: { release: JobRelease; held: Held; ops: EtcdRequestOp[] }[] = [];
-    for (const release of releases) {
-      const key = heldKey(schedulerId, release.id);
-      const held = this.held.get(key);
-      this.held.delete(key);
-      if (held !== undefined) writes.push({ release, held, ops: this.releaseOps(release, held) });
-    }
-    const size = (write: (typeof writes)[number]) => write.ops.reduce((sum, op) => sum + opBytes(op), 0);
-    for (const group of chunks(writes, MAX_TXN_OPS / 4, size)) {
-      const compare = (write: (typeof writes)[number]) => [
-        unchanged(this.keys.job(write.release.id), write.held.docRevision),
-        unchanged(this.keys.claim(write.release.id), write.held.claimRevision),
-      ];
-      const all = await this.requests.txn(
-        'release jobs',
-        group.flatMap(compare),
-        group.flatMap((w) => w.ops),
-      );
-      if (all.succeeded || group.length === 1) continue;
-      // Some lease ended meanwhile (taken over, or the user changed the job): release the others alone.
-      for (const write of group) await this.requests.txn('release jobs', compare(write), write.ops);
-    }
+  releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
+    return this.claims.release(schedulerId, releases);
   }
 
   async addRun(record: RunRecord, retention: number): Promise<void> {
@@ -341,124 +220,6 @@ export class EtcdJobStore implements JobStore {
 
   getRuns(jobId: string, limit: number): Promise<RunRecord[]> {
     return this.runs.get(jobId, limit, this.logger);
-  }
-
-  /** The due jobs not held by a live claim, earliest first, with their documents and claim revisions. */
-  private async dueCandidates(nowMs: number, limit: number): Promise<Candidate[]> {
-    const claims = await this.readClaims();
-    let live = 0;
-    for (const claim of claims.values()) if (claim.until > nowMs) live++;
-    const due = await this.requests.range('read due jobs', {
-      key: Buffer.from(this.keys.due),
-      range_end: this.keys.dueUntil(nowMs),
-      keys_only: true,
-      limit: limit + live,
-    });
-    const entries = due.kvs
-      .map((kv) => ({ dueKey: kv.key, ...this.keys.parseDue(kv.key) }))
-      .filter((entry) => !((claims.get(entry.id)?.until ?? -Infinity) > nowMs))
-      .slice(0, limit);
-    const docs = await this.requests.readAll(
-      'read due jobs',
-      entries.map((entry) => ops.get(this.keys.job(entry.id))),
-    );
-    return entries.map((entry, i) => ({
-      ...entry,
-      jobKey: this.keys.job(entry.id),
-      claimKey: this.keys.claim(entry.id),
-      claimRevision: claims.get(entry.id)?.revision ?? '0',
-      doc: docs[i]?.kvs[0] ?? null,
-      job: null,
-    }));
-  }
-
-  /** Decodes a candidate: claimable (its job set), a stale index key, or an unreadable job (the error). */
-  private inspect(candidate: Candidate): 'claimable' | 'stale' | SerializationError {
-    if (candidate.doc === null) return 'stale';
-    let parsed: unknown;
-    try {
-      parsed = parseDocument(candidate.id, candidate.doc.value.toString());
-    } catch (error) {
-      return error as SerializationError;
-    }
-    const next = (parsed as Partial<SerializedJob> | null)?.nextRunTime;
-    if (typeof next !== 'number' || stamp(next) !== stamp(candidate.time)) return 'stale';
-    try {
-      candidate.job = deserializeJob(parsed);
-      return 'claimable';
-    } catch (error) {
-      return error as SerializationError;
-    }
-  }
-
-  /** Deletes an index key whose job is gone or has moved (only while that is still so). */
-  private async dropStaleIndex(candidate: Candidate): Promise<void> {
-    const guard =
-      candidate.doc === null
-        ? absent(candidate.jobKey)
-        : unchanged(candidate.jobKey, candidate.doc.mod_revision);
-    await this.requests.txn('drop a stale index key', [guard], [ops.delete(candidate.dueKey)]);
-  }
-
-  /** Claims an unreadable job until `until` (without an etcd lease); false when someone else did. */
-  private async park(schedulerId: string, candidate: Candidate, until: number): Promise<boolean> {
-    const doc = candidate.doc as EtcdKeyValue;
-    const response = await this.requests.txn(
-      'park an unreadable job',
-      [unchanged(candidate.jobKey, doc.mod_revision), unchanged(candidate.claimKey, candidate.claimRevision)],
-      [ops.put(candidate.claimKey, JSON.stringify({ by: schedulerId, until }))],
-    );
-    return response.succeeded;
-  }
-
-  /** The writes that store a release's schedule (or delete the job) and end its claim. */
-  private releaseOps(release: JobRelease, held: Held): EtcdRequestOp[] {
-    const { id } = release;
-    const writes = [ops.delete(this.keys.claim(id))];
-    if (release.remove) {
-      writes.push(ops.delete(this.keys.job(id)));
-      if (held.dueKey !== null) writes.push(ops.delete(held.dueKey));
-      return writes;
-    }
-    const document = JSON.parse(held.doc) as SerializedJob;
-    document.nextRunTime = release.nextRunTime?.getTime() ?? null;
-    document.nextFireTime = release.nextFireTime?.getTime() ?? null;
-    writes.push(ops.put(this.keys.job(id), JSON.stringify(document)));
-    const due = release.nextRunTime === null ? null : this.keys.dueKey(id, release.nextRunTime.getTime());
-    if (held.dueKey !== null && (due === null || !held.dueKey.equals(due)))
-      writes.push(ops.delete(held.dueKey));
-    if (due !== null) writes.push(ops.put(due, ''));
-    return writes;
-  }
-
-  /** Reads back the claims `schedulerId` holds on `ids` that this store does not remember. */
-  private async readHeld(schedulerId: string, ids: string[]): Promise<void> {
-    const reads = ids.flatMap((id) => [ops.get(this.keys.claim(id)), ops.get(this.keys.job(id))]);
-    const responses = await this.requests.readAll('release jobs', reads);
-    ids.forEach((id, i) => {
-      const claimKv = responses[2 * i]?.kvs[0];
-      const doc = responses[2 * i + 1]?.kvs[0];
-      if (claimKv === undefined || doc === undefined) return;
-      if (parseClaim(claimKv)?.by !== schedulerId) return;
-      let next: unknown;
-      try {
-        next = (JSON.parse(doc.value.toString()) as Partial<SerializedJob>).nextRunTime;
-      } catch {
-        return;
-      }
-      this.hold(schedulerId, id, {
-        doc: doc.value.toString(),
-        docRevision: doc.mod_revision,
-        claimRevision: claimKv.mod_revision,
-        dueKey: typeof next === 'number' ? this.keys.dueKey(id, next) : null,
-      });
-    });
-  }
-
-  private hold(schedulerId: string, id: string, held: Held): void {
-    this.held.set(heldKey(schedulerId, id), held);
-    // Claims never released (their holder stopped) are forgotten oldest first; a release reads them back.
-    if (this.held.size > HELD_LIMIT) this.held.delete(this.held.keys().next().value as string);
   }
 
   /**
@@ -494,30 +255,6 @@ export class EtcdJobStore implements JobStore {
       return typeof next === 'number' ? this.keys.dueKey(id, next) : null;
     } catch {
       return null;
-    }
-  }
-
-  /** Every live or lapsed claim, by job id. */
-  private async readClaims(): Promise<Map<string, Claim>> {
-    const claims = new Map<string, Claim>();
-    for (const kv of await this.scan('read claims', this.keys.claims)) {
-      const claim = parseClaim(kv);
-      if (claim !== null) claims.set(kv.key.toString().slice(this.keys.claims.length), claim);
-    }
-    return claims;
-  }
-
-  /** Every key under `prefix`, a page at a time (so no one reply grows past gRPC's message limit). */
-  private async scan(operation: string, prefix: string): Promise<EtcdKeyValue[]> {
-    const kvs: EtcdKeyValue[] = [];
-    let from: Buffer = Buffer.from(prefix);
-    const end = prefixEnd(prefix);
-    for (;;) {
-      const page = await this.requests.range(operation, { key: from, range_end: end, limit: PAGE });
-      kvs.push(...page.kvs);
-      const last = page.kvs.at(-1);
-      if (!page.more || last === undefined) return kvs;
-      from = keyAfter(last.key);
     }
   }
 
@@ -574,43 +311,6 @@ export class EtcdJobStore implements JobStore {
   private describe(): string {
     const where = this.options.client === undefined ? ` at ${this.hosts.join(',')}` : '';
     return `etcd job store "${this.alias}"${where}`;
-  }
-}
-
-/** A due index entry being claimed. */
-interface Candidate {
-  id: string;
-  time: number;
-  dueKey: Buffer;
-  jobKey: Buffer;
-  claimKey: Buffer;
-  /** The revision of the claim key as read ('0': none). */
-  claimRevision: string;
-  /** The job's key as read; null when it is gone. */
-  doc: EtcdKeyValue | null;
-  /** The decoded job, once `inspect` found it claimable. */
-  job: JobState | null;
-}
-
-function heldKey(schedulerId: string, id: string): string {
-  return `${schedulerId}\u0000${id}`;
-}
-
-function parseClaim(kv: EtcdKeyValue): Claim | null {
-  try {
-    const { by, until } = JSON.parse(kv.value.toString()) as { by?: unknown; until?: unknown };
-    if (typeof by !== 'string' || typeof until !== 'number') return null;
-    return { by, until, revision: kv.mod_revision };
-  } catch {
-    return null;
-  }
-}
-
-function parseDocument(id: string, document: string): unknown {
-  try {
-    return JSON.parse(document);
-  } catch (cause) {
-    throw new SerializationError(`Stored job "${id}" is not valid JSON`, { cause });
   }
 }
 

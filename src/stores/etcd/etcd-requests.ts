@@ -2,11 +2,13 @@ import { HoraeError, JobStoreError } from '../../errors.js';
 import type {
   EtcdClient,
   EtcdCompare,
+  EtcdKeyValue,
   EtcdRangeRequest,
   EtcdRangeResponse,
   EtcdRequestOp,
   EtcdTxnResponse,
 } from './etcd-connection.js';
+import { keyAfter, prefixEnd } from './etcd-keys.js';
 
 /** etcd's default `--max-txn-ops`: the most operations (and compares) one transaction may carry. */
 export const MAX_TXN_OPS = 128;
@@ -14,6 +16,8 @@ export const MAX_TXN_OPS = 128;
 const MAX_TXN_BYTES = 1024 * 1024;
 /** Revisions of this store's own writes remembered, to tell its own changes from others' in watches. */
 const OWN_REVISIONS = 4096;
+/** Keys per page of a long range read. */
+export const PAGE = 500;
 
 /**
  * Every request of one store goes through here: each is refused before `start()`, and a failure
@@ -65,6 +69,20 @@ export class EtcdRequests {
   /** Writes without conditions, in as few transactions as etcd accepts. */
   async writeAll(operation: string, requests: EtcdRequestOp[]): Promise<void> {
     for (const chunk of chunks(requests, MAX_TXN_OPS, opBytes)) await this.txn(operation, [], chunk);
+  }
+
+  /** Every key under `prefix`, a page at a time (so no one reply grows past gRPC's message limit). */
+  async scan(operation: string, prefix: string): Promise<EtcdKeyValue[]> {
+    const kvs: EtcdKeyValue[] = [];
+    let from: Buffer = Buffer.from(prefix);
+    const end = prefixEnd(prefix);
+    for (;;) {
+      const page = await this.range(operation, { key: from, range_end: end, limit: PAGE });
+      kvs.push(...page.kvs);
+      const last = page.kvs.at(-1);
+      if (!page.more || last === undefined) return kvs;
+      from = keyAfter(last.key);
+    }
   }
 
   async grantLease(operation: string, ttlSeconds: number): Promise<string> {
