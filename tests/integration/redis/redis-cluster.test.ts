@@ -9,6 +9,7 @@ import { Scheduler, currentJob } from '../../../src/index.js';
 import type { JobStoreContext } from '../../../src/stores/job-store.js';
 import { RedisJobStore } from '../../../src/stores/redis/index.js';
 import { clusterTargetFromUrl } from '../../../src/stores/redis/redis-cluster.js';
+import { createJobStoreFromUrl } from '../../../src/stores/registry.js';
 import { T0, collectingLogger, makeJob, makeRun } from '../../helpers/jobs.js';
 import { TcpProxy } from '../../helpers/proxy.js';
 import { serviceUrl } from '../../helpers/services.js';
@@ -69,6 +70,12 @@ describe('Redis Cluster options', () => {
       { host: 'a', port: 6379 },
       { host: 'b', port: 7001 },
     ]);
+  });
+
+  it('is made from a URL listing several hosts, with the prefix of its parameter', async () => {
+    const store = await createJobStoreFromUrl('redis+cluster://:pw@a:7000,b:7001/?prefix=app:');
+    expect((store as RedisJobStore).keyPrefix).toBe('{app:}');
+    await expect(createJobStoreFromUrl('redis+cluster://a:7000,b:x/')).rejects.toThrow(JobStoreError);
   });
 
   it.each([
