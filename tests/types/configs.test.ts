@@ -53,6 +53,14 @@ describe('typed job store configs', () => {
       { type: 'postgres', url: 'postgres://db/app', schema: 'jobs' },
       { type: 'mysql', url: 'mysql://db/app', tablePrefix: 'app_' },
       { type: 'redis', url: 'redis://db:6379', prefix: 'app:' },
+      { type: 'redis', url: 'redis+cluster://db1:7000,db2:7000', prefix: 'app:' },
+      {
+        type: 'redis',
+        nodes: ['db1:7000', { host: 'db2', port: 7000 }],
+        natMap: { '10.0.0.5:7000': { host: 'db1', port: 7000 } },
+      },
+      // @ts-expect-error a seed node is 'host:port' or { host, port }, not a port number
+      { type: 'redis', nodes: [7000] },
       { type: 'zookeeper', url: 'zookeeper://zk1:2181,zk2:2181/app', sessionTimeout: 10_000 },
       // @ts-expect-error `prefix` is Redis's; a ZooKeeper store has a `root` path
       { type: 'zookeeper', url: 'zookeeper://zk1:2181/app', prefix: 'app:' },
