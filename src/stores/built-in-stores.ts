@@ -54,6 +54,12 @@ const BUILT_IN_STORES: readonly BuiltInStore[] = [
     subpath: 'horae/stores/zookeeper',
     load: async () => (await import('./zookeeper/zookeeper-backend.js')).zookeeperBackend,
   },
+  {
+    type: 'etcd',
+    schemes: ['etcd'],
+    subpath: 'horae/stores/etcd',
+    load: async () => (await import('./etcd/etcd-backend.js')).etcdBackend,
+  },
 ];
 
 /** The built-in store types of `{ type, ...options }` configuration. */

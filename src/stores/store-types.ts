@@ -1,3 +1,4 @@
+import type { EtcdJobStoreOptions } from './etcd/etcd-job-store.js';
 import type { MySqlJobStoreOptions } from './mysql/mysql-job-store.js';
 import type { PostgresJobStoreOptions } from './postgres/postgres-job-store.js';
 import type { RedisJobStoreOptions } from './redis/redis-job-store.js';
@@ -30,6 +31,7 @@ export interface JobStoreTypes {
   mysql: MySqlJobStoreOptions;
   redis: RedisJobStoreOptions;
   zookeeper: ZooKeeperJobStoreOptions;
+  etcd: EtcdJobStoreOptions;
 }
 
 /** A job store type of `{ type, ...options }` configuration. */

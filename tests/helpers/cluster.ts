@@ -35,6 +35,7 @@ import { serviceUrl } from './services.js';
 import { persistentTargets, type StoreTarget } from './targets.js';
 import { waitUntil } from './wait.js';
 import { zookeeperTarget } from './zookeeper.js';
+import { etcdTarget } from './etcd.js';
 
 /** A backend as the process tests reach it: by URL from the processes, by a store object from the test. */
 export type ProcessTarget = Omit<StoreTarget, 'raw' | 'table'>;
@@ -94,10 +95,10 @@ export function redisClusterTarget(): ProcessTarget {
 
 /**
  * Every backend a set of scheduler processes can share: SQLite (a file), PostgreSQL, MySQL, Redis,
- * Redis Cluster, ZooKeeper.
+ * Redis Cluster, ZooKeeper, etcd.
  */
 export function processTargets(): ProcessTarget[] {
-  return [...persistentTargets(), redisTarget(), redisClusterTarget(), zookeeperTarget()];
+  return [...persistentTargets(), redisTarget(), redisClusterTarget(), zookeeperTarget(), etcdTarget()];
 }
 
 /**
