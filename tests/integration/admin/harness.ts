@@ -67,9 +67,10 @@ export async function startAdmin(
     await held;
   });
   await scheduler.start();
+  const chosen = adminOptions.authorize !== undefined || adminOptions.basicAuth !== undefined;
   const admin = await serveAdmin(scheduler, {
     port: 0,
-    insecure: true,
+    ...(chosen ? {} : { insecure: true }),
     ...adminOptions,
   });
   const base = admin.url.replace(/\/$/, '');
