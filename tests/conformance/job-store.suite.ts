@@ -419,6 +419,15 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
         expect(await store.getRuns('j', 10)).toEqual([timedOut, missed, succeeded, failed]);
       });
 
+      test('keeps whether a run was manual; a record without the flag reads back as scheduled', async () => {
+        await store.addRun(makeRun('j', T0 + 1000, { manual: true }), 10);
+        await store.addRun(makeRun('j', T0), 10);
+        const { manual: _, ...unflagged } = makeRun('k', T0);
+        await store.addRun(unflagged, 10);
+        expect((await store.getRuns('j', 10)).map((run) => run.manual)).toEqual([true, false]);
+        expect((await store.getRuns('k', 10)).map((run) => run.manual)).toEqual([false]);
+      });
+
       test('lists runs newest first, up to the limit', async () => {
         for (const offset of [2, 0, 3, 1]) await store.addRun(makeRun('j', T0 + offset * 1000), 10);
         const runs = await store.getRuns('j', 3);
