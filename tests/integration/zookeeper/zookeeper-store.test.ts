@@ -1,0 +1,103 @@
+// What the ZooKeeper store does beyond the shared contract: the watch that wakes a scheduler when
+// another process stores a job, the layout it leaves in ZooKeeper (an index entry per scheduled
+// job, none for a leased or paused one), and its refusal of a root laid out by another version.
+import type zookeeper from 'node-zookeeper-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { JobStoreError } from '../../../src/errors.js';
+import { Scheduler, currentJob, silentLogger } from '../../../src/index.js';
+import { FakeClock } from '../../../src/testing.js';
+import { ZooKeeperJobStore } from '../../../src/stores/zookeeper/index.js';
+import { makeJob, T0 } from '../../helpers/jobs.js';
+import { serviceUrl } from '../../helpers/services.js';
+import { waitUntil } from '../../helpers/wait.js';
+import { dropRoot, getChildren, rawZooKeeper, setData, zkRoot, zkUrl } from '../../helpers/zookeeper.js';
+
+const url = serviceUrl('zookeeper');
+
+describe.skipIf(url === undefined)('ZooKeeper job store', () => {
+  const server = url as string;
+  const root = zkRoot(url, 'store');
+  let raw: zookeeper.Client;
+  let count = 0;
+  const storeAt = () => new ZooKeeperJobStore({ url: zkUrl(server, `${root}/${++count}`) });
+  const context = () => ({ alias: 'default', clock: new FakeClock(T0), logger: silentLogger });
+
+  beforeAll(async () => {
+    raw = await rawZooKeeper(server);
+  });
+  afterAll(async () => {
+    raw.close();
+    await dropRoot(server, root);
+  });
+
+  it('wakes a sleeping scheduler when another process stores a job due now', async () => {
+    const store = storeAt();
+    const scheduler = new Scheduler({ jobStores: { default: store }, logger: silentLogger, maxSleep: 3600 });
+    const runs: string[] = [];
+    await scheduler.registerTask('tick', () => void runs.push(currentJob()?.jobId as string));
+    await scheduler.addJob('tick', 'date', { id: 'far', runDate: new Date(Date.now() + 3_600_000) });
+    await scheduler.start();
+    const other = new ZooKeeperJobStore({ url: zkUrl(server, store.root) });
+    await other.start(context());
+    try {
+      // The scheduler now sleeps for an hour; only the watch can wake it for this job.
+      await other.addJob(makeJob('now', Date.now(), { func: 'tick', misfireGraceTime: null }));
+      await waitUntil(() => runs.includes('now'), 'the job stored by the other process to run');
+    } finally {
+      await other.shutdown();
+      await scheduler.shutdown();
+    }
+  });
+
+  it('keeps one index entry per scheduled job that nobody holds', async () => {
+    const store = storeAt();
+    await store.start(context());
+    try {
+      await store.addJob(makeJob('soon', T0));
+      await store.addJob(makeJob('later', T0 + 3_600_000));
+      await store.addJob(makeJob('paused', null));
+      const entries = async () => {
+        const found: string[] = [];
+        for (const bucket of await getChildren(raw, `${store.root}/due`))
+          found.push(...(await getChildren(raw, `${store.root}/due/${bucket}`)));
+        return found.map((name) => name.slice(name.indexOf('~') + 1)).sort();
+      };
+      expect(await entries()).toEqual(['later', 'soon']);
+      await store.acquireDueJobs('a', new Date(T0), 60_000, 10);
+      expect(await entries()).toEqual(['later']);
+      expect(await getChildren(raw, `${store.root}/leases`)).toEqual(['soon']);
+      await store.releaseJobs('a', [
+        { id: 'soon', nextRunTime: new Date(T0 + 10), nextFireTime: new Date(T0 + 10), remove: false },
+      ]);
+      expect(await entries()).toEqual(['later', 'soon']);
+      expect(await getChildren(raw, `${store.root}/leases`)).toEqual([]);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+  it('refuses a root laid out by another schema version', async () => {
+    const store = storeAt();
+    await store.start(context());
+    await store.shutdown();
+    await setData(raw, `${store.root}/version`, '99');
+    const error = await store.start(context()).then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(JobStoreError);
+    expect((error as Error).message).toContain('schema version "99"');
+  });
+
+  it('fails to start within connectTimeout when no server answers', async () => {
+    const store = new ZooKeeperJobStore({ url: 'zookeeper://127.0.0.1:1/horae', connectTimeout: 500 });
+    const begin = Date.now();
+    const error = await store.start(context()).then(
+      () => null,
+      (reason: unknown) => reason,
+    );
+    expect(error).toBeInstanceOf(JobStoreError);
+    expect((error as Error).message).toContain('cannot connect to 127.0.0.1:1');
+    expect(Date.now() - begin).toBeLessThan(3000);
+  });
+});
