@@ -2,10 +2,12 @@
 // APScheduler 3 with its SQLAlchemyJobStore on SQLite (bench/python/apscheduler_sqlalchemy.py).
 //
 //   npx tsc -p tsconfig.build.json && node bench/stores-fire.mjs [--runs 3] [--jobs 10000] \
-//     [--stores memory,sqlite,postgres,mysql,apscheduler,apscheduler-wal] [--scenarios date,interval]
+//     [--stores memory,sqlite,postgres,mysql,redis,redis-cluster,apscheduler,apscheduler-wal]
+//     [--scenarios date,interval]
 //
-// PostgreSQL and MySQL take their URLs from HORAE_POSTGRES_URL and HORAE_MYSQL_URL (default: the
-// loopback servers of docs/stores.md); each run uses its own schema or table prefix and drops it.
+// PostgreSQL, MySQL, Redis and Redis Cluster take their URLs from HORAE_POSTGRES_URL,
+// HORAE_MYSQL_URL, HORAE_REDIS_URL and HORAE_REDIS_CLUSTER_URL (default: the loopback servers of
+// docs/stores.md); each run uses its own schema, table prefix or key prefix and drops it.
 // Every run is a fresh child process. Scenarios:
 //   date      N one-shot date jobs (firing deletes each job)
 //   interval  N interval jobs every 60 s (firing stores each job's next run time)
@@ -26,6 +28,10 @@ const PYTHON = '/usr/bin/python3';
 const URLS = {
   postgres: process.env.HORAE_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
   mysql: process.env.HORAE_MYSQL_URL ?? 'mysql://root@127.0.0.1:3306/test',
+  redis: process.env.HORAE_REDIS_URL ?? 'redis://127.0.0.1:6379',
+  redisCluster:
+    process.env.HORAE_REDIS_CLUSTER_URL ??
+    'redis+cluster://127.0.0.1:7000/?nodes=127.0.0.1:7001,127.0.0.1:7002',
 };
 
 const args = process.argv.slice(2);
@@ -40,7 +46,10 @@ else await parent();
 async function parent() {
   const runs = Number(option('runs', 3));
   const jobs = Number(option('jobs', 10_000));
-  const stores = option('stores', 'memory,sqlite,postgres,mysql,apscheduler,apscheduler-wal').split(',');
+  const stores = option(
+    'stores',
+    'memory,sqlite,postgres,mysql,redis,redis-cluster,apscheduler,apscheduler-wal',
+  ).split(',');
   const scenarios = option('scenarios', 'date,interval').split(',');
   const results = new Map();
   for (let run = 1; run <= runs; run++) {
@@ -182,7 +191,37 @@ async function makeStore(name, id, load) {
       },
     };
   }
+  if (name === 'redis' || name === 'redis-cluster') {
+    const { RedisJobStore } = await load('stores/redis/index.js');
+    const url = name === 'redis' ? URLS.redis : URLS.redisCluster;
+    const store = new RedisJobStore({ url, prefix: `horae-bench:${id}:` });
+    return { store, cleanup: () => deleteRedisKeys(url, store.keyPrefix) };
+  }
   throw new Error(`unknown store ${name}`);
+}
+
+/** Deletes the keys under `keyPrefix` on a Redis, or on every master of a cluster. */
+async function deleteRedisKeys(url, keyPrefix) {
+  const { Redis, Cluster } = await import('ioredis');
+  const cluster = url.startsWith('redis+cluster:');
+  // The first seed node (the URL may list several, which WHATWG URL cannot parse).
+  const [host, port] = url
+    .replace(/^[^:]+:\/\/([^@/]*@)?/, '')
+    .split(/[,/?]/)[0]
+    .split(':');
+  const client = cluster
+    ? new Cluster([{ host, port: Number(port) }], { lazyConnect: true })
+    : new Redis(url, { lazyConnect: true });
+  await client.connect();
+  for (const node of cluster ? client.nodes('master') : [client]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${keyPrefix}*`, 'COUNT', 1000);
+      cursor = next;
+      for (const key of keys) await client.del(key);
+    } while (cursor !== '0');
+  }
+  await client.quit();
 }
 
 function median(values) {
@@ -225,6 +264,14 @@ function report(results, runs, jobs, stores, scenarios) {
       lines.push(
         `| sqlite ÷ ${base} (${scenario}) | ${(ours.addRate / theirs.addRate).toFixed(1)}× | ` +
           `${(ours.fireRate / theirs.fireRate).toFixed(1)}× | ${(ours.p99 / theirs.p99).toFixed(3)}× |`,
+      );
+    }
+    const single = medians.get(`redis/${scenario}`);
+    const cluster = medians.get(`redis-cluster/${scenario}`);
+    if (single !== undefined && cluster !== undefined) {
+      lines.push(
+        `| redis-cluster ÷ redis (${scenario}) | ${(cluster.addRate / single.addRate).toFixed(2)}× | ` +
+          `${(cluster.fireRate / single.fireRate).toFixed(2)}× | ${(cluster.p99 / single.p99).toFixed(3)}× |`,
       );
     }
   }
