@@ -21,7 +21,11 @@ export interface AdminHandler {
   readonly app: Hono;
   /** Answers one Web request. */
   fetch(request: Request): Promise<Response>;
-  /** Answers one Node request: `http.createServer(admin.listener)`, `expressApp.use(admin.listener)`. */
+  /**
+   * Answers one Node request: `http.createServer(admin.listener)`, `expressApp.use('/admin', admin.listener)`.
+   * Inside Express it reads the whole path from `originalUrl`, and a body an earlier parser consumed
+   * from `body`.
+   */
   readonly listener: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
   /** The base path the routes are under (`''` or `'/admin'`, ...). */
   readonly basePath: string;
@@ -80,11 +84,26 @@ export function createAdmin(scheduler: Scheduler, options: CreateAdminOptions): 
   );
 
   const fetch = async (request: Request) => root.fetch(request);
+  const nodeListener = getRequestListener(fetch);
   return {
     app: root,
     fetch,
-    listener: getRequestListener(fetch),
+    listener: (request, response) => nodeListener(asMounted(request), response),
     basePath: base,
     close: () => events.close(),
   };
+}
+
+/**
+ * A Node request as the handler reads it inside another framework: Express's `app.use('/admin', ...)`
+ * strips the prefix from `url` and keeps the whole path in `originalUrl`; a body parser that ran
+ * first leaves the stream consumed and the body parsed in `body`, which is given back as `rawBody`.
+ */
+function asMounted(request: IncomingMessage): IncomingMessage {
+  const host = request as IncomingMessage & { originalUrl?: unknown; body?: unknown; rawBody?: unknown };
+  if (typeof host.originalUrl === 'string') host.url = host.originalUrl;
+  if (host.readableEnded && host.body !== undefined && !(host.rawBody instanceof Buffer)) {
+    host.rawBody = Buffer.from(typeof host.body === 'string' ? host.body : JSON.stringify(host.body));
+  }
+  return request;
 }

@@ -114,7 +114,12 @@ describe('CSRF protection', () => {
 
   it('refuses an action without the token, or with a wrong one', async () => {
     const { base, scheduler, token } = await setup();
-    for (const headers of [{}, { 'x-horae-csrf': 'forged' }, { 'x-horae-csrf': `${token}x` }]) {
+    const attempts: Record<string, string>[] = [
+      {},
+      { 'x-horae-csrf': 'forged' },
+      { 'x-horae-csrf': `${token}x` },
+    ];
+    for (const headers of attempts) {
       const reply = await parseReply(
         await fetch(`${base}/api/jobs/target/pause`, { method: 'POST', headers }),
       );
