@@ -19,7 +19,7 @@ export interface RedisClusterTarget {
 }
 
 /** The URL schemes of a cluster: `redis+cluster://` and, with TLS, `rediss+cluster://`. */
-export const CLUSTER_SCHEMES = ['redis+cluster:', 'rediss+cluster:'] as const;
+const CLUSTER_SCHEMES = ['redis+cluster:', 'rediss+cluster:'] as const;
 
 /** Whether `url` names a cluster (by its scheme). */
 export function isClusterUrl(url: string): boolean {
@@ -114,11 +114,13 @@ export function clusterTargetFromNodes(nodes: readonly RedisClusterNode[]): Redi
     new JobStoreError(`Redis job store: ${what} in ${shown}; expected 'host:port' or { host, port }`);
   if (!Array.isArray(nodes) || nodes.length === 0) throw bad('no seed node');
   return {
-    nodes: nodes.map((node) =>
-      typeof node === 'string'
-        ? parseNode(node, bad)
-        : parseNode(`${String(node?.host)}:${String(node?.port)}`, bad),
-    ),
+    nodes: nodes.map((node) => {
+      if (typeof node === 'string') return parseNode(node, bad);
+      const { host, port } = (node ?? {}) as { host?: unknown; port?: unknown };
+      if (typeof host === 'string' && host !== '' && Number.isInteger(port) && isPort(port as number))
+        return { host, port: port as number };
+      throw bad(`node ${JSON.stringify(node)} is not { host, port }`);
+    }),
     tls: false,
     shown,
   };
@@ -127,9 +129,11 @@ export function clusterTargetFromNodes(nodes: readonly RedisClusterNode[]): Redi
 function parseNode(text: string, bad: (what: string) => Error): { host: string; port: number } {
   const match = /^(\[[^\]]+\]|[^:[\]]+)(?::(\d{1,5}))?$/.exec(text.trim());
   const port = Number(match?.[2] ?? 6379);
-  if (match === null || port < 1 || port > 65535) throw bad(`node ${JSON.stringify(text)} is not host:port`);
+  if (match === null || !isPort(port)) throw bad(`node ${JSON.stringify(text)} is not host:port`);
   return { host: (match[1] as string).replace(/^\[|\]$/g, ''), port };
 }
+
+const isPort = (port: number) => port >= 1 && port <= 65535;
 
 /**
  * Opens an ioredis `Cluster` to `target` and waits until it is ready, with the promises of

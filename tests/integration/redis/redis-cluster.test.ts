@@ -88,6 +88,11 @@ describe('Redis Cluster options', () => {
     ['no nodes', () => new RedisJobStore({ nodes: [] }), 'no seed node'],
     ['a node with a bad port', () => new RedisJobStore({ nodes: ['db:70000'] }), 'node "db:70000" is not'],
     [
+      'a node object without a port',
+      () => new RedisJobStore({ nodes: [{ host: 'db' } as never] }),
+      'node {"host":"db"} is not { host, port }',
+    ],
+    [
       'natMap without a cluster',
       () => new RedisJobStore({ url: 'redis://db:6379', natMap: {} }),
       'natMap applies to a cluster',
