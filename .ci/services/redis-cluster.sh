@@ -1,19 +1,25 @@
 # A three-master Redis Cluster for the RedisJobStore cluster tests: redis-server processes on
 # 127.0.0.1:7000-7002, no replicas, nothing kept on disk but each node's cluster config.
 # Sourced by .ci/run (set -euo pipefail there); also runs on its own:
-# `source .ci/services/redis-cluster.sh`. Idempotent: a cluster already answering `cluster info`
-# with `cluster_state:ok` on 7000 is used as it is. Exports HORAE_REDIS_CLUSTER_URL.
+# `source .ci/services/redis-cluster.sh`. Idempotent: a cluster whose three nodes answer
+# `cluster info` with `cluster_state:ok` is used as it is. Exports HORAE_REDIS_CLUSTER_URL.
 # The single Redis on 6379 is not touched.
 
 horae_rc_ports="7000 7001 7002"
 horae_rc_dir=${HORAE_REDIS_CLUSTER_DIR:-/tmp/horae-redis-cluster}
 
-horae_rc_ok() {
-  redis-cli -h 127.0.0.1 -p 7000 cluster info 2>/dev/null | grep -q '^cluster_state:ok'
-}
-
 horae_rc_up() {
   [ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = PONG ]
+}
+
+# Every node answers, and each sees the cluster ok (a node just gone is noticed by the others only
+# after cluster-node-timeout).
+horae_rc_ok() {
+  local port
+  for port in $horae_rc_ports; do
+    horae_rc_up "$port" || return 1
+    redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+  done
 }
 
 if ! command -v redis-server >/dev/null 2>&1 || ! command -v redis-cli >/dev/null 2>&1; then
