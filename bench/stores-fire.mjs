@@ -2,12 +2,13 @@
 // APScheduler 3 with its SQLAlchemyJobStore on SQLite (bench/python/apscheduler_sqlalchemy.py).
 //
 //   npx tsc -p tsconfig.build.json && node bench/stores-fire.mjs [--runs 3] [--jobs 10000] \
-//     [--stores memory,sqlite,postgres,mysql,redis,redis-cluster,apscheduler,apscheduler-wal]
+//     [--stores memory,sqlite,postgres,mysql,redis,redis-cluster,zookeeper,apscheduler,apscheduler-wal]
 //     [--scenarios date,interval]
 //
-// PostgreSQL, MySQL, Redis and Redis Cluster take their URLs from HORAE_POSTGRES_URL,
-// HORAE_MYSQL_URL, HORAE_REDIS_URL and HORAE_REDIS_CLUSTER_URL (default: the loopback servers of
-// docs/stores.md); each run uses its own schema, table prefix or key prefix and drops it.
+// PostgreSQL, MySQL, Redis, Redis Cluster and ZooKeeper take their URLs from HORAE_POSTGRES_URL,
+// HORAE_MYSQL_URL, HORAE_REDIS_URL, HORAE_REDIS_CLUSTER_URL and HORAE_ZOOKEEPER_URL (default: the
+// loopback servers of docs/stores.md); each run uses its own schema, table prefix, key prefix or
+// root path and drops it.
 // Every run is a fresh child process. Scenarios:
 //   date      N one-shot date jobs (firing deletes each job)
 //   interval  N interval jobs every 60 s (firing stores each job's next run time)
@@ -32,6 +33,7 @@ const URLS = {
   redisCluster:
     process.env.HORAE_REDIS_CLUSTER_URL ??
     'redis+cluster://127.0.0.1:7000/?nodes=127.0.0.1:7001,127.0.0.1:7002',
+  zookeeper: process.env.HORAE_ZOOKEEPER_URL ?? 'zookeeper://127.0.0.1:2181/horae-test',
 };
 
 const args = process.argv.slice(2);
@@ -48,7 +50,7 @@ async function parent() {
   const jobs = Number(option('jobs', 10_000));
   const stores = option(
     'stores',
-    'memory,sqlite,postgres,mysql,redis,redis-cluster,apscheduler,apscheduler-wal',
+    'memory,sqlite,postgres,mysql,redis,redis-cluster,zookeeper,apscheduler,apscheduler-wal',
   ).split(',');
   const scenarios = option('scenarios', 'date,interval').split(',');
   const results = new Map();
@@ -197,7 +199,36 @@ async function makeStore(name, id, load) {
     const store = new RedisJobStore({ url, prefix: `horae-bench:${id}:` });
     return { store, cleanup: () => deleteRedisKeys(url, store.keyPrefix) };
   }
+  if (name === 'zookeeper') {
+    const { ZooKeeperJobStore } = await load('stores/zookeeper/index.js');
+    // The URL's hosts (one or a list), and a root of this run's own under the URL's root.
+    const [, hosts, base] = /^zookeeper:\/\/([^/?]+)([^?]*)/.exec(URLS.zookeeper);
+    const root = `${base.replace(/\/$/, '') || '/horae-test'}/bench-${id}`;
+    return {
+      store: new ZooKeeperJobStore({ url: `zookeeper://${hosts}${root}` }),
+      cleanup: () => removeZooKeeperTree(hosts, root),
+    };
+  }
   throw new Error(`unknown store ${name}`);
+}
+
+/** Removes the znode `root` and everything under it. */
+async function removeZooKeeperTree(hosts, root) {
+  const zookeeper = (await import('node-zookeeper-client')).default;
+  const client = zookeeper.createClient(hosts);
+  await new Promise((resolve) => {
+    client.once('connected', resolve);
+    client.connect();
+  });
+  const call = (run) =>
+    new Promise((resolve, reject) => run((error, value) => (error ? reject(error) : resolve(value))));
+  const remove = async (path) => {
+    const children = await call((done) => client.getChildren(path, done));
+    await Promise.all(children.map((child) => remove(`${path}/${child}`)));
+    await call((done) => client.remove(path, done));
+  };
+  await remove(root);
+  client.close();
 }
 
 /** Deletes the keys under `keyPrefix` on a Redis, or on every master of a cluster. */

@@ -29,6 +29,8 @@ const UNREADABLE_RETRY_MS = 60_000;
 const ATTEMPTS = 5;
 /** Run records created per transaction. */
 const RUNS_PER_TRANSACTION = 200;
+/** Folders (buckets, run histories) known to exist, at most (then the set starts over). */
+const KNOWN_FOLDERS = 10_000;
 
 /** A claim on a job, as kept in `<root>/leases/<id>`. */
 interface Lease {
@@ -80,6 +82,12 @@ export class ZooKeeperJobStore implements JobStore {
   private logger: Logger = defaultLogger;
   private reportUnreadable: JobStoreContext['reportUnreadableJob'];
   private wakeup: JobStoreContext['wakeup'];
+  /**
+   * Buckets and run folders this store made, so filing a job or a run record costs no create of its
+   * folder. Another process may remove an empty past bucket: a commit then fails on it and is
+   * retried with the set cleared.
+   */
+  private readonly folders = new Set<string>();
 
   /** Throws `JobStoreError` naming a bad or unknown option. */
   constructor(options: ZooKeeperJobStoreOptions = {}) {
@@ -357,7 +365,10 @@ export class ZooKeeperJobStore implements JobStore {
         // A new lease holder or a user's change won: the release is ignored. A bucket removed
         // between our creating it and the commit is made again.
         const index = (error as { opIndex?: number }).opIndex ?? -1;
-        if (isZk(error, ZK.NO_NODE) && index === ops.length - 1 && attempt < ATTEMPTS) continue;
+        if (isZk(error, ZK.NO_NODE) && index === ops.length - 1 && attempt < ATTEMPTS) {
+          this.folders.clear();
+          continue;
+        }
         ignoreConflict(error);
         return;
       }
@@ -393,8 +404,16 @@ export class ZooKeeperJobStore implements JobStore {
   /** Adds the index entry of a job due at `time` to `ops`, creating its bucket first. */
   private async indexAt(zk: ZooKeeperConnection, ops: ZkOp[], id: string, time: Date | null): Promise<void> {
     if (time === null) return;
-    await zk.ensure(this.paths.bucket(time.getTime()));
+    await this.ensureFolder(zk, this.paths.bucket(time.getTime()));
     ops.push({ op: 'create', path: this.paths.entry(id, time.getTime()) });
+  }
+
+  /** Creates `path` unless this store knows it exists. */
+  private async ensureFolder(zk: ZooKeeperConnection, path: string): Promise<void> {
+    if (this.folders.has(path)) return;
+    await zk.ensure(path);
+    if (this.folders.size >= KNOWN_FOLDERS) this.folders.clear();
+    this.folders.add(path);
   }
 
   /** The candidates of one bucket due by `nowMs`; a past bucket found empty is removed. */
@@ -402,6 +421,7 @@ export class ZooKeeperJobStore implements JobStore {
     const path = `${this.paths.due}/${bucket.name}`;
     const entries = await childrenOrNone(zk, path);
     if (entries.length === 0 && (bucket.number + 1) * BUCKET_MS <= nowMs) {
+      this.folders.delete(path);
       // Fails harmlessly when a job was just filed in it (NOT_EMPTY), or someone else removed it.
       await zk.remove(path).catch((error: unknown) => {
         if (!isZk(error, ZK.NOT_EMPTY)) ignoreConflict(error);
@@ -447,7 +467,6 @@ export class ZooKeeperJobStore implements JobStore {
     retention: number,
   ): Promise<void> {
     const folder = this.paths.jobRuns(jobId);
-    await zk.ensure(folder);
     for (let start = 0; start < records.length; start += RUNS_PER_TRANSACTION) {
       const ops: ZkOp[] = records.slice(start, start + RUNS_PER_TRANSACTION).map((record) => ({
         op: 'create',
@@ -455,7 +474,14 @@ export class ZooKeeperJobStore implements JobStore {
         data: serializeRunRecord(record),
         sequential: true,
       }));
-      await zk.commit(ops);
+      await this.ensureFolder(zk, folder);
+      await zk.commit(ops).catch(async (error: unknown) => {
+        // The folder was removed by hand since this store made it: make it again, once.
+        if (!isZk(error, ZK.NO_NODE)) throw error;
+        this.folders.delete(folder);
+        await this.ensureFolder(zk, folder);
+        await zk.commit(ops);
+      });
     }
     const names = (await zk.getChildren(folder)).sort();
     const excess = names.slice(0, Math.max(0, names.length - Math.max(0, retention)));
@@ -510,6 +536,7 @@ export class ZooKeeperJobStore implements JobStore {
         return await work(zk);
       } catch (error) {
         if (!(error instanceof Conflict) || attempt >= ATTEMPTS) throw this.failure(operation, error);
+        this.folders.clear();
       }
     }
   }
