@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import express from 'express';
-import Fastify from 'fastify';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { Hono } from 'hono';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Scheduler } from '../../../src/index.js';
@@ -111,7 +111,7 @@ describe('mounting the admin handler', () => {
     await fastify.register(async (instance) => {
       instance.removeAllContentTypeParsers();
       instance.addContentTypeParser('*', (_request, _payload, done) => done(null));
-      const forward = async (request: { raw: never }, reply: { hijack(): void; raw: never }) => {
+      const forward = async (request: FastifyRequest, reply: FastifyReply) => {
         reply.hijack();
         await admin.listener(request.raw, reply.raw);
       };
