@@ -1,8 +1,8 @@
 // The bodies of the admin API's add and modify requests, read into the scheduler's own calls.
 import type { AddJobOptions, JobChanges } from '../scheduler/options.js';
 import { CronTrigger } from '../triggers/cron-trigger.js';
-import { registeredTriggerTypes, triggerFactory } from '../triggers/registry.js';
-import type { Trigger } from '../triggers/trigger.js';
+import { registeredTriggerTypes, triggerFactory, triggerFromJSON } from '../triggers/registry.js';
+import type { Trigger, TriggerJSON } from '../triggers/trigger.js';
 import { HttpError } from './http-errors.js';
 import { assertKnownFields } from './request-body.js';
 
@@ -48,8 +48,9 @@ export interface AddRequest {
 /**
  * The trigger of a request: `{ "type": "cron", "crontab": "30 10 * * 1-5", "timezone": "Asia/Shanghai" }`
  * for a crontab line, or `{ "type": "<alias>", ...its options }` for any registered trigger
- * (`{ "type": "interval", "minutes": 5 }`, `{ "type": "cron", "hour": 10 }`). Triggers made from
- * an alias read their times in `timezone` unless the spec names a zone.
+ * (`{ "type": "interval", "minutes": 5 }`, `{ "type": "cron", "hour": 10 }`), or a trigger's
+ * serialized form with its `version` (a job's `trigger.json`). Triggers made from an alias read
+ * their times in `timezone` unless the spec names a zone.
  */
 export function readTrigger(spec: unknown, timezone: string): Trigger {
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) {
@@ -69,6 +70,8 @@ export function readTrigger(spec: unknown, timezone: string): Trigger {
       'trigger.type',
     );
   }
+  // A trigger as `toJSON()` wrote it (the API's `trigger.json`), edited and sent back.
+  if ('version' in options) return triggerFromJSON(spec as TriggerJSON);
   if (type === 'cron' && 'crontab' in options) {
     const { crontab, ...rest } = options;
     return CronTrigger.fromCrontab(crontab as string, rest, { timezone });

@@ -46,8 +46,6 @@ function crontabOf(job: JobView): string {
 
 function editForm(context: PageContext, job: JobView): SafeHtml {
   if (context.readOnly) return html``;
-  const { type, ...options } = job.trigger.json as Record<string, unknown>;
-  delete options.version;
   return html`<section>
 <h2>Edit trigger</h2>
 <form id="edit-trigger" data-edit-trigger data-job="${job.id}" data-store="${job.jobStore}">
@@ -65,7 +63,7 @@ function editForm(context: PageContext, job: JobView): SafeHtml {
 <summary>Or any trigger, as JSON</summary>
 <div class="field">
 <label for="trigger-json">Trigger JSON (used when the crontab field is empty)</label>
-<textarea id="trigger-json" name="json" rows="4" spellcheck="false">${JSON.stringify({ type, ...options })}</textarea>
+<textarea id="trigger-json" name="json" rows="4" spellcheck="false">${JSON.stringify(job.trigger.json)}</textarea>
 <p class="field-error" data-error-for="json" role="alert" hidden></p>
 </div>
 </details>

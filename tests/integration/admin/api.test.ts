@@ -120,6 +120,10 @@ for (const target of [sqliteTarget(), postgresTarget()]) {
       job = await scheduler.getJob('edit-me');
       expect([job?.trigger.type, job?.nextRunTime]).toEqual(['interval', null]);
       expect((await api('POST', '/api/jobs/edit-me/resume')).body.paused).toBe(false);
+      // The trigger's serialized form, edited, is taken back.
+      const { json } = (await api('GET', '/api/jobs/edit-me')).body.trigger;
+      const fromJson = await api('PATCH', '/api/jobs/edit-me', { trigger: { ...json, intervalMs: 120_000 } });
+      expect([fromJson.status, fromJson.body.trigger.json.intervalMs]).toEqual([200, 120_000]);
       expect((await scheduler.getJob('edit-me'))?.nextRunTime).toBeInstanceOf(Date);
 
       expect((await api('DELETE', '/api/jobs/edit-me')).status).toBe(204);
