@@ -32,6 +32,42 @@ export class ZkError extends Error {
   }
 }
 
+/** A znode's data (UTF-8) and version. */
+export interface Stored {
+  data: string;
+  version: number;
+}
+
+/** A lost race: the write is tried again from a fresh read. */
+export class Conflict extends Error {}
+
+/** Folders known to exist, at most (then the set starts over). */
+const KNOWN_FOLDERS = 10_000;
+
+/**
+ * Folders (due-time buckets, run histories) a store made, so filing a job or a run record costs no
+ * create of its folder. A folder removed since makes the commit that needs it fail with NO_NODE.
+ */
+export class KnownFolders {
+  private readonly paths = new Set<string>();
+
+  /** Creates `path` unless it is known to exist. */
+  async ensure(zk: ZooKeeperConnection, path: string): Promise<void> {
+    if (this.paths.has(path)) return;
+    await zk.ensure(path);
+    if (this.paths.size >= KNOWN_FOLDERS) this.paths.clear();
+    this.paths.add(path);
+  }
+
+  forget(path: string): void {
+    this.paths.delete(path);
+  }
+
+  clear(): void {
+    this.paths.clear();
+  }
+}
+
 /** True when `error` is a ZooKeeper failure with this code. */
 export function isZk(error: unknown, code: number): boolean {
   return error instanceof ZkError && error.code === code;
@@ -72,6 +108,8 @@ export class ZooKeeperConnection {
   private connecting: Promise<Zk.Client> | null = null;
   private closed = false;
   private reported = false;
+  /** Sessions started so far: from the second on, the watches of the last one are gone. */
+  private sessions = 0;
   private watcher: (() => void) | null = null;
 
   private constructor(
@@ -103,13 +141,33 @@ export class ZooKeeperConnection {
     this.connecting = null;
   }
 
-  async getData(path: string, watch = false): Promise<{ data: string; version: number }> {
+  async getData(path: string, watch = false): Promise<Stored> {
     return this.call('getData', path, (client, done) => {
       const callback = (error: unknown, data: Buffer | undefined, stat: Zk.Stat) =>
         done(error, { data: data?.toString('utf8') ?? '', version: stat?.version ?? -1 });
       if (watch) client.getData(path, this.watch, callback);
       else client.getData(path, callback);
     });
+  }
+
+  /** A znode's data and version, or `null` when it does not exist. */
+  async read(path: string): Promise<Stored | null> {
+    try {
+      return await this.getData(path);
+    } catch (error) {
+      if (isZk(error, ZK.NO_NODE)) return null;
+      throw error;
+    }
+  }
+
+  /** A znode's children, or none when it does not exist. */
+  async childrenOrNone(path: string): Promise<string[]> {
+    try {
+      return await this.getChildren(path);
+    } catch (error) {
+      if (isZk(error, ZK.NO_NODE)) return [];
+      throw error;
+    }
   }
 
   async getChildren(path: string, watch = false): Promise<string[]> {
@@ -155,7 +213,8 @@ export class ZooKeeperConnection {
     const transaction = session.transaction();
     for (const op of ops) {
       if (op.op === 'create') {
-        const mode = op.sequential === true ? 2 : 0; // PERSISTENT_SEQUENTIAL : PERSISTENT
+        const { PERSISTENT, PERSISTENT_SEQUENTIAL } = this.driver.CreateMode;
+        const mode = op.sequential === true ? PERSISTENT_SEQUENTIAL : PERSISTENT;
         transaction.create(op.path, Buffer.from(op.data ?? ''), mode);
       } else if (op.op === 'set') transaction.setData(op.path, Buffer.from(op.data), op.version);
       else if (op.op === 'remove') transaction.remove(op.path, op.version ?? -1);
@@ -164,18 +223,11 @@ export class ZooKeeperConnection {
     const what = `transaction of ${ops.length} operations on ${ops[0]?.path}`;
     await withTimeout(
       new Promise<void>((resolve, reject) => {
-        transaction.commit((error, results: { err?: number }[] | undefined) => {
+        transaction.commit((error, results: unknown) => {
           if (error === null || error === undefined) return resolve();
-          const index = (results ?? []).findIndex(
-            (result) => result.err !== undefined && result.err !== 0 && result.err !== -2,
-          );
-          reject(
-            this.toError(
-              error,
-              `${what}${index >= 0 ? ` (operation ${index + 1}: ${ops[index]?.op} ${ops[index]?.path})` : ''}`,
-              index,
-            ),
-          );
+          const index = failedOp(results);
+          const where = index >= 0 ? ` (operation ${index + 1}: ${ops[index]?.op} ${ops[index]?.path})` : '';
+          reject(this.toError(error, what + where, index));
         });
       }),
       this.settings.operationTimeout,
@@ -220,7 +272,6 @@ export class ZooKeeperConnection {
 
   private connect(): Promise<Zk.Client> {
     const { hosts, sessionTimeout, connectTimeout, alias, logger } = this.settings;
-    const first = this.watcher === null && !this.reported;
     const client = this.driver.createClient(hosts, { sessionTimeout, spinDelay: 200, retries: 0 });
     client.on('disconnected', () => {
       if (this.closed || this.reported) return;
@@ -251,10 +302,34 @@ export class ZooKeeperConnection {
         }
         this.client = client;
         // Watches of an expired session are gone: wake the store so it sets them again.
-        if (!first) this.watch();
+        if (this.sessions++ > 0) this.watch();
         resolve(client);
       });
       client.connect();
     });
   }
+}
+
+/**
+ * The index of the operation that failed a transaction, or -1: ZooKeeper answers each operation,
+ * those before the failed one with OK (0), the failed one with its error, those after it with
+ * RUNTIME_INCONSISTENCY (-2).
+ */
+function failedOp(results: unknown): number {
+  if (!Array.isArray(results)) return -1;
+  return results.findIndex(
+    (result: { err?: unknown }) => typeof result.err === 'number' && result.err !== 0 && result.err !== -2,
+  );
+}
+
+/** A transaction that failed because another writer changed the same znodes: a `Conflict` to retry. */
+export function conflictOr(error: unknown): unknown {
+  return isZk(error, ZK.BAD_VERSION) || isZk(error, ZK.NO_NODE) || isZk(error, ZK.NODE_EXISTS)
+    ? new Conflict((error as Error).message)
+    : error;
+}
+
+/** Swallows a lost race (the znode changed or went away); rethrows anything else. */
+export function ignoreConflict(error: unknown): void {
+  if (!(conflictOr(error) instanceof Conflict)) throw error;
 }

@@ -1,45 +1,42 @@
-import {
-  ConflictingIdError,
-  HoraeError,
-  JobLookupError,
-  JobStoreError,
-  SerializationError,
-} from '../../errors.js';
+import { ConflictingIdError, HoraeError, JobLookupError, JobStoreError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { deserializeJob, serializeJob } from '../job-serializer.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
 import { compareIds, compareJobs } from '../job-order.js';
-import { deserializeRunRecord, serializeRunRecord, startedMs } from '../run-record.js';
-import { ZK, ZooKeeperConnection, isZk, type ZkOp } from './zookeeper-connection.js';
+import { deserializeRunRecord } from '../run-record.js';
+import {
+  Conflict,
+  KnownFolders,
+  ZK,
+  ZooKeeperConnection,
+  conflictOr,
+  ignoreConflict,
+  isZk,
+  type ZkOp,
+} from './zookeeper-connection.js';
 import {
   BUCKET_MS,
   Layout,
   ZOOKEEPER_SCHEMA_VERSION,
-  bucketNumber,
   decodeId,
   encodeId,
+  parseDocument,
   parseEntry,
+  parseLease,
+  sortedBuckets,
+  storedTime,
+  withTimes,
+  type Bucket,
+  type Lease,
 } from './zookeeper-layout.js';
+import { readRuns, writeRuns } from './zookeeper-runs.js';
 import { resolveOptions, type ResolvedOptions, type ZooKeeperJobStoreOptions } from './zookeeper-options.js';
 
 /** How long an unreadable job is parked before it is tried (and reported) again. */
 const UNREADABLE_RETRY_MS = 60_000;
 /** Attempts of a write that lost a race with another writer of the same job (then it reads again). */
 const ATTEMPTS = 5;
-/** Run records created per transaction. */
-const RUNS_PER_TRANSACTION = 200;
-/** Folders (buckets, run histories) known to exist, at most (then the set starts over). */
-const KNOWN_FOLDERS = 10_000;
-
-/** A claim on a job, as kept in `<root>/leases/<id>`. */
-interface Lease {
-  holder: string;
-  /** The lease's end, epoch ms. */
-  until: number;
-  /** The job's run time when it was claimed, so a lease that ran out is taken in due-time order. */
-  time: number;
-}
 
 /** A job that may be claimed: an index entry, or a lease that ran out. */
 interface Candidate {
@@ -48,9 +45,6 @@ interface Candidate {
   entry?: string;
   leaseVersion?: number;
 }
-
-/** A lost race: the write is tried again from a fresh read. */
-class Conflict extends Error {}
 
 /**
  * A job store in ZooKeeper, shared safely by several scheduler processes. Each job is a znode under
@@ -83,11 +77,10 @@ export class ZooKeeperJobStore implements JobStore {
   private reportUnreadable: JobStoreContext['reportUnreadableJob'];
   private wakeup: JobStoreContext['wakeup'];
   /**
-   * Buckets and run folders this store made, so filing a job or a run record costs no create of its
-   * folder. Another process may remove an empty past bucket: a commit then fails on it and is
-   * retried with the set cleared.
+   * Buckets and run folders this store made. Another process may remove an empty past bucket: a
+   * commit then fails on it and is retried with the set cleared.
    */
-  private readonly folders = new Set<string>();
+  private readonly folders = new KnownFolders();
 
   /** Throws `JobStoreError` naming a bad or unknown option. */
   constructor(options: ZooKeeperJobStoreOptions = {}) {
@@ -183,7 +176,7 @@ export class ZooKeeperJobStore implements JobStore {
   }
 
   async lookupJob(id: string): Promise<JobState | null> {
-    const stored = await this.guard('look up job', (zk) => readNode(zk, this.paths.job(id)));
+    const stored = await this.guard('look up job', (zk) => zk.read(this.paths.job(id)));
     // Asked for by id, an unreadable job is an error to show the caller, not a job to pass over.
     return stored === null ? null : deserializeJob(parseDocument(id, stored.data));
   }
@@ -193,7 +186,7 @@ export class ZooKeeperJobStore implements JobStore {
       const names = await zk.getChildren(this.paths.jobs);
       const read = await Promise.all(
         names.map(async (name) => {
-          const stored = await readNode(zk, `${this.paths.jobs}/${name}`);
+          const stored = await zk.read(`${this.paths.jobs}/${name}`);
           return stored === null ? null : this.decode(decodeId(name), stored.data);
         }),
       );
@@ -261,28 +254,14 @@ export class ZooKeeperJobStore implements JobStore {
 
   /** Writes what it is given at once: one transaction per job (per 200 records), then trims each job's history. */
   async addRuns(records: RunRecord[], retention: number): Promise<void> {
-    const byJob = new Map<string, RunRecord[]>();
-    for (const record of records) {
-      const list = byJob.get(record.jobId);
-      if (list === undefined) byJob.set(record.jobId, [record]);
-      else list.push(record);
-    }
-    await this.guard('record runs', (zk) =>
-      Promise.all([...byJob].map(([jobId, list]) => this.addJobRuns(zk, jobId, list, retention))),
-    );
+    await this.guard('record runs', (zk) => writeRuns(zk, this.paths, this.folders, records, retention));
   }
 
   async getRuns(jobId: string, limit: number): Promise<RunRecord[]> {
     if (limit <= 0) return [];
-    const texts = await this.guard('read runs', async (zk) => {
-      const folder = this.paths.jobRuns(jobId);
-      const names = await childrenOrNone(zk, folder);
-      const newest = names.sort().reverse().slice(0, limit);
-      return Promise.all(newest.map(async (name) => (await readNode(zk, `${folder}/${name}`))?.data));
-    });
+    const texts = await this.guard('read runs', (zk) => readRuns(zk, this.paths, jobId, limit));
     const records: RunRecord[] = [];
     for (const text of texts) {
-      if (text === undefined) continue;
       try {
         records.push(deserializeRunRecord(text));
       } catch (error) {
@@ -301,7 +280,7 @@ export class ZooKeeperJobStore implements JobStore {
     leaseMs: number,
   ): Promise<JobState | null> {
     const { id } = candidate;
-    const stored = await readNode(zk, this.paths.job(id));
+    const stored = await zk.read(this.paths.job(id));
     if (stored === null) {
       // An entry without its job (left by hand): drop it so it is not read on every pass.
       if (candidate.entry !== undefined) await zk.remove(candidate.entry).catch(ignoreConflict);
@@ -344,10 +323,7 @@ export class ZooKeeperJobStore implements JobStore {
   private async release(zk: ZooKeeperConnection, holder: string, release: JobRelease): Promise<void> {
     const { id } = release;
     for (let attempt = 1; ; attempt++) {
-      const [stored, lease] = await Promise.all([
-        readNode(zk, this.paths.job(id)),
-        readNode(zk, this.paths.lease(id)),
-      ]);
+      const [stored, lease] = await Promise.all([zk.read(this.paths.job(id)), zk.read(this.paths.lease(id))]);
       if (stored === null || lease === null || parseLease(lease.data)?.holder !== holder) return;
       const ops: ZkOp[] = [{ op: 'remove', path: this.paths.lease(id), version: lease.version }];
       if (release.remove) ops.push({ op: 'remove', path: this.paths.job(id), version: stored.version });
@@ -384,10 +360,7 @@ export class ZooKeeperJobStore implements JobStore {
     id: string,
     write: (version: number) => ZkOp,
   ): Promise<ZkOp[]> {
-    const [stored, lease] = await Promise.all([
-      readNode(zk, this.paths.job(id)),
-      readNode(zk, this.paths.lease(id)),
-    ]);
+    const [stored, lease] = await Promise.all([zk.read(this.paths.job(id)), zk.read(this.paths.lease(id))]);
     if (stored === null) throw new JobLookupError(id, this.alias);
     const ops = [write(stored.version)];
     if (lease !== null) ops.push({ op: 'remove', path: this.paths.lease(id), version: lease.version });
@@ -404,24 +377,16 @@ export class ZooKeeperJobStore implements JobStore {
   /** Adds the index entry of a job due at `time` to `ops`, creating its bucket first. */
   private async indexAt(zk: ZooKeeperConnection, ops: ZkOp[], id: string, time: Date | null): Promise<void> {
     if (time === null) return;
-    await this.ensureFolder(zk, this.paths.bucket(time.getTime()));
+    await this.folders.ensure(zk, this.paths.bucket(time.getTime()));
     ops.push({ op: 'create', path: this.paths.entry(id, time.getTime()) });
-  }
-
-  /** Creates `path` unless this store knows it exists. */
-  private async ensureFolder(zk: ZooKeeperConnection, path: string): Promise<void> {
-    if (this.folders.has(path)) return;
-    await zk.ensure(path);
-    if (this.folders.size >= KNOWN_FOLDERS) this.folders.clear();
-    this.folders.add(path);
   }
 
   /** The candidates of one bucket due by `nowMs`; a past bucket found empty is removed. */
   private async dueIn(zk: ZooKeeperConnection, bucket: Bucket, nowMs: number): Promise<Candidate[]> {
     const path = `${this.paths.due}/${bucket.name}`;
-    const entries = await childrenOrNone(zk, path);
+    const entries = await zk.childrenOrNone(path);
     if (entries.length === 0 && (bucket.number + 1) * BUCKET_MS <= nowMs) {
-      this.folders.delete(path);
+      this.folders.forget(path);
       // Fails harmlessly when a job was just filed in it (NOT_EMPTY), or someone else removed it.
       await zk.remove(path).catch((error: unknown) => {
         if (!isZk(error, ZK.NOT_EMPTY)) ignoreConflict(error);
@@ -440,9 +405,9 @@ export class ZooKeeperJobStore implements JobStore {
     const names = await zk.getChildren(this.paths.leases);
     const read = await Promise.all(
       names.map(async (name) => {
-        const stored = await readNode(zk, `${this.paths.leases}/${name}`);
+        const stored = await zk.read(`${this.paths.leases}/${name}`);
         const lease = stored === null ? null : parseLease(stored.data);
-        return lease === null ? null : { ...lease, id: decodeId(name), version: (stored as Stored).version };
+        return lease === null ? null : { ...lease, id: decodeId(name), version: stored.version };
       }),
     );
     return read.filter((lease) => lease !== null);
@@ -454,38 +419,10 @@ export class ZooKeeperJobStore implements JobStore {
     const found: string[] = [];
     for (const bucket of await zk.getChildren(this.paths.due)) {
       const path = `${this.paths.due}/${bucket}`;
-      for (const name of await childrenOrNone(zk, path))
+      for (const name of await zk.childrenOrNone(path))
         if (name.endsWith(suffix)) found.push(`${path}/${name}`);
     }
     return found;
-  }
-
-  private async addJobRuns(
-    zk: ZooKeeperConnection,
-    jobId: string,
-    records: RunRecord[],
-    retention: number,
-  ): Promise<void> {
-    const folder = this.paths.jobRuns(jobId);
-    for (let start = 0; start < records.length; start += RUNS_PER_TRANSACTION) {
-      const ops: ZkOp[] = records.slice(start, start + RUNS_PER_TRANSACTION).map((record) => ({
-        op: 'create',
-        path: this.paths.runPrefix(jobId, record.scheduledRunTime.getTime(), startedMs(record)),
-        data: serializeRunRecord(record),
-        sequential: true,
-      }));
-      await this.ensureFolder(zk, folder);
-      await zk.commit(ops).catch(async (error: unknown) => {
-        // The folder was removed by hand since this store made it: make it again, once.
-        if (!isZk(error, ZK.NO_NODE)) throw error;
-        this.folders.delete(folder);
-        await this.ensureFolder(zk, folder);
-        await zk.commit(ops);
-      });
-    }
-    const names = (await zk.getChildren(folder)).sort();
-    const excess = names.slice(0, Math.max(0, names.length - Math.max(0, retention)));
-    await Promise.all(excess.map((name) => zk.remove(`${folder}/${name}`).catch(ignoreConflict)));
   }
 
   /** Writes the schema version into an empty root, or refuses a root laid out by another version. */
@@ -552,96 +489,6 @@ export class ZooKeeperJobStore implements JobStore {
   }
 }
 
-interface Stored {
-  data: string;
-  version: number;
-}
-
-interface Bucket {
-  name: string;
-  number: number;
-}
-
-/** A znode's data and version, or `null` when it does not exist. */
-async function readNode(zk: ZooKeeperConnection, path: string): Promise<Stored | null> {
-  try {
-    return await zk.getData(path);
-  } catch (error) {
-    if (isZk(error, ZK.NO_NODE)) return null;
-    throw error;
-  }
-}
-
-async function childrenOrNone(zk: ZooKeeperConnection, path: string): Promise<string[]> {
-  try {
-    return await zk.getChildren(path);
-  } catch (error) {
-    if (isZk(error, ZK.NO_NODE)) return [];
-    throw error;
-  }
-}
-
-function sortedBuckets(names: string[]): Bucket[] {
-  return names
-    .map((name) => ({ name, number: bucketNumber(name) }))
-    .filter((bucket) => !Number.isNaN(bucket.number))
-    .sort((a, b) => a.number - b.number);
-}
-
 function byTime(a: Candidate, b: Candidate): number {
   return a.time - b.time || compareIds(a.id, b.id);
-}
-
-/** A transaction that failed because another writer changed the same znodes: a `Conflict` to retry. */
-function conflictOr(error: unknown): unknown {
-  return isZk(error, ZK.BAD_VERSION) || isZk(error, ZK.NO_NODE) || isZk(error, ZK.NODE_EXISTS)
-    ? new Conflict((error as Error).message)
-    : error;
-}
-
-/** Swallows a lost race (the znode changed or went away); rethrows anything else. */
-function ignoreConflict(error: unknown): void {
-  if (!(conflictOr(error) instanceof Conflict)) throw error;
-}
-
-function parseDocument(id: string, document: string): unknown {
-  try {
-    return JSON.parse(document);
-  } catch (cause) {
-    throw new SerializationError(`Stored job "${id}" is not valid JSON`, { cause });
-  }
-}
-
-/** The `nextRunTime` a stored document names: `undefined` when it cannot be read. */
-function storedTime(document: string): number | null | undefined {
-  try {
-    const time = (JSON.parse(document) as { nextRunTime?: unknown }).nextRunTime;
-    return typeof time === 'number' || time === null ? time : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The document with its two time fields replaced; `null` when it is not a JSON object. */
-function withTimes(document: string, next: Date | null, fire: Date | null): string | null {
-  try {
-    const parsed = JSON.parse(document) as Record<string, unknown>;
-    if (parsed === null || typeof parsed !== 'object') return null;
-    return JSON.stringify({
-      ...parsed,
-      nextRunTime: next?.getTime() ?? null,
-      nextFireTime: fire?.getTime() ?? null,
-    });
-  } catch {
-    return null;
-  }
-}
-
-function parseLease(data: string): Lease | null {
-  try {
-    const lease = JSON.parse(data) as Lease;
-    return typeof lease.holder === 'string' && typeof lease.until === 'number' ? lease : null;
-  } catch {
-    return null;
-  }
 }

@@ -1,3 +1,5 @@
+import { SerializationError } from '../../errors.js';
+
 /**
  * Where the ZooKeeper store keeps things under its root path (see `docs/stores.md#zookeeper`):
  *
@@ -106,4 +108,67 @@ export function parseEntry(name: string): { id: string; time: number } | null {
 /** The bucket number of a bucket name; `NaN` for a name this store did not write. */
 export function bucketNumber(name: string): number {
   return /^\d{16}$/.test(name) ? Number(name) : NaN;
+}
+
+/** A claim on a job, as kept in `<root>/leases/<id>`. */
+export interface Lease {
+  holder: string;
+  /** The lease's end, epoch ms. */
+  until: number;
+  /** The job's run time when it was claimed, so a lease that ran out is taken in due-time order. */
+  time: number;
+}
+
+export function parseDocument(id: string, document: string): unknown {
+  try {
+    return JSON.parse(document);
+  } catch (cause) {
+    throw new SerializationError(`Stored job "${id}" is not valid JSON`, { cause });
+  }
+}
+
+/** The `nextRunTime` a stored document names: `undefined` when it cannot be read. */
+export function storedTime(document: string): number | null | undefined {
+  try {
+    const time = (JSON.parse(document) as { nextRunTime?: unknown }).nextRunTime;
+    return typeof time === 'number' || time === null ? time : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The document with its two time fields replaced; `null` when it is not a JSON object. */
+export function withTimes(document: string, next: Date | null, fire: Date | null): string | null {
+  try {
+    const parsed = JSON.parse(document) as Record<string, unknown>;
+    if (parsed === null || typeof parsed !== 'object') return null;
+    return JSON.stringify({
+      ...parsed,
+      nextRunTime: next?.getTime() ?? null,
+      nextFireTime: fire?.getTime() ?? null,
+    });
+  } catch {
+    return null;
+  }
+}
+
+export function parseLease(data: string): Lease | null {
+  try {
+    const lease = JSON.parse(data) as Lease;
+    return typeof lease.holder === 'string' && typeof lease.until === 'number' ? lease : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface Bucket {
+  name: string;
+  number: number;
+}
+
+export function sortedBuckets(names: string[]): Bucket[] {
+  return names
+    .map((name) => ({ name, number: bucketNumber(name) }))
+    .filter((bucket) => !Number.isNaN(bucket.number))
+    .sort((a, b) => a.number - b.number);
 }
