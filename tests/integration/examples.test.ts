@@ -175,6 +175,13 @@ const EXAMPLES: Record<string, (stdout: string) => void | Promise<void>> = {
     expect(out).toMatch(/after the crash ran in process \d+/);
     expect(out).toMatch(/the scheduler carried on: state running/);
   },
+  'admin-dashboard.ts': (out) => {
+    expect(out).toMatch(/dashboard at http:\/\/127\.0\.0\.1:\d+\/admin\//);
+    expect(out).toMatch(/job report: .*10:30.*, next run \d{4}-/);
+    expect(out).toMatch(/ran report now: success \(manual\)/);
+    expect(out).toMatch(/paused cleanup: paused=true/);
+    expect(out).toMatch(/closed/);
+  },
   'web-app.ts': (out) => {
     expect(out).toMatch(/GET \/jobs -> \[\{"id":"poll"/);
     expect(out).toMatch(/POST \/jobs -> 201 \{"id":"greeting"/);
