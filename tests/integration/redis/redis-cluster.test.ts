@@ -1,19 +1,16 @@
 // RedisJobStore on a Redis Cluster: the ways to reach one (URL, nodes, a Cluster of your own), the
-// key layout (one hash tag per prefix), bad options, and the cluster going away while a scheduler
-// runs (TCP proxies in front of every node) and coming back.
+// key layout (one hash tag per prefix) and bad options. Outages: tests/integration/stores/
+// redis-cluster-faults.test.ts.
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../src/clock.js';
 import { JobStoreError } from '../../../src/errors.js';
-import { Scheduler, currentJob } from '../../../src/index.js';
 import type { JobStoreContext } from '../../../src/stores/job-store.js';
 import { RedisJobStore } from '../../../src/stores/redis/index.js';
 import { clusterTargetFromUrl } from '../../../src/stores/redis/redis-cluster.js';
 import { createJobStoreFromUrl } from '../../../src/stores/registry.js';
 import { T0, collectingLogger, makeJob, makeRun } from '../../helpers/jobs.js';
-import { TcpProxy } from '../../helpers/proxy.js';
 import { serviceUrl } from '../../helpers/services.js';
-import { waitUntil } from '../../helpers/wait.js';
 import { deleteClusterKeys, openCluster } from './redis-cluster-env.js';
 import { randomPrefix } from './redis-test-env.js';
 
@@ -194,81 +191,5 @@ describe.skipIf(url === undefined)('Redis job store on a real Redis Cluster', ()
     } finally {
       await client.quit();
     }
-  });
-
-  describe('going away while the scheduler runs', () => {
-    const proxies: TcpProxy[] = [];
-    const schedulers: Scheduler[] = [];
-    afterEach(async () => {
-      await Promise.all(schedulers.splice(0).map((scheduler) => scheduler.shutdown()));
-      await Promise.all(proxies.splice(0).map((proxy) => proxy.close()));
-    });
-
-    /** A scheduler reaching every master through a proxy of its own, running three jobs every 0.3 s. */
-    async function proxiedScheduler() {
-      // The store dials the proxies for the addresses the cluster announces.
-      const natMap: Record<string, { host: string; port: number }> = {};
-      for (const node of raw.nodes('master')) {
-        const { host, port } = node.options as { host: string; port: number };
-        const proxy = new TcpProxy(host, port);
-        proxies.push(proxy);
-        natMap[`${host}:${port}`] = { host: '127.0.0.1', port: await proxy.open() };
-      }
-      const store = track(
-        new RedisJobStore({
-          nodes: Object.values(natMap),
-          natMap,
-          prefix: `${runPrefix}${++count}:`,
-          connectTimeout: 1000,
-          commandTimeout: 1000,
-        }),
-      );
-      const logger = collectingLogger();
-      const scheduler = new Scheduler({ jobStores: { default: store }, logger, leaseTime: 2, maxSleep: 0.5 });
-      schedulers.push(scheduler);
-      const runs: { id: string; at: number }[] = [];
-      await scheduler.registerTask('tick', () =>
-        runs.push({ id: currentJob()?.jobId as string, at: Date.now() }),
-      );
-      const ids = ['a', 'b', 'c'];
-      for (const id of ids)
-        await scheduler.addJob('tick', 'interval', { id, seconds: 0.3, misfireGraceTime: null });
-      await scheduler.start();
-      const allRanSince = (since: number) =>
-        ids.every((id) => runs.some((run) => run.id === id && run.at > since));
-      await waitUntil(() => allRanSince(0), 'every job to run', 20_000, 50);
-      const failureLogged = () =>
-        waitUntil(
-          () =>
-            logger.lines.some(
-              (line) => line.level === 'error' && line.message.includes('Job store "default"'),
-            ),
-          'the store failure in the log',
-          20_000,
-          50,
-        );
-      const allRunAgain = async () => {
-        const back = Date.now();
-        await waitUntil(() => allRanSince(back), 'every job to run again', 30_000, 50);
-        expect((await scheduler.getJobs()).map((job) => job.id).sort()).toEqual(ids);
-      };
-      return { failureLogged, allRunAgain };
-    }
-
-    it('logs, retries, and runs every job again when the cluster is back', async () => {
-      const { failureLogged, allRunAgain } = await proxiedScheduler();
-      await Promise.all(proxies.map((proxy) => proxy.close()));
-      await failureLogged();
-      for (const proxy of proxies) await proxy.open();
-      await allRunAgain();
-    }, 90_000);
-
-    it('drops connections gone silent (half-open) and recovers when the network is back', async () => {
-      const { failureLogged, allRunAgain } = await proxiedScheduler();
-      for (const proxy of proxies) proxy.blackhole();
-      await failureLogged();
-      for (const proxy of proxies) proxy.forward();
-      await allRunAgain();
-    }, 90_000);
   });
 });
