@@ -153,28 +153,61 @@ export function checkTimeout(value: unknown, option: string, fallback: number): 
   );
 }
 
+/** Consecutive failures after which a host is passed over, and for how long. */
+const HOST_FAILURES = 2;
+const HOST_REST_MS = 1000;
+
+/**
+ * A host's fault policy: after `HOST_FAILURES` connection failures in a row it is passed over for
+ * `HOST_REST_MS`, so a request goes to another member of the cluster meanwhile (etcd3 tries the next
+ * host when this one refuses to run a call). etcd3's default rests a host for 5 s, which would keep
+ * a single-host store failing for 5 s after etcd is back.
+ */
+function hostBreaker(isRecoverable: (error: Error) => boolean) {
+  let failures = 0;
+  let restUntil = 0;
+  return {
+    async execute<T>(run: (context: object) => Promise<T>): Promise<T> {
+      if (Date.now() < restUntil)
+        throw new Error(`this etcd host failed ${failures} times in a row; resting`);
+      try {
+        const result = await run({});
+        failures = 0;
+        return result;
+      } catch (error) {
+        if (error instanceof Error && isRecoverable(error) && ++failures >= HOST_FAILURES)
+          restUntil = Date.now() + HOST_REST_MS;
+        throw error;
+      }
+    },
+  };
+}
+
 /**
  * Opens an `etcd3` client. Every unary request gets a deadline of `commandTimeoutMs`, so a
  * connection gone silent fails the request instead of hanging the scheduler; gRPC keepalive pings
  * notice a dead connection while idle. The client's own retries are turned off: a retried
  * transaction whose first reply was lost would be answered "compare failed", and the scheduler
- * retries failed passes itself, with backoff. The connection is made lazily; the store's first
- * request (bounded by `connectTimeout`) shows whether etcd answers.
+ * retries failed passes itself, with backoff. A failing host rests for a second (`hostBreaker`).
+ * The connection is made lazily; the store's first request (bounded by `connectTimeout`) shows
+ * whether etcd answers.
  */
 export async function connectEtcd(address: EtcdAddress, commandTimeoutMs: number): Promise<OwnedEtcdClient> {
-  let Etcd3: typeof import('etcd3').Etcd3;
+  let etcd3: typeof import('etcd3');
   try {
-    ({ Etcd3 } = await import('etcd3'));
+    etcd3 = await import('etcd3');
   } catch (cause) {
     throw new JobStoreError('EtcdJobStore needs the "etcd3" package: npm install etcd3', { cause });
   }
-  type GlobalPolicy = NonNullable<NonNullable<import('etcd3').IOptions['faultHandling']>['global']>;
-  const once = { execute: (run: (context: object) => unknown) => run({}) } as unknown as GlobalPolicy;
+  const { Etcd3, isRecoverableError } = etcd3;
+  type Policy = NonNullable<NonNullable<import('etcd3').IOptions['faultHandling']>['global']>;
+  const once = { execute: (run: (context: object) => unknown) => run({}) } as unknown as Policy;
+  const host = () => hostBreaker(isRecoverableError) as unknown as Policy;
   const client = new Etcd3({
     hosts: address.hosts.map((host) => `http://${host}`),
     ...(address.auth === undefined ? {} : { auth: address.auth }),
     defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + commandTimeoutMs }),
-    faultHandling: { global: once },
+    faultHandling: { global: once, host },
     grpcOptions: {
       'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,
       'grpc.keepalive_timeout_ms': KEEPALIVE_TIMEOUT_MS,

@@ -136,7 +136,7 @@ export class EtcdJobStore implements JobStore {
     this.watch = null;
     this.claims.forget();
     this.requests.forget();
-    await watch?.stop();
+    await watch?.stop(this.commandTimeout);
     owned?.close();
   }
 

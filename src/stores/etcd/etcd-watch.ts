@@ -55,11 +55,17 @@ export class EtcdWatch {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Cancels the watches, waiting at most `timeoutMs` for etcd to confirm (a silent connection never does). */
+  async stop(timeoutMs: number): Promise<void> {
     this.stopped = true;
     const watchers = this.watchers;
     this.watchers = [];
-    await Promise.allSettled(watchers.map((watcher) => watcher.cancel()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      Promise.allSettled(watchers.map((watcher) => watcher.cancel())),
+      new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
   }
 
   private changed(kv: EtcdKeyValue): void {
