@@ -11,6 +11,7 @@ import {
   type PoolExecutorOptions,
   type SchedulerOptions,
 } from '../../src/index.js';
+import type { EtcdJobStoreOptions } from '../../src/stores/etcd/index.js';
 import type { RedisJobStoreOptions } from '../../src/stores/redis/index.js';
 import type { SqliteJobStoreOptions } from '../../src/stores/sqlite/index.js';
 import type { ZooKeeperJobStoreOptions } from '../../src/stores/zookeeper/index.js';
@@ -34,11 +35,12 @@ type ConfigOf<T extends JobStoreConfig['type']> = Extract<JobStoreConfig, { type
 describe('typed job store configs', () => {
   it('gives each built-in type its own options', () => {
     expectTypeOf<JobStoreType>().toEqualTypeOf<
-      'memory' | 'sqlite' | 'postgres' | 'mysql' | 'redis' | 'zookeeper' | 'type-test-store'
+      'memory' | 'sqlite' | 'postgres' | 'mysql' | 'redis' | 'zookeeper' | 'etcd' | 'type-test-store'
     >();
     expectTypeOf<Omit<ConfigOf<'sqlite'>, 'type'>>().toEqualTypeOf<SqliteJobStoreOptions>();
     expectTypeOf<Omit<ConfigOf<'redis'>, 'type'>>().toEqualTypeOf<RedisJobStoreOptions>();
     expectTypeOf<Omit<ConfigOf<'zookeeper'>, 'type'>>().toEqualTypeOf<ZooKeeperJobStoreOptions>();
+    expectTypeOf<Omit<ConfigOf<'etcd'>, 'type'>>().toEqualTypeOf<EtcdJobStoreOptions>();
     expectTypeOf({
       type: 'sqlite',
       path: 'jobs.sqlite',
@@ -64,6 +66,9 @@ describe('typed job store configs', () => {
       { type: 'zookeeper', url: 'zookeeper://zk1:2181,zk2:2181/app', sessionTimeout: 10_000 },
       // @ts-expect-error `prefix` is Redis's; a ZooKeeper store has a `root` path
       { type: 'zookeeper', url: 'zookeeper://zk1:2181/app', prefix: 'app:' },
+      { type: 'etcd', url: 'etcd://10.0.0.1:2379,10.0.0.2:2379/app', commandTimeout: 5000 },
+      // @ts-expect-error `tablePrefix` is for SQL stores; an etcd store has a key `prefix`
+      { type: 'etcd', url: 'etcd://10.0.0.1:2379/app', tablePrefix: 'app_' },
       // @ts-expect-error `pth` is not an SQLite option
       { type: 'sqlite', pth: 'jobs.sqlite' },
       // @ts-expect-error `prefix` is Redis's, not PostgreSQL's
