@@ -2,13 +2,13 @@
 // APScheduler 3 with its SQLAlchemyJobStore on SQLite (bench/python/apscheduler_sqlalchemy.py).
 //
 //   npx tsc -p tsconfig.build.json && node bench/stores-fire.mjs [--runs 3] [--jobs 10000] \
-//     [--stores memory,sqlite,postgres,mysql,redis,redis-cluster,zookeeper,apscheduler,apscheduler-wal]
+//     [--stores memory,sqlite,postgres,mysql,redis,redis-cluster,zookeeper,etcd,apscheduler,apscheduler-wal]
 //     [--scenarios date,interval]
 //
-// PostgreSQL, MySQL, Redis, Redis Cluster and ZooKeeper take their URLs from HORAE_POSTGRES_URL,
-// HORAE_MYSQL_URL, HORAE_REDIS_URL, HORAE_REDIS_CLUSTER_URL and HORAE_ZOOKEEPER_URL (default: the
-// loopback servers of docs/stores.md); each run uses its own schema, table prefix, key prefix or
-// root path and drops it.
+// PostgreSQL, MySQL, Redis, Redis Cluster, ZooKeeper and etcd take their URLs from
+// HORAE_POSTGRES_URL, HORAE_MYSQL_URL, HORAE_REDIS_URL, HORAE_REDIS_CLUSTER_URL, HORAE_ZOOKEEPER_URL
+// and HORAE_ETCD_URL (default: the loopback servers of docs/stores.md); each run uses its own
+// schema, table prefix, key prefix or root path and drops it.
 // Every run is a fresh child process. Scenarios:
 //   date      N one-shot date jobs (firing deletes each job)
 //   interval  N interval jobs every 60 s (firing stores each job's next run time)
@@ -34,6 +34,7 @@ const URLS = {
     process.env.HORAE_REDIS_CLUSTER_URL ??
     'redis+cluster://127.0.0.1:7000/?nodes=127.0.0.1:7001,127.0.0.1:7002',
   zookeeper: process.env.HORAE_ZOOKEEPER_URL ?? 'zookeeper://127.0.0.1:2181/horae-test',
+  etcd: process.env.HORAE_ETCD_URL ?? 'etcd://127.0.0.1:2379/horae-test',
 };
 
 const args = process.argv.slice(2);
@@ -50,7 +51,7 @@ async function parent() {
   const jobs = Number(option('jobs', 10_000));
   const stores = option(
     'stores',
-    'memory,sqlite,postgres,mysql,redis,redis-cluster,zookeeper,apscheduler,apscheduler-wal',
+    'memory,sqlite,postgres,mysql,redis,redis-cluster,zookeeper,etcd,apscheduler,apscheduler-wal',
   ).split(',');
   const scenarios = option('scenarios', 'date,interval').split(',');
   const results = new Map();
@@ -209,7 +210,25 @@ async function makeStore(name, id, load) {
       cleanup: () => removeZooKeeperTree(hosts, root),
     };
   }
+  if (name === 'etcd') {
+    const { EtcdJobStore } = await load('stores/etcd/index.js');
+    // The URL's hosts (one or a list), and a prefix of this run's own under the URL's path.
+    const [, hosts, base] = /^etcd:\/\/([^/?]+)\/?([^?]*)/.exec(URLS.etcd);
+    const prefix = `${base.replace(/\/$/, '') || 'horae-test'}/bench-${id}/`;
+    return {
+      store: new EtcdJobStore({ url: `etcd://${hosts}/${prefix}` }),
+      cleanup: () => deleteEtcdPrefix(hosts, prefix),
+    };
+  }
   throw new Error(`unknown store ${name}`);
+}
+
+/** Deletes every key under `prefix` on the etcd cluster at `hosts`. */
+async function deleteEtcdPrefix(hosts, prefix) {
+  const { Etcd3 } = await import('etcd3');
+  const client = new Etcd3({ hosts: hosts.split(',').map((host) => `http://${host}`) });
+  await client.delete().prefix(prefix);
+  client.close();
 }
 
 /** Removes the znode `root` and everything under it. */
