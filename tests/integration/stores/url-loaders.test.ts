@@ -31,14 +31,15 @@ describe('built-in job stores, loaded on first use', () => {
   it('names an unknown scheme, listing every scheme a URL can use, and a malformed URL', async () => {
     expect((await rejection(createJobStoreFromUrl('mongodb://db/app'))).message).toBe(
       'Unknown job store URL scheme "mongodb" in "mongodb://db/app"; known schemes are: ' +
-        'mariadb, mysql, postgres, postgresql, redis, redis+cluster, rediss, rediss+cluster, sqlite',
+        'etcd, mariadb, mysql, postgres, postgresql, redis, redis+cluster, rediss, rediss+cluster, sqlite, ' +
+        'zookeeper',
     );
     await rejection(createJobStoreFromUrl('not a url'));
   });
 
   it('names an unknown type, listing every type a configuration can use', async () => {
     expect((await rejection(createJobStoreFromConfig({ type: 'mongo' }))).message).toBe(
-      'Unknown job store type "mongo"; known types are: memory, mysql, postgres, redis, sqlite',
+      'Unknown job store type "mongo"; known types are: etcd, memory, mysql, postgres, redis, sqlite, zookeeper',
     );
   });
 
@@ -88,9 +89,19 @@ describe('built-in job stores, loaded on first use', () => {
         'redis+cluster',
         'rediss+cluster',
         'sqlite',
+        'zookeeper',
+        'etcd',
       ].sort(),
     );
-    expect([...BUILT_IN_STORE_TYPES].sort()).toEqual(['memory', 'mysql', 'postgres', 'redis', 'sqlite']);
+    expect([...BUILT_IN_STORE_TYPES].sort()).toEqual([
+      'etcd',
+      'memory',
+      'mysql',
+      'postgres',
+      'redis',
+      'sqlite',
+      'zookeeper',
+    ]);
     expect(await loadBuiltInScheme('mongodb')).toBeUndefined();
     expect(await loadBuiltInType('mongo')).toBeUndefined();
   });
