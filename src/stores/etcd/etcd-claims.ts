@@ -3,7 +3,7 @@ import type { JobState } from '../../job-state.js';
 import { deserializeJob, type SerializedJob } from '../job-serializer.js';
 import type { JobRelease } from '../job-store.js';
 import { compareJobs } from '../job-order.js';
-import type { EtcdKeyValue, EtcdRequestOp } from './etcd-connection.js';
+import type { EtcdCompare, EtcdKeyValue, EtcdRequestOp, EtcdTxnResponse } from './etcd-connection.js';
 import { absent, keyAfter, ops, prefixEnd, stamp, unchanged, type EtcdKeys } from './etcd-keys.js';
 import { MAX_TXN_OPS, PAGE, chunks, opBytes, type EtcdRequests } from './etcd-requests.js';
 
@@ -13,6 +13,8 @@ const UNREADABLE_RETRY_MS = 60_000;
 const CLAIM_ROUNDS = 3;
 /** Claims this store remembers the revisions of (it reads the others back before releasing). */
 const HELD_LIMIT = 20_000;
+/** How long one etcd lease serves new claims, so a busy scheduler does not grant one per pass. */
+const LEASE_SHARE_MS = 1000;
 
 /** A claim this store made: what its release compares, so it needs no read. */
 interface Held {
@@ -40,6 +42,8 @@ interface Claim {
  */
 export class EtcdClaims {
   private readonly held = new Map<string, Held>();
+  /** The etcd lease new claims are attached to, while it is fresh (see `leaseFor`). */
+  private lease: { id: string; ttl: number; grantedAt: number } | null = null;
 
   constructor(
     private readonly keys: EtcdKeys,
@@ -51,6 +55,7 @@ export class EtcdClaims {
   /** Forgets the claims it made (the store stopped). */
   forget(): void {
     this.held.clear();
+    this.lease = null;
   }
 
   /** See `JobStore.getNextRunTime`. */
@@ -104,12 +109,10 @@ export class EtcdClaims {
           this.report(candidate.id, state);
       }
       if (claimable.length > 0) {
-        // etcd's TTL is whole seconds; one more keeps the claim key alive past `until`.
-        lease ??= await this.requests.grantLease('acquire due jobs', Math.ceil(leaseMs / 1000) + 1);
+        lease ??= await this.leaseFor(leaseMs);
         const value = JSON.stringify({ by: schedulerId, until });
         for (const group of chunks(claimable, MAX_TXN_OPS / 2, () => 0)) {
-          const response = await this.requests.txn(
-            'acquire due jobs',
+          const response = await this.claimTxn(
             group.flatMap((c) => [
               unchanged(c.jobKey, c.doc?.mod_revision ?? '0'),
               unchanged(c.claimKey, c.claimRevision),
@@ -199,6 +202,32 @@ export class EtcdClaims {
   }
 
   /** Decodes a candidate: claimable (its job set), a stale index key, or an unreadable job (the error). */
+  /**
+   * An etcd lease that outlives a claim of `leaseMs` made now: granted with a TTL of the lease in
+   * whole seconds plus two, and shared by the claims of the next `LEASE_SHARE_MS` (each of which it
+   * still outlives by a second), so a busy scheduler grants one a second, not one per pass.
+   */
+  private async leaseFor(leaseMs: number): Promise<string> {
+    const ttl = Math.ceil(leaseMs / 1000) + 2;
+    const current = this.lease;
+    if (current !== null && current.ttl === ttl && Date.now() - current.grantedAt < LEASE_SHARE_MS)
+      return current.id;
+    const grantedAt = Date.now();
+    const id = await this.requests.grantLease('acquire due jobs', ttl);
+    this.lease = { id, ttl, grantedAt };
+    return id;
+  }
+
+  /** A claim transaction; a failure (a lease etcd no longer has, say) makes the next claim grant a new lease. */
+  private async claimTxn(compare: EtcdCompare[], success: EtcdRequestOp[]): Promise<EtcdTxnResponse> {
+    try {
+      return await this.requests.txn('acquire due jobs', compare, success);
+    } catch (error) {
+      this.lease = null;
+      throw error;
+    }
+  }
+
   private inspect(candidate: Candidate): 'claimable' | 'stale' | SerializationError {
     if (candidate.doc === null) return 'stale';
     let parsed: unknown;
@@ -207,8 +236,10 @@ export class EtcdClaims {
     } catch (error) {
       return error as SerializationError;
     }
+    // An index key left behind (the job was paused or moved since) is dropped; a document without
+    // a readable run time is an unreadable job, which deserializeJob reports below.
     const next = (parsed as Partial<SerializedJob> | null)?.nextRunTime;
-    if (typeof next !== 'number' || stamp(next) !== stamp(candidate.time)) return 'stale';
+    if (next === null || (typeof next === 'number' && stamp(next) !== stamp(candidate.time))) return 'stale';
     try {
       candidate.job = deserializeJob(parsed);
       return 'claimable';
