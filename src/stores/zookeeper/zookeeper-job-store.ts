@@ -3,7 +3,7 @@ import type { JobState } from '../../job-state.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { deserializeJob, serializeJob } from '../job-serializer.js';
 import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
-import { compareIds, compareJobs } from '../job-order.js';
+import { compareJobs } from '../job-order.js';
 import { deserializeRunRecord } from '../run-record.js';
 import {
   Conflict,
@@ -20,7 +20,6 @@ import {
   Layout,
   ZOOKEEPER_SCHEMA_VERSION,
   decodeId,
-  encodeId,
   parseDocument,
   parseEntry,
   parseLease,
@@ -30,6 +29,7 @@ import {
   type Bucket,
   type Lease,
 } from './zookeeper-layout.js';
+import { byTime, dueIn, findEntries, readLeases, type Candidate } from './zookeeper-index.js';
 import { readRuns, writeRuns } from './zookeeper-runs.js';
 import { resolveOptions, type ResolvedOptions, type ZooKeeperJobStoreOptions } from './zookeeper-options.js';
 
@@ -37,14 +37,6 @@ import { resolveOptions, type ResolvedOptions, type ZooKeeperJobStoreOptions } f
 const UNREADABLE_RETRY_MS = 60_000;
 /** Attempts of a write that lost a race with another writer of the same job (then it reads again). */
 const ATTEMPTS = 5;
-
-/** A job that may be claimed: an index entry, or a lease that ran out. */
-interface Candidate {
-  id: string;
-  time: number;
-  entry?: string;
-  leaseVersion?: number;
-}
 
 /**
  * A job store in ZooKeeper, shared safely by several scheduler processes. Each job is a znode under
@@ -141,26 +133,32 @@ export class ZooKeeperJobStore implements JobStore {
 
   async updateJob(job: JobState): Promise<void> {
     const document = JSON.stringify(serializeJob(job));
+    let search = false;
     await this.guard('update job', async (zk) => {
-      const ops = await this.unindex(zk, job.id, (version) => ({
+      const write = (version: number): ZkOp => ({
         op: 'set',
         path: this.paths.job(job.id),
         data: document,
         version,
-      }));
+      });
+      const ops = await this.unindex(zk, job.id, write, search);
       await this.indexAt(zk, ops, job.id, job.nextRunTime);
-      await zk.commit(ops).catch((error: unknown) => Promise.reject(conflictOr(error)));
+      await zk.commit(ops).catch((error: unknown) => {
+        search = misplaced(error);
+        throw conflictOr(error);
+      });
     });
   }
 
   async removeJob(id: string): Promise<void> {
+    let search = false;
     await this.guard('remove job', async (zk) => {
-      const ops = await this.unindex(zk, id, (version) => ({
-        op: 'remove',
-        path: this.paths.job(id),
-        version,
-      }));
-      await zk.commit(ops).catch((error: unknown) => Promise.reject(conflictOr(error)));
+      const write = (version: number): ZkOp => ({ op: 'remove', path: this.paths.job(id), version });
+      const ops = await this.unindex(zk, id, write, search);
+      await zk.commit(ops).catch((error: unknown) => {
+        search = misplaced(error);
+        throw conflictOr(error);
+      });
     });
   }
 
@@ -198,7 +196,10 @@ export class ZooKeeperJobStore implements JobStore {
   async getNextRunTime(): Promise<Date | null> {
     const earliest = await this.guard('read next run time', async (zk) => {
       // Watched, so that another process adding or moving a job earlier wakes the scheduler.
-      const [buckets, leases] = await Promise.all([zk.getChildren(this.paths.due, true), this.leases(zk)]);
+      const [buckets, leases] = await Promise.all([
+        zk.getChildren(this.paths.due, true),
+        readLeases(zk, this.paths),
+      ]);
       let next = Infinity;
       for (const bucket of sortedBuckets(buckets)) {
         const entries = await zk.getChildren(`${this.paths.due}/${bucket.name}`, true);
@@ -215,7 +216,10 @@ export class ZooKeeperJobStore implements JobStore {
     if (limit <= 0) return [];
     const nowMs = now.getTime();
     return await this.guard('acquire due jobs', async (zk) => {
-      const [bucketNames, leases] = await Promise.all([zk.getChildren(this.paths.due), this.leases(zk)]);
+      const [bucketNames, leases] = await Promise.all([
+        zk.getChildren(this.paths.due),
+        readLeases(zk, this.paths),
+      ]);
       const buckets = sortedBuckets(bucketNames).filter((bucket) => bucket.number * BUCKET_MS <= nowMs);
       const candidates: Candidate[] = leases
         .filter((lease) => lease.until <= nowMs)
@@ -227,7 +231,7 @@ export class ZooKeeperJobStore implements JobStore {
           candidates.filter((candidate) => candidate.entry !== undefined).length < limit &&
           buckets.length > 0
         )
-          candidates.push(...(await this.dueIn(zk, buckets.shift() as Bucket, nowMs)));
+          candidates.push(...(await dueIn(zk, this.paths, this.folders, buckets.shift() as Bucket, nowMs)));
         candidates.sort(byTime);
         const batch = candidates.splice(0, limit - claimed.length);
         if (batch.length === 0) break;
@@ -282,8 +286,9 @@ export class ZooKeeperJobStore implements JobStore {
     const { id } = candidate;
     const stored = await zk.read(this.paths.job(id));
     if (stored === null) {
-      // An entry without its job (left by hand): drop it so it is not read on every pass.
-      if (candidate.entry !== undefined) await zk.remove(candidate.entry).catch(ignoreConflict);
+      // An entry or a lease without its job (left by hand): drop it so it is not read on every pass.
+      const left = candidate.entry ?? this.paths.lease(id);
+      await zk.remove(left, candidate.leaseVersion).catch(ignoreConflict);
       return null;
     }
     let job: JobState | null = null;
@@ -352,13 +357,15 @@ export class ZooKeeperJobStore implements JobStore {
   }
 
   /**
-   * The job's current state as the first operation of a transaction (`write(version)`), followed by
-   * the removal of its index entry or lease. Throws `JobLookupError` when it does not exist.
+   * The write of the job at the version read (`write(version)`), followed by the removal of its
+   * lease, or of its index entry: where its document's time says, or, with `search`, wherever it is.
+   * Throws `JobLookupError` when the job does not exist.
    */
   private async unindex(
     zk: ZooKeeperConnection,
     id: string,
     write: (version: number) => ZkOp,
+    search: boolean,
   ): Promise<ZkOp[]> {
     const [stored, lease] = await Promise.all([zk.read(this.paths.job(id)), zk.read(this.paths.lease(id))]);
     if (stored === null) throw new JobLookupError(id, this.alias);
@@ -366,9 +373,9 @@ export class ZooKeeperJobStore implements JobStore {
     if (lease !== null) ops.push({ op: 'remove', path: this.paths.lease(id), version: lease.version });
     else {
       const time = storedTime(stored.data);
-      if (time === undefined) {
-        // The document says nothing of its time: look for its entry in every bucket.
-        for (const entry of await this.entriesOf(zk, id)) ops.push({ op: 'remove', path: entry });
+      if (time === undefined || search) {
+        // The document says nothing of its time, or not where its entry is (edited by hand).
+        for (const entry of await findEntries(zk, this.paths, id)) ops.push({ op: 'remove', path: entry });
       } else if (time !== null) ops.push({ op: 'remove', path: this.paths.entry(id, time) });
     }
     return ops;
@@ -379,50 +386,6 @@ export class ZooKeeperJobStore implements JobStore {
     if (time === null) return;
     await this.folders.ensure(zk, this.paths.bucket(time.getTime()));
     ops.push({ op: 'create', path: this.paths.entry(id, time.getTime()) });
-  }
-
-  /** The candidates of one bucket due by `nowMs`; a past bucket found empty is removed. */
-  private async dueIn(zk: ZooKeeperConnection, bucket: Bucket, nowMs: number): Promise<Candidate[]> {
-    const path = `${this.paths.due}/${bucket.name}`;
-    const entries = await zk.childrenOrNone(path);
-    if (entries.length === 0 && (bucket.number + 1) * BUCKET_MS <= nowMs) {
-      this.folders.forget(path);
-      // Fails harmlessly when a job was just filed in it (NOT_EMPTY), or someone else removed it.
-      await zk.remove(path).catch((error: unknown) => {
-        if (!isZk(error, ZK.NOT_EMPTY)) ignoreConflict(error);
-      });
-    }
-    const candidates: Candidate[] = [];
-    for (const name of entries) {
-      const entry = parseEntry(name);
-      if (entry !== null && entry.time <= nowMs) candidates.push({ ...entry, entry: `${path}/${name}` });
-    }
-    return candidates;
-  }
-
-  /** Every lease, with its node version. */
-  private async leases(zk: ZooKeeperConnection): Promise<(Lease & { id: string; version: number })[]> {
-    const names = await zk.getChildren(this.paths.leases);
-    const read = await Promise.all(
-      names.map(async (name) => {
-        const stored = await zk.read(`${this.paths.leases}/${name}`);
-        const lease = stored === null ? null : parseLease(stored.data);
-        return lease === null ? null : { ...lease, id: decodeId(name), version: stored.version };
-      }),
-    );
-    return read.filter((lease) => lease !== null);
-  }
-
-  /** Every index entry of job `id`, found by reading every bucket (only for a document without its time). */
-  private async entriesOf(zk: ZooKeeperConnection, id: string): Promise<string[]> {
-    const suffix = `~${encodeId(id)}`;
-    const found: string[] = [];
-    for (const bucket of await zk.getChildren(this.paths.due)) {
-      const path = `${this.paths.due}/${bucket}`;
-      for (const name of await zk.childrenOrNone(path))
-        if (name.endsWith(suffix)) found.push(`${path}/${name}`);
-    }
-    return found;
   }
 
   /** Writes the schema version into an empty root, or refuses a root laid out by another version. */
@@ -489,6 +452,10 @@ export class ZooKeeperJobStore implements JobStore {
   }
 }
 
-function byTime(a: Candidate, b: Candidate): number {
-  return a.time - b.time || compareIds(a.id, b.id);
+/**
+ * True when an update or removal failed on the removal of the job's index entry (its second
+ * operation): the entry is not where the document's time says, so the next attempt looks for it.
+ */
+function misplaced(error: unknown): boolean {
+  return isZk(error, ZK.NO_NODE) && (error as { opIndex?: number }).opIndex === 1;
 }

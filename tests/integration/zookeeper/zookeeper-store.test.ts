@@ -10,7 +10,15 @@ import { ZooKeeperJobStore } from '../../../src/stores/zookeeper/index.js';
 import { makeJob, T0 } from '../../helpers/jobs.js';
 import { serviceUrl } from '../../helpers/services.js';
 import { waitUntil } from '../../helpers/wait.js';
-import { dropRoot, getChildren, rawZooKeeper, setData, zkRoot, zkUrl } from '../../helpers/zookeeper.js';
+import {
+  dropRoot,
+  getChildren,
+  getData,
+  rawZooKeeper,
+  setData,
+  zkRoot,
+  zkUrl,
+} from '../../helpers/zookeeper.js';
 
 const url = serviceUrl('zookeeper');
 
@@ -21,6 +29,14 @@ describe.skipIf(url === undefined)('ZooKeeper job store', () => {
   let count = 0;
   const storeAt = () => new ZooKeeperJobStore({ url: zkUrl(server, `${root}/${++count}`) });
   const context = () => ({ alias: 'default', clock: new FakeClock(T0), logger: silentLogger });
+
+  /** The names of every entry in the store's due-time index. */
+  const indexEntries = async (store: ZooKeeperJobStore) => {
+    const found: string[] = [];
+    for (const bucket of await getChildren(raw, `${store.root}/due`))
+      found.push(...(await getChildren(raw, `${store.root}/due/${bucket}`)));
+    return found.sort();
+  };
 
   beforeAll(async () => {
     raw = await rawZooKeeper(server);
@@ -56,12 +72,8 @@ describe.skipIf(url === undefined)('ZooKeeper job store', () => {
       await store.addJob(makeJob('soon', T0));
       await store.addJob(makeJob('later', T0 + 3_600_000));
       await store.addJob(makeJob('paused', null));
-      const entries = async () => {
-        const found: string[] = [];
-        for (const bucket of await getChildren(raw, `${store.root}/due`))
-          found.push(...(await getChildren(raw, `${store.root}/due/${bucket}`)));
-        return found.map((name) => name.slice(name.indexOf('~') + 1)).sort();
-      };
+      const entries = async () =>
+        (await indexEntries(store)).map((name) => name.slice(name.indexOf('~') + 1)).sort();
       expect(await entries()).toEqual(['later', 'soon']);
       await store.acquireDueJobs('a', new Date(T0), 60_000, 10);
       expect(await entries()).toEqual(['later']);
@@ -71,6 +83,30 @@ describe.skipIf(url === undefined)('ZooKeeper job store', () => {
       ]);
       expect(await entries()).toEqual(['later', 'soon']);
       expect(await getChildren(raw, `${store.root}/leases`)).toEqual([]);
+    } finally {
+      await store.shutdown();
+    }
+  });
+
+  it('updates and removes a job whose document no longer says where its index entry is', async () => {
+    const store = storeAt();
+    await store.start(context());
+    try {
+      await store.addJob(makeJob('edited', T0));
+      await store.addJob(makeJob('dropped', T0));
+      // A hand edit moves the time in the documents, leaving the index entries where they were.
+      for (const id of ['edited', 'dropped']) {
+        const path = `${store.root}/jobs/${id}`;
+        const document = JSON.parse(await getData(raw, path)) as { nextRunTime: number };
+        await setData(raw, path, JSON.stringify({ ...document, nextRunTime: T0 + 3_600_000 }));
+      }
+      await store.updateJob(makeJob('edited', T0 + 5));
+      await store.removeJob('dropped');
+      expect((await store.getAllJobs()).map((job) => job.id)).toEqual(['edited']);
+      // The old entries are gone, and the updated job has one entry, at its new time.
+      expect(await indexEntries(store)).toEqual([`${String(T0 + 5).padStart(16, '0')}~edited`]);
+      const claimed = await store.acquireDueJobs('a', new Date(T0 + 5), 60_000, 10);
+      expect(claimed.map((job) => [job.id, job.nextRunTime?.getTime()])).toEqual([['edited', T0 + 5]]);
     } finally {
       await store.shutdown();
     }

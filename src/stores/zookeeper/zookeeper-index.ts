@@ -1,0 +1,89 @@
+import { compareIds } from '../job-order.js';
+import {
+  ZK,
+  ignoreConflict,
+  isZk,
+  type KnownFolders,
+  type ZooKeeperConnection,
+} from './zookeeper-connection.js';
+import {
+  BUCKET_MS,
+  decodeId,
+  encodeId,
+  parseEntry,
+  parseLease,
+  type Bucket,
+  type Layout,
+  type Lease,
+} from './zookeeper-layout.js';
+
+/** A job that may be claimed: an index entry (`entry`), or a lease that ran out (`leaseVersion`). */
+export interface Candidate {
+  id: string;
+  time: number;
+  entry?: string;
+  leaseVersion?: number;
+}
+
+/** Candidates in the order they are claimed: due time, then id. */
+export function byTime(a: Candidate, b: Candidate): number {
+  return a.time - b.time || compareIds(a.id, b.id);
+}
+
+/** The candidates of one bucket due by `nowMs`; a past bucket found empty is removed. */
+export async function dueIn(
+  zk: ZooKeeperConnection,
+  paths: Layout,
+  folders: KnownFolders,
+  bucket: Bucket,
+  nowMs: number,
+): Promise<Candidate[]> {
+  const path = `${paths.due}/${bucket.name}`;
+  const entries = await zk.childrenOrNone(path);
+  if (entries.length === 0 && (bucket.number + 1) * BUCKET_MS <= nowMs) {
+    folders.forget(path);
+    // Fails harmlessly when a job was just filed in it (NOT_EMPTY), or someone else removed it.
+    await zk.remove(path).catch((error: unknown) => {
+      if (!isZk(error, ZK.NOT_EMPTY)) ignoreConflict(error);
+    });
+  }
+  const candidates: Candidate[] = [];
+  for (const name of entries) {
+    const entry = parseEntry(name);
+    if (entry !== null && entry.time <= nowMs) candidates.push({ ...entry, entry: `${path}/${name}` });
+  }
+  return candidates;
+}
+
+/** Every lease, with its job's id and its znode version. */
+export async function readLeases(
+  zk: ZooKeeperConnection,
+  paths: Layout,
+): Promise<(Lease & { id: string; version: number })[]> {
+  const names = await zk.getChildren(paths.leases);
+  const read = await Promise.all(
+    names.map(async (name) => {
+      const stored = await zk.read(`${paths.leases}/${name}`);
+      const lease = stored === null ? null : parseLease(stored.data);
+      return stored === null || lease === null
+        ? null
+        : { ...lease, id: decodeId(name), version: stored.version };
+    }),
+  );
+  return read.filter((lease) => lease !== null);
+}
+
+/**
+ * Every index entry of job `id`, found by reading every bucket: only for a job whose document does
+ * not say where its entry is.
+ */
+export async function findEntries(zk: ZooKeeperConnection, paths: Layout, id: string): Promise<string[]> {
+  const suffix = `~${encodeId(id)}`;
+  const found: string[] = [];
+  for (const bucket of await zk.getChildren(paths.due)) {
+    const path = `${paths.due}/${bucket}`;
+    for (const name of await zk.childrenOrNone(path))
+      if (name.endsWith(suffix)) found.push(`${path}/${name}`);
+  }
+  return found;
+}
