@@ -1,15 +1,22 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { getRequestListener } from '@hono/node-server';
-import { Hono } from 'hono';
+import { HoraeError } from '../errors.js';
 import { defaultLogger, type Logger } from '../logger.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import type { AdminApp } from './admin-app.js';
 import { readAdminOptions, type AdminOptions } from './admin-options.js';
-import { apiRoutes } from './api-routes.js';
-import { dashboardRoutes } from './dashboard/dashboard-routes.js';
-import { html } from './dashboard/html.js';
-import { EventHub } from './event-stream.js';
-import { errorResponse, responseForError, statusOf } from './http-errors.js';
-import { actionGuard, authentication } from './security.js';
+
+/**
+ * `hono` or `@hono/node-server`, the optional peer dependencies of `horae/admin`, is not installed.
+ */
+export class AdminDependencyError extends HoraeError {
+  constructor(cause: unknown) {
+    super(
+      'ERR_ADMIN_DEPENDENCY',
+      'horae/admin needs the "hono" and "@hono/node-server" packages: npm install hono @hono/node-server',
+      { cause },
+    );
+  }
+}
 
 /**
  * The admin API and dashboard of one scheduler, as a request handler to mount in any server:
@@ -17,8 +24,6 @@ import { actionGuard, authentication } from './security.js';
  * Node's `http.createServer`, Express and Fastify.
  */
 export interface AdminHandler {
-  /** The Hono app, with every route under `basePath`. Mount it in a Hono app with `app.route('/', admin.app)`. */
-  readonly app: Hono;
   /** Answers one Web request. */
   fetch(request: Request): Promise<Response>;
   /**
@@ -29,6 +34,11 @@ export interface AdminHandler {
   readonly listener: (request: IncomingMessage, response: ServerResponse) => Promise<void>;
   /** The base path the routes are under (`''` or `'/admin'`, ...). */
   readonly basePath: string;
+  /**
+   * Loads the handler's dependencies (Hono), which the first request does otherwise. Rejects with
+   * `AdminDependencyError` when they are not installed: await it at start-up to learn that early.
+   */
+  ready(): Promise<void>;
   /** Ends the open event streams and stops listening to the scheduler. */
   close(): void;
 }
@@ -45,65 +55,29 @@ export interface CreateAdminOptions extends AdminOptions {
  *
  * @example
  * const admin = createAdmin(scheduler, { basicAuth: { username: 'ops', password: process.env.ADMIN_PASSWORD! } });
+ * await admin.ready();
  * http.createServer(admin.listener).listen(8080);
  */
 export function createAdmin(scheduler: Scheduler, options: CreateAdminOptions): AdminHandler {
   const { logger = defaultLogger, ...adminOptions } = options ?? {};
   const settings = readAdminOptions(options === undefined || options === null ? options : adminOptions);
-  const events = new EventHub(scheduler);
-  const base = settings.basePath;
-  // Not strict: `/admin` and `/admin/` are the same page.
-  const root = new Hono({ strict: false });
-  const app = base === '' ? root : root.basePath(base);
-
-  app.use('*', authentication(settings));
-  app.use('*', actionGuard(settings));
-  apiRoutes(app, scheduler, settings, events);
-  dashboardRoutes(app, scheduler, settings);
-
-  root.onError((error, c) => {
-    const status = statusOf(error);
-    if (status === null) logger.error('Admin handler failed', error);
-    if (new URL(c.req.url).pathname.startsWith(`${base}/api/`)) return responseForError(error);
-    const text = status === null ? 'Something went wrong; the server log has the details.' : error.message;
-    return c.html(
-      html`<!doctype html>
-        <html lang="en">
-          <meta charset="utf-8" /><title>Error</title>
-          <h1>${status ?? 500}</h1>
-          <p>${text}</p>
-          <p><a href="${base}/jobs">Back to the jobs</a></p>
-        </html>`.text,
-      (status ?? 500) as 400,
+  let app: AdminApp | null = null;
+  let loading: Promise<AdminApp> | null = null;
+  const load = (): Promise<AdminApp> => {
+    loading ??= import('./admin-app.js').then(
+      (module) => (app = module.buildAdminApp(scheduler, settings, logger)),
+      (cause: unknown) => {
+        loading = null;
+        throw new AdminDependencyError(cause);
+      },
     );
-  });
-  root.notFound((c) =>
-    new URL(c.req.url).pathname.startsWith(`${base}/api/`)
-      ? errorResponse(404, 'ERR_NOT_FOUND', 'No such admin API route')
-      : c.text('Not found', 404),
-  );
-
-  const fetch = async (request: Request) => root.fetch(request);
-  const nodeListener = getRequestListener(fetch);
-  return {
-    app: root,
-    fetch,
-    listener: (request, response) => nodeListener(asMounted(request), response),
-    basePath: base,
-    close: () => events.close(),
+    return loading;
   };
-}
-
-/**
- * A Node request as the handler reads it inside another framework: Express's `app.use('/admin', ...)`
- * strips the prefix from `url` and keeps the whole path in `originalUrl`; a body parser that ran
- * first leaves the stream consumed and the body parsed in `body`, which is given back as `rawBody`.
- */
-function asMounted(request: IncomingMessage): IncomingMessage {
-  const host = request as IncomingMessage & { originalUrl?: unknown; body?: unknown; rawBody?: unknown };
-  if (typeof host.originalUrl === 'string') host.url = host.originalUrl;
-  if (host.readableEnded && host.body !== undefined && !(host.rawBody instanceof Buffer)) {
-    host.rawBody = Buffer.from(typeof host.body === 'string' ? host.body : JSON.stringify(host.body));
-  }
-  return request;
+  return {
+    fetch: async (request) => (app ?? (await load())).fetch(request),
+    listener: async (request, response) => (app ?? (await load())).listener(request, response),
+    basePath: settings.basePath,
+    ready: async () => void (await load()),
+    close: () => app?.events.close(),
+  };
 }

@@ -1,4 +1,9 @@
-export { createAdmin, type AdminHandler, type CreateAdminOptions } from './admin-handler.js';
+export {
+  createAdmin,
+  AdminDependencyError,
+  type AdminHandler,
+  type CreateAdminOptions,
+} from './admin-handler.js';
 export { serveAdmin, type ServeAdminOptions, type AdminServer } from './serve-admin.js';
 export type { AdminOptions } from './admin-options.js';
 export { CSRF_HEADER } from './security.js';

@@ -1,6 +1,5 @@
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createAdaptorServer } from '@hono/node-server';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import { createAdmin, type AdminHandler, type CreateAdminOptions } from './admin-handler.js';
 
@@ -24,7 +23,8 @@ export interface AdminServer {
 
 /**
  * Serves the admin API and dashboard of `scheduler` on its own HTTP server, in one call. Listens
- * on 127.0.0.1 unless `hostname` says otherwise. Resolves once the server listens.
+ * on 127.0.0.1 unless `hostname` says otherwise. Resolves once the server listens; rejects with
+ * `AdminDependencyError` when `hono` or `@hono/node-server` is not installed.
  *
  * @example
  * const admin = await serveAdmin(scheduler, { port: 8080, basicAuth: { username: 'ops', password } });
@@ -33,7 +33,8 @@ export interface AdminServer {
 export async function serveAdmin(scheduler: Scheduler, options: ServeAdminOptions): Promise<AdminServer> {
   const { port = 8080, hostname = '127.0.0.1', ...handlerOptions } = options;
   const handler = createAdmin(scheduler, handlerOptions);
-  const server = createAdaptorServer({ fetch: handler.fetch, hostname }) as Server;
+  await handler.ready();
+  const server = createServer((request, response) => void handler.listener(request, response));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, hostname, () => {
