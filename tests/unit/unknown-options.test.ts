@@ -51,7 +51,7 @@ describe('RedisJobStore options', () => {
     const error = thrown(() => new RedisJobStore({ url: 'redis://127.0.0.1:6379', prefx: 'app:' } as never));
     expect(error).toBeInstanceOf(JobStoreError);
     expect(error.message).toMatch(
-      /^Unknown RedisJobStore option "prefx" \(did you mean "prefix"\?\); options are: url, client, prefix, /,
+      /^Unknown RedisJobStore option "prefx" \(did you mean "prefix"\?\); options are: url, client, nodes, natMap, prefix, /,
     );
   });
 
