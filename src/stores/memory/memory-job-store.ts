@@ -22,8 +22,27 @@ interface Entry extends QueueEntry {
   fireOffset: number | null;
   /** The scheduler holding the lease, or `null`. */
   acquiredBy: string | null;
+  /** The claim that leased the job, while it is leased. */
+  lease: Lease | null;
   /** The job's run records, oldest first, or `null` before its first. */
   runs: StoredRun[] | null;
+}
+
+/**
+ * The jobs of one `acquireDueJobs` call, leased together until `until`. A job leaves its lease when
+ * it is released, changed or removed (its `lease` is then no longer this one); the lease is done
+ * when none is left. One object per claim instead of a queue entry per job: a due job costs no
+ * queue work to lease and release.
+ */
+class Lease {
+  /** Jobs still leased by this claim. */
+  live: number;
+  constructor(
+    readonly until: number,
+    readonly entries: Entry[],
+  ) {
+    this.live = entries.length;
+  }
 }
 
 /** Run records of a job that no longer exists (see `MemoryJobStore.orphans`). */
@@ -116,8 +135,8 @@ function loadRun(jobId: string, run: StoredRun): RunRecord {
 /**
  * The default job store: jobs live in this process only. Scheduled jobs wait in a queue of time
  * buckets (see `TimeQueue`), so adding and removing a job and claiming a due one cost O(1) amortized
- * when many share a millisecond, and O(log B) for B distinct times otherwise. Leased jobs wait in a
- * second queue, by the end of their lease; paused jobs are in neither.
+ * when many share a millisecond, and O(log B) for B distinct times otherwise. Leased jobs are held
+ * by their claim (`Lease`) until released or until the lease ends; paused jobs are in neither.
  */
 export class MemoryJobStore implements JobStore {
   readonly persistent: boolean = false;
@@ -125,10 +144,11 @@ export class MemoryJobStore implements JobStore {
   /** Unleased jobs with a next run time, by that time, then id. */
   private readonly scheduled = new TimeQueue<Entry>();
   /**
-   * Leased jobs, by the end of their lease (the time of their bucket): the time each is due again should its holder not release it.
-   * A job is leased only once due, so its own time is never later than that.
+   * Claims with jobs still leased: each is due again when its lease ends, should its holder not
+   * release it (a job is leased only once due, so its own time is never later than that). Few at a
+   * time: one per batch of due jobs not yet released.
    */
-  private readonly leases = new TimeQueue<Entry>(false);
+  private leases: Lease[] = [];
   /**
    * The run histories of jobs that are gone (a live job keeps its own, `Entry.runs`): a ring of the
    * newest `MAX_ORPHAN_HISTORIES`, so one-shot jobs cannot grow memory forever. A ring and not a map
@@ -157,6 +177,7 @@ export class MemoryJobStore implements JobStore {
       bucket: null,
       slot: -1,
       acquiredBy: null,
+      lease: null,
       runs: null,
     };
     setTimes(entry, job.nextRunTime, job.nextFireTime);
@@ -172,7 +193,6 @@ export class MemoryJobStore implements JobStore {
     entry.job = storedCopy(job, entry.id);
     setTimes(entry, job.nextRunTime, job.nextFireTime);
     // A user's change wins over a lease in progress: the holder's later release is ignored.
-    entry.acquiredBy = null;
     this.place(entry);
   }
 
@@ -186,7 +206,7 @@ export class MemoryJobStore implements JobStore {
     for (const entry of this.entries.values()) this.orphan(entry);
     this.entries.clear();
     this.scheduled.clear();
-    this.leases.clear();
+    this.leases = [];
   }
 
   async lookupJob(id: string): Promise<JobState | null> {
@@ -200,27 +220,29 @@ export class MemoryJobStore implements JobStore {
 
   async getNextRunTime(): Promise<Date | null> {
     // A lease that runs out makes its job due again (its own time having passed).
-    const earliest = Math.min(this.scheduled.earliest(), this.leases.earliest());
+    let earliest = this.scheduled.earliest();
+    for (const lease of this.leases) if (lease.until < earliest) earliest = lease.until;
     return earliest === Infinity ? null : new Date(earliest);
   }
 
   async acquireDueJobs(schedulerId: string, now: Date, leaseMs: number, limit: number): Promise<JobState[]> {
     const nowMs = now.getTime();
-    for (let entry = this.leases.popDue(nowMs); entry !== undefined; entry = this.leases.popDue(nowMs)) {
-      entry.acquiredBy = null;
-      this.place(entry);
-    }
-    // Never below 0, so a lease never ends before its job's time (`getNextRunTime` relies on it);
-    // the scheduler's leases are positive anyway.
-    const until = nowMs + (leaseMs > 0 ? leaseMs : 0);
+    this.endLeases(nowMs);
+    const claimed: Entry[] = [];
     const acquired: JobState[] = [];
     while (acquired.length < limit) {
       const entry = this.scheduled.popDue(nowMs);
       if (entry === undefined) break;
       entry.acquiredBy = schedulerId;
-      this.leases.push(entry, until);
+      claimed.push(entry);
       acquired.push(loadJob(entry));
     }
+    if (claimed.length === 0) return acquired;
+    // Never below 0, so a lease never ends before its job's time (`getNextRunTime` relies on it);
+    // the scheduler's leases are positive anyway.
+    const lease = new Lease(nowMs + (leaseMs > 0 ? leaseMs : 0), claimed);
+    for (const entry of claimed) entry.lease = lease;
+    this.leases.push(lease);
     return acquired;
   }
 
@@ -228,8 +250,7 @@ export class MemoryJobStore implements JobStore {
     for (const release of releases) {
       const entry = this.entries.get(release.id);
       if (entry === undefined || entry.acquiredBy !== schedulerId) continue;
-      this.leases.remove(entry);
-      entry.acquiredBy = null;
+      this.unlease(entry);
       if (release.remove) {
         this.drop(entry);
         continue;
@@ -323,10 +344,43 @@ export class MemoryJobStore implements JobStore {
     if (!Number.isNaN(entry.time)) this.scheduled.push(entry, entry.time);
   }
 
-  /** Takes an entry out of whichever queue holds it. */
+  /** Takes an entry out of its lease, or out of the queue of scheduled jobs. */
   private unqueue(entry: Entry): void {
-    if (entry.acquiredBy !== null) this.leases.remove(entry);
+    if (entry.lease !== null) this.unlease(entry);
     else this.scheduled.remove(entry);
+  }
+
+  /** Ends the entry's lease (it must have one). */
+  private unlease(entry: Entry): void {
+    const lease = entry.lease as Lease;
+    entry.lease = null;
+    entry.acquiredBy = null;
+    if (--lease.live > 0) return;
+    const leases = this.leases;
+    const index = leases.indexOf(lease);
+    if (index === leases.length - 1) leases.pop();
+    else leases.splice(index, 1);
+  }
+
+  /** Makes the jobs of leases that ended by `now` due again. */
+  private endLeases(now: number): void {
+    if (this.leases.length === 0) return;
+    let kept: Lease[] | null = null;
+    for (let i = 0; i < this.leases.length; i++) {
+      const lease = this.leases[i] as Lease;
+      if (lease.until > now) {
+        kept?.push(lease);
+        continue;
+      }
+      kept ??= this.leases.slice(0, i);
+      for (const entry of lease.entries) {
+        if (entry.lease !== lease) continue;
+        entry.lease = null;
+        entry.acquiredBy = null;
+        this.place(entry);
+      }
+    }
+    if (kept !== null) this.leases = kept;
   }
 
   private drop(entry: Entry): void {

@@ -67,6 +67,8 @@ export class TimeQueue<E extends QueueEntry> {
    * releases to the next interval, jobs added together), and hashing a time costs more than this.
    */
   private recent: Bucket | undefined = undefined;
+  /** Buckets that became unsorted since the last turn (see `sortSoon`). */
+  private unsorted: Bucket[] = [];
 
   /**
    * @param ordered False when the order of entries of one time does not matter (leases, which only
@@ -96,6 +98,7 @@ export class TimeQueue<E extends QueueEntry> {
       const items = bucket.items;
       if (bucket.sorted && this.ordered && entry.id <= (items[items.length - 1] as QueueEntry).id) {
         bucket.sorted = false;
+        this.sortSoon(bucket);
       }
       // Only a push grows the array: a bucket that keeps taking entries while others leave it
       // (popped from the head, removed from the middle) would otherwise grow without bound.
@@ -173,6 +176,22 @@ export class TimeQueue<E extends QueueEntry> {
     this.count = 0;
     this.recent = undefined;
   }
+
+  /**
+   * Sorts an unsorted bucket on the next turn of the event loop rather than at its first pop: jobs
+   * are added ahead of their time, and sorting 10,000 ids when they fall due would delay their runs
+   * by the sort. A pop before then sorts the bucket itself.
+   */
+  private sortSoon(bucket: Bucket): void {
+    this.unsorted.push(bucket);
+    if (this.unsorted.length === 1) setImmediate(this.sortUnsorted).unref();
+  }
+
+  private readonly sortUnsorted = (): void => {
+    const buckets = this.unsorted;
+    this.unsorted = [];
+    for (const bucket of buckets) if (!bucket.sorted && bucket.heapIndex >= 0) sortBucket(bucket);
+  };
 
   private dropBucket(bucket: Bucket): void {
     // An emptied map is replaced rather than kept: a long-lived map with an insert and a delete per
