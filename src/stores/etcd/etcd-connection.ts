@@ -184,15 +184,14 @@ function hostBreaker(isRecoverable: (error: Error) => boolean) {
 }
 
 /**
- * Opens an `etcd3` client. Every unary request gets a deadline of `commandTimeoutMs`, so a
- * connection gone silent fails the request instead of hanging the scheduler; gRPC keepalive pings
- * notice a dead connection while idle. The client's own retries are turned off: a retried
+ * Opens an `etcd3` client. gRPC keepalive pings notice a dead connection while idle (each request
+ * of the store carries its own deadline, `commandTimeout`). The client's own retries are turned off: a retried
  * transaction whose first reply was lost would be answered "compare failed", and the scheduler
  * retries failed passes itself, with backoff. A failing host rests for a second (`hostBreaker`).
  * The connection is made lazily; the store's first request (bounded by `connectTimeout`) shows
  * whether etcd answers.
  */
-export async function connectEtcd(address: EtcdAddress, commandTimeoutMs: number): Promise<OwnedEtcdClient> {
+export async function connectEtcd(address: EtcdAddress): Promise<OwnedEtcdClient> {
   let etcd3: typeof import('etcd3');
   try {
     etcd3 = await import('etcd3');
@@ -206,7 +205,6 @@ export async function connectEtcd(address: EtcdAddress, commandTimeoutMs: number
   const client = new Etcd3({
     hosts: address.hosts.map((host) => `http://${host}`),
     ...(address.auth === undefined ? {} : { auth: address.auth }),
-    defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + commandTimeoutMs }),
     faultHandling: { global: once, host },
     grpcOptions: {
       'grpc.keepalive_time_ms': KEEPALIVE_TIME_MS,

@@ -10,6 +10,7 @@ import {
   checkTimeout,
   connectEtcd,
   parseEtcdUrl,
+  type EtcdAddress,
   type EtcdClient,
   type EtcdKeyValue,
   type EtcdRequestOp,
@@ -35,7 +36,7 @@ export interface EtcdJobStoreOptions {
   url?: string;
   /**
    * An `etcd3` client you opened (TLS, your own auth or fault handling). The store uses it as it is
-   * and never closes it; give it call deadlines of your own. Takes precedence over `url`.
+   * (each request still bounded by `commandTimeout`) and never closes it. Takes precedence over `url`.
    */
   client?: EtcdClient;
   /** Put before every key; a `/` is added when missing. Default: the URL's path, else `'horae/'`. */
@@ -69,7 +70,7 @@ export class EtcdJobStore implements JobStore {
   readonly prefix: string;
   private readonly keys: EtcdKeys;
   private readonly options: EtcdJobStoreOptions;
-  private readonly hosts: string[];
+  private readonly address: EtcdAddress;
   private readonly commandTimeout: number;
   private readonly connectTimeout: number;
   private readonly requests: EtcdRequests;
@@ -85,9 +86,8 @@ export class EtcdJobStore implements JobStore {
   constructor(options: EtcdJobStoreOptions = {}) {
     checkOptions(options);
     this.options = { ...options };
-    const address = parseEtcdUrl(options.url ?? 'etcd://127.0.0.1:2379/horae');
-    this.hosts = address.hosts;
-    const prefix = options.prefix ?? address.prefix ?? 'horae/';
+    this.address = parseEtcdUrl(options.url ?? 'etcd://127.0.0.1:2379/horae');
+    const prefix = options.prefix ?? this.address.prefix ?? 'horae/';
     if (typeof prefix !== 'string' || prefix === '') {
       throw new JobStoreError(
         `EtcdJobStore prefix must be a non-empty string, not ${JSON.stringify(prefix)}`,
@@ -97,7 +97,11 @@ export class EtcdJobStore implements JobStore {
     this.keys = new EtcdKeys(this.prefix);
     this.commandTimeout = checkTimeout(options.commandTimeout, 'commandTimeout', DEFAULT_COMMAND_TIMEOUT_MS);
     this.connectTimeout = checkTimeout(options.connectTimeout, 'connectTimeout', 5000);
-    this.requests = new EtcdRequests(() => this.describe());
+    this.requests = new EtcdRequests(
+      () => this.describe(),
+      () => this.alias,
+      this.commandTimeout,
+    );
     this.runs = new EtcdRuns(this.keys, this.requests);
     this.claims = new EtcdClaims(this.keys, this.requests, (id, error) =>
       this.reportUnreadableJob(id, error),
@@ -111,8 +115,7 @@ export class EtcdJobStore implements JobStore {
     if (this.requests.client !== null) return;
     let client = this.options.client;
     if (client === undefined) {
-      const address = parseEtcdUrl(this.options.url ?? 'etcd://127.0.0.1:2379/horae');
-      this.owned = await connectEtcd(address, this.commandTimeout);
+      this.owned = await connectEtcd(this.address);
       client = this.owned;
     }
     this.requests.client = client;
@@ -309,7 +312,7 @@ export class EtcdJobStore implements JobStore {
   }
 
   private describe(): string {
-    const where = this.options.client === undefined ? ` at ${this.hosts.join(',')}` : '';
+    const where = this.options.client === undefined ? ` at ${this.address.hosts.join(',')}` : '';
     return `etcd job store "${this.alias}"${where}`;
   }
 }

@@ -1,5 +1,6 @@
 import { HoraeError, JobStoreError } from '../../errors.js';
 import type {
+  EtcdCallOptions,
   EtcdClient,
   EtcdCompare,
   EtcdKeyValue,
@@ -29,7 +30,11 @@ export class EtcdRequests {
   client: EtcdClient | null = null;
   private readonly own = new Set<string>();
 
-  constructor(private readonly describe: () => string) {}
+  constructor(
+    private readonly describe: () => string,
+    private readonly alias: () => string,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** Whether this store wrote revision `revision` (recently). */
   isOwn(revision: string): boolean {
@@ -37,7 +42,7 @@ export class EtcdRequests {
   }
 
   range(operation: string, request: EtcdRangeRequest): Promise<EtcdRangeResponse> {
-    return this.guard(operation, (client) => client.kv.range(request));
+    return this.guard(operation, (client) => client.kv.range(request, this.deadline()));
   }
 
   /** One transaction; its revision is remembered as this store's own when it succeeds. */
@@ -47,7 +52,9 @@ export class EtcdRequests {
     success: EtcdRequestOp[],
     failure: EtcdRequestOp[] = [],
   ): Promise<EtcdTxnResponse> {
-    const response = await this.guard(operation, (client) => client.kv.txn({ compare, success, failure }));
+    const response = await this.guard(operation, (client) =>
+      client.kv.txn({ compare, success, failure }, this.deadline()),
+    );
     if (response.succeeded && success.some((op) => op.request_range === undefined)) {
       this.own.add(response.header.revision);
       if (this.own.size > OWN_REVISIONS) this.own.delete(this.own.values().next().value as string);
@@ -87,13 +94,15 @@ export class EtcdRequests {
 
   async grantLease(operation: string, ttlSeconds: number): Promise<string> {
     const { ID } = await this.guard(operation, (client) =>
-      client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }),
+      client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 }, this.deadline()),
     );
     return ID;
   }
 
   async guard<T>(operation: string, run: (client: EtcdClient) => Promise<T>): Promise<T> {
-    if (this.client === null) throw new JobStoreError(`${this.describe()} is not started (${operation})`);
+    if (this.client === null) {
+      throw new JobStoreError(`${this.describe()} is not started (${operation})`, { jobStore: this.alias() });
+    }
     try {
       return await run(this.client);
     } catch (cause) {
@@ -104,8 +113,14 @@ export class EtcdRequests {
   failure(operation: string, cause: unknown): HoraeError {
     if (cause instanceof HoraeError) return cause;
     return new JobStoreError(`${this.describe()} failed to ${operation}: ${(cause as Error).message}`, {
+      jobStore: this.alias(),
       cause,
     });
+  }
+
+  /** Every request waits at most `commandTimeout`, on a client the store opened or one it was given. */
+  private deadline(): EtcdCallOptions {
+    return { deadline: Date.now() + this.timeoutMs };
   }
 
   forget(): void {

@@ -154,6 +154,21 @@ describe.skipIf(url === undefined)('etcd job store on a real etcd', () => {
     expect((await other.acquireDueJobs('other', new Date(), 60_000, 10)).map((job) => job.id)).toEqual(['j']);
   });
 
+  it('uses a client it is given and leaves it open', async () => {
+    const client = rawEtcd(server);
+    try {
+      const prefix = newPrefix();
+      const store = new EtcdJobStore({ client, prefix });
+      await store.start(context());
+      await store.addJob(makeJob('mine', T0));
+      expect((await store.getAllJobs()).map((job) => job.id)).toEqual(['mine']);
+      await store.shutdown();
+      expect(await client.get(`${prefix}/jobs/mine`).string()).toContain('"id":"mine"');
+    } finally {
+      client.close();
+    }
+  });
+
   it('refuses a prefix laid out by another schema version', async () => {
     const prefix = newPrefix();
     await raw.put(`${prefix}/version`).value('99');
