@@ -93,6 +93,12 @@ export default tseslint.config(
               from: './src/scheduler',
               message: 'The shared modules at the root of src/ sit below the scheduler.',
             },
+            {
+              // horae/admin sits on top of the core and loads Hono: nothing in the core may reach it.
+              target: ['./src/!(admin)/**', './src/*.ts'],
+              from: './src/admin',
+              message: 'The core never imports src/admin (horae/admin): it would load Hono.',
+            },
           ],
         },
       ],
