@@ -128,14 +128,23 @@ export function parseEtcdUrl(url: string): EtcdAddress {
       );
     }
   }
+  const decode = (text: string, part: string) => {
+    try {
+      return decodeURIComponent(text);
+    } catch {
+      throw new JobStoreError(
+        `etcd URL ${JSON.stringify(redactEtcdUrl(url))} has a malformed %-escape in its ${part}`,
+      );
+    }
+  };
   let auth: EtcdAddress['auth'];
   if (userInfo !== undefined) {
     const colon = userInfo.indexOf(':');
-    const username = decodeURIComponent(colon === -1 ? userInfo : userInfo.slice(0, colon));
-    const password = colon === -1 ? '' : decodeURIComponent(userInfo.slice(colon + 1));
+    const username = decode(colon === -1 ? userInfo : userInfo.slice(0, colon), 'user name');
+    const password = colon === -1 ? '' : decode(userInfo.slice(colon + 1), 'password');
     auth = { username, password };
   }
-  const prefix = path === undefined || path === '/' ? undefined : decodeURIComponent(path.slice(1));
+  const prefix = path === undefined || path === '/' ? undefined : decode(path.slice(1), 'path');
   return { hosts: hosts.map((host) => (/:\d+$/.test(host) ? host : `${host}:2379`)), prefix, auth };
 }
 

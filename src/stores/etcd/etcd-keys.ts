@@ -9,7 +9,8 @@ import type { EtcdCompare, EtcdRequestOp } from './etcd-connection.js';
  *   digits of epoch ms, so a range read up to now lists the due jobs in order without reading the
  *   others. Written and deleted in the same transaction as the job.
  * - `P/claims/<id>`: `{"by":schedulerId,"until":ms}` while a scheduler holds the job, attached to an
- *   etcd lease that outlives `until` by a second, so a dead holder's claims vanish by themselves.
+ *   etcd lease that outlives `until` by a second or two, so a dead holder's claims vanish by
+ *   themselves. An unreadable job's claim (parked for a minute) has no etcd lease.
  * - `P/runs/<escaped id>/<scheduled><started><seq>`: one run record each (JSON); the id escaped so
  *   that no id's records are a prefix of another's.
  */

@@ -35,6 +35,7 @@ describe('etcd job store options and URLs', () => {
     ['etcd://a:2379,:2379/p', /names host ":2379"/],
     ['etcd://a:2379/p?commandTimeout=5', /has query parameters/],
     ['http://a:2379/p', /Malformed etcd URL/],
+    ['etcd://u:%E0%A4%A@a:2379/p', /malformed %-escape in its password/],
   ])('refuses %s with a JobStoreError saying what is wrong', (url, message) => {
     expect(() => new EtcdJobStore({ url })).toThrow(JobStoreError);
     expect(() => new EtcdJobStore({ url })).toThrow(message);
