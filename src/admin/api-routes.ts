@@ -8,17 +8,9 @@ import type { EventHub } from './event-stream.js';
 import { HttpError } from './http-errors.js';
 import { readAddRequest, readModifyRequest } from './job-input.js';
 import { healthView, jobView, runView } from './job-view.js';
-import {
-  jobHealth,
-  listJobs,
-  nextRunTimes,
-  requireJob,
-  runNow,
-  runsPage,
-  schedulerHealth,
-  type JobQuery,
-} from './operations.js';
+import { listJobs, requireJob, runsPage, type JobQuery } from './operations.js';
 import { readJsonObject } from './request-body.js';
+import { CSRF_HEADER } from './security.js';
 
 /** The most next run times one request may ask for. */
 const MAX_PREVIEW = 100;
@@ -65,14 +57,14 @@ const store = (c: Context) => c.req.query('jobStore') || undefined;
 
 export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettings, events: EventHub): void {
   const view = (job: Parameters<typeof jobView>[0]) => jobView(job, scheduler, settings.showArgs);
-  const jobAction = (c: Context) => requireJob(scheduler, c.req.param('id') as string, store(c));
+  const findJob = (c: Context) => requireJob(scheduler, c.req.param('id') as string, store(c));
 
-  app.get('/api/csrf-token', (c) => c.json({ token: settings.csrfToken, header: 'x-horae-csrf' }));
+  app.get('/api/csrf-token', (c) => c.json({ token: settings.csrfToken, header: CSRF_HEADER }));
 
   app.get('/api/scheduler', async (c) => {
     const jobs = await scheduler.getJobs();
     const paused = jobs.filter((job) => job.nextRunTime === null).length;
-    const health = await schedulerHealth(scheduler);
+    const health = await scheduler.health();
     return c.json({
       state: scheduler.state,
       timezone: scheduler.timezone,
@@ -89,11 +81,11 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
   });
 
   app.get('/api/jobs/:id', async (c) => {
-    const job = await jobAction(c);
+    const job = await findJob(c);
     const count = intParam(c, 'next', 10, 0, MAX_PREVIEW);
     const [times, health] = await Promise.all([
-      nextRunTimes(scheduler, job, count),
-      jobHealth(scheduler, job),
+      scheduler.getNextRunTimes(job.id, count, { jobStore: job.jobStore }),
+      scheduler.getJobHealth(job.id, { jobStore: job.jobStore }),
     ]);
     return c.json({
       ...view(job),
@@ -103,7 +95,7 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
   });
 
   app.get('/api/jobs/:id/runs', async (c) => {
-    const job = await jobAction(c);
+    const job = await findJob(c);
     const offset = intParam(c, 'offset', 0, 0, 100_000);
     const limit = intParam(c, 'limit', 20, 1, MAX_PAGE);
     const page = await runsPage(scheduler, job, offset, limit);
@@ -120,7 +112,7 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
   app.patch('/api/jobs/:id', async (c) => {
     const body = await readJsonObject(c.req.raw, settings.maxBodyBytes);
     const { changes, trigger } = readModifyRequest(body, scheduler.timezone);
-    let job = await jobAction(c);
+    let job = await findJob(c);
     if (Object.keys(changes).length > 0) job = await job.modify(changes);
     if (trigger !== undefined) {
       const paused = job.nextRunTime === null;
@@ -131,20 +123,21 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
     return c.json(view(job));
   });
 
-  app.post('/api/jobs/:id/pause', async (c) => c.json(view(await (await jobAction(c)).pause())));
+  app.post('/api/jobs/:id/pause', async (c) => c.json(view(await (await findJob(c)).pause())));
 
   app.post('/api/jobs/:id/resume', async (c) => {
-    const job = await (await jobAction(c)).resume();
+    const job = await (await findJob(c)).resume();
     return job === null ? c.json({ removed: true }) : c.json(view(job));
   });
 
   app.post('/api/jobs/:id/run', async (c) => {
-    await runNow(scheduler, await jobAction(c));
+    const job = await findJob(c);
+    await scheduler.runJob(job.id, { jobStore: job.jobStore });
     return c.json({ submitted: true }, 202);
   });
 
   app.delete('/api/jobs/:id', async (c) => {
-    await (await jobAction(c)).remove();
+    await (await findJob(c)).remove();
     return c.body(null, 204);
   });
 
@@ -159,8 +152,4 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
   });
 
   app.get('/api/events', (c) => events.respond(c));
-
-  app.all('/api/*', () => {
-    throw new HttpError(404, 'ERR_NOT_FOUND', 'No such admin API route');
-  });
 }

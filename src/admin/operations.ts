@@ -1,11 +1,10 @@
-// What the admin handler reads and does beyond one scheduler call: the filtered job list, the
-// page of run history, a 404 for an unknown id.
+// What the admin handler reads beyond one scheduler call: the filtered job list, a page of run
+// history, a job that must exist.
+import { JobLookupError } from '../errors.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { Job } from '../scheduler/job.js';
-import type { JobHealth, SchedulerHealth } from '../scheduler/health.js';
 import type { RunRecord } from '../stores/job-store.js';
 import type { Trigger } from '../triggers/trigger.js';
-import { HttpError } from './http-errors.js';
 
 /** What the job list can be filtered by. */
 export interface JobQuery {
@@ -42,26 +41,15 @@ export async function listJobs(scheduler: Scheduler, query: JobQuery): Promise<J
   return { jobs: matching.slice(query.offset, query.offset + query.limit), total: matching.length };
 }
 
-/** The job, or a 404 naming it. */
+/** The job, or `JobLookupError` (a 404). */
 export async function requireJob(
   scheduler: Scheduler,
   id: string,
   jobStore: string | undefined,
 ): Promise<Job> {
   const job = await scheduler.getJob(id, jobStore === undefined ? {} : { jobStore });
-  if (job === null) {
-    throw new HttpError(
-      404,
-      'ERR_JOB_LOOKUP',
-      `No job by the id of "${id}" was found${jobStore === undefined ? '' : ` in job store "${jobStore}"`}`,
-    );
-  }
+  if (job === null) throw new JobLookupError(id, jobStore);
   return job;
-}
-
-/** The next `count` fire times of a job: from its next run time, or from now while it is paused. */
-export function nextRunTimes(scheduler: Scheduler, job: Job, count: number): Promise<Date[]> {
-  return scheduler.getNextRunTimes(job.id, count, { jobStore: job.jobStore });
 }
 
 /** The job's run history, newest first, from `offset`; `hasMore` when older records exist. */
@@ -73,21 +61,6 @@ export async function runsPage(
 ): Promise<{ runs: RunRecord[]; hasMore: boolean }> {
   const records = await scheduler.getRuns(job.id, { jobStore: job.jobStore, limit: offset + limit + 1 });
   return { runs: records.slice(offset, offset + limit), hasMore: records.length > offset + limit };
-}
-
-/** The job's health: last run, last success and failure, failures in a row, overdue. */
-export function jobHealth(scheduler: Scheduler, job: Job): Promise<JobHealth> {
-  return scheduler.getJobHealth(job.id, { jobStore: job.jobStore });
-}
-
-/** Runs the job now, once, without touching its schedule. */
-export function runNow(scheduler: Scheduler, job: Job): Promise<void> {
-  return scheduler.runJob(job.id, { jobStore: job.jobStore });
-}
-
-/** The scheduler's health: liveness, readiness, stores and executors. */
-export function schedulerHealth(scheduler: Scheduler): Promise<SchedulerHealth> {
-  return scheduler.health();
 }
 
 /** The zone a trigger reads its times in, or the scheduler's. */

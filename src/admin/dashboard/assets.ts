@@ -84,7 +84,7 @@ export const DASHBOARD_JS = `
     if (refreshing) return refresh();
     refreshing = true;
     try {
-      const response = await fetch(location.href, { headers: { 'x-horae-partial': '1' }, credentials: 'same-origin' });
+      const response = await fetch(location.href, { credentials: 'same-origin' });
       if (response.status === 404 && root.dataset.page === 'job') {
         location.assign(base + '/jobs');
         return;

@@ -5,7 +5,7 @@ import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { AdminSettings } from '../admin-options.js';
 import { intParam, jobQuery } from '../api-routes.js';
 import { healthView, jobView, runView, type HealthView, type JobView } from '../job-view.js';
-import { jobHealth, listJobs, nextRunTimes, requireJob, runsPage } from '../operations.js';
+import { listJobs, requireJob, runsPage } from '../operations.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { eventsPage } from './events-page.js';
 import type { SafeHtml } from './html.js';
@@ -74,7 +74,7 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
     const examined = jobs.slice(0, OVERVIEW_LIMIT);
     const healths = await mapLimited(examined, async (job) => ({
       job: view(job),
-      health: healthView(await jobHealth(scheduler, job)),
+      health: healthView(await scheduler.getJobHealth(job.id, { jobStore: job.jobStore })),
     }));
     const failing = healths
       .filter(({ health }) => health.consecutiveFailures > 0)
@@ -104,7 +104,7 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
     const result = await listJobs(scheduler, query);
     const rows = await mapLimited(result.jobs, async (job) => {
       const [times, runs] = await Promise.all([
-        nextRunTimes(scheduler, job, 3),
+        scheduler.getNextRunTimes(job.id, 3, { jobStore: job.jobStore }),
         scheduler.getRuns(job.id, { jobStore: job.jobStore, limit: 1 }),
       ]);
       return {
@@ -131,8 +131,8 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
     const runsOffset = intParam(c, 'runsOffset', 0, 0, 100_000);
     const runsLimit = 20;
     const [times, health, runs] = await Promise.all([
-      nextRunTimes(scheduler, job, 10),
-      jobHealth(scheduler, job),
+      scheduler.getNextRunTimes(job.id, 10, { jobStore: job.jobStore }),
+      scheduler.getJobHealth(job.id, { jobStore: job.jobStore }),
       runsPage(scheduler, job, runsOffset, runsLimit),
     ]);
     return send(c, 'job', job.name, (ctx) =>
