@@ -33,6 +33,18 @@ export interface JobState {
   timeout: number | null;
   /** How a failed run is retried; `null` = not retried. */
   retry: RetryPolicy | null;
+  /**
+   * The W3C trace context that was active when the job was added, kept only when tracing is on
+   * (`horae/tracing`): each run's span links to it. Absent otherwise.
+   */
+  traceContext?: TraceContext;
+}
+
+/** A W3C trace context (`traceparent` and `tracestate` headers), as a job keeps it. */
+export interface TraceContext {
+  /** `00-<trace id>-<span id>-<flags>`. */
+  traceparent: string;
+  tracestate?: string;
 }
 
 /** How a failed run is tried again. Plain data, so it can be stored with the job. */

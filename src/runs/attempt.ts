@@ -2,6 +2,7 @@ import type { TimerHandle } from '../clock.js';
 import type { RunAttempt } from '../executors/executor.js';
 import type { JobFunction, JobState } from '../job-state.js';
 import type { RunOutcome, RunStatus } from './outcome.js';
+import type { RunSpan } from './run-tracer.js';
 
 /** What the scheduler hands over to have a job's run times executed, oldest first. */
 export interface RunSubmission {
@@ -90,6 +91,8 @@ export class Run implements RunSubmission, RunOutcome {
   lastError: unknown = undefined;
   /** Position in the queue's list of active runs, or -1. */
   activeIndex = -1;
+  /** The current run time's span when tracing is on (`RunTracer`), from its first attempt to its outcome. */
+  span: RunSpan | null = null;
   /** A synchronously finished attempt waiting to be reported: whether it succeeded. */
   syncOk = false;
   // RunOutcome: set just before the run is reported.

@@ -7,6 +7,7 @@ import type { Logger } from '../logger.js';
 import { Run, type Attempt, type RunSubmission } from './attempt.js';
 import { retryDelay, shouldRetry } from './retry.js';
 import type { RunReporter } from './run-reporter.js';
+import type { RunTracer } from './run-tracer.js';
 
 type Mode = 'stopped' | 'running' | 'draining' | 'aborting';
 
@@ -22,6 +23,8 @@ export interface RunQueueHost {
   resolveFunction(name: string): JobFunction | Promise<JobFunction>;
   /** The `'module:export'` reference of the job's function, for executors that run references. */
   reference(func: JobState['func']): string | undefined;
+  /** The run tracer (`horae/tracing`), read as each run starts; `null` when tracing is off. */
+  readonly instruments: { readonly tracer: RunTracer | null };
 }
 
 /**
@@ -277,7 +280,11 @@ export class RunQueue {
     }
     const attempt = run.startAttempt(this.alias);
     const startedAt = clock.now();
-    if (run.attempt === 1) run.firstStartedAt = startedAt;
+    if (run.attempt === 1) {
+      run.firstStartedAt = startedAt;
+      const { tracer } = this.host.instruments;
+      if (tracer !== null) run.span = tracer.start(run, this.alias, startedAt);
+    }
     const timeout = job.timeout;
     if (timeout !== null) {
       run.timer = clock.setTimer(() => {
@@ -286,44 +293,53 @@ export class RunQueue {
         attempt.abort(new JobTimeoutError(job.id, timeout));
       }, timeout * 1000);
     }
-    let now: AttemptOutcome | Promise<unknown> | undefined;
-    let importing: Promise<JobFunction> | undefined;
-    try {
-      importing = this.resolveTarget(attempt);
-      if (importing === undefined) now = this.executor.executeNow?.(attempt);
-    } catch (error) {
-      now = { ok: false, value: error };
-    }
-    if (now !== undefined && !(now instanceof Promise)) {
+    // Traced, the job runs with its run's span as the active context (its own spans are children).
+    const span = run.span;
+    const started = span === null ? this.begin(attempt) : span.within(() => this.begin(attempt));
+    if (!(started instanceof Promise)) {
       // Finished already: reported by `drain` after it has started the other runs it can.
-      run.syncOk = now.ok;
-      run.value = now.value;
-      now.value = undefined;
+      run.syncOk = started.ok;
+      run.value = started.value;
+      started.value = undefined;
       run.startedMs = startedAt;
       run.finishedMs = clock.now();
       this.finished.push(run);
       return;
     }
     run.activeIndex = this.active.push(run) - 1;
-    let pending: Promise<unknown>;
+    started.then(
+      (value) => this.finishAttempt(run, true, value, startedAt),
+      (error: unknown) => this.finishAttempt(run, false, error, startedAt),
+    );
+  }
+
+  /**
+   * Starts an attempt: its outcome when it finished at once (`executeNow`, or a function that could
+   * not be resolved), else the promise of its value.
+   */
+  private begin(attempt: Attempt): AttemptOutcome | Promise<unknown> {
+    let now: AttemptOutcome | Promise<unknown> | undefined;
+    let importing: Promise<JobFunction> | undefined;
+    try {
+      importing = this.resolveTarget(attempt);
+      if (importing === undefined) now = this.executor.executeNow?.(attempt);
+    } catch (error) {
+      return { ok: false, value: error };
+    }
+    if (now !== undefined) return now;
     if (importing !== undefined) {
-      pending = importing.then((func) => {
+      return importing.then((func) => {
         // Aborted (timed out, shut down) while its module loaded: the job never starts.
         if (attempt.aborted) throw attempt.abortReason;
         attempt.func = func;
         return this.executor.execute(attempt);
       });
-    } else {
-      try {
-        pending = now ?? this.executor.execute(attempt);
-      } catch (error) {
-        pending = Promise.reject(error);
-      }
     }
-    pending.then(
-      (value) => this.finishAttempt(run, true, value, startedAt),
-      (error: unknown) => this.finishAttempt(run, false, error, startedAt),
-    );
+    try {
+      return this.executor.execute(attempt);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -360,8 +376,7 @@ export class RunQueue {
       run.value = result;
       run.startedMs = Number.isNaN(run.firstStartedAt) ? startedAt : run.firstStartedAt;
       run.finishedMs = finishedAt;
-      this.host.reporter.report(run);
-      run.value = undefined;
+      this.report(run);
       this.nextRun(run);
     } else if (this.mode === 'running' && shouldRetry(run.job.retry, run.attempt, result)) {
       this.scheduleRetry(run, result, startedAt, finishedAt);
@@ -383,6 +398,7 @@ export class RunQueue {
         error,
       );
     this.host.reporter.retry(run, run.attempt, error, run.timedOut, delay, startedAt, finishedAt);
+    run.span?.retry(run.attempt, error, delay);
     run.lastError = error;
     run.attempt++;
     this.waiting.add(run);
@@ -409,7 +425,17 @@ export class RunQueue {
     run.value = error;
     run.startedMs = Number.isNaN(run.firstStartedAt) ? finishedAt : run.firstStartedAt;
     run.finishedMs = finishedAt;
+    this.report(run);
+  }
+
+  /** Reports a run that started, and ends its span. */
+  private report(run: Run): void {
     this.host.reporter.report(run);
+    const span = run.span;
+    if (span !== null) {
+      run.span = null;
+      span.end(run, run.attempt);
+    }
     run.value = undefined;
   }
 

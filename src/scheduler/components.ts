@@ -10,6 +10,7 @@ import type { JobStore, JobStoreContext } from '../stores/job-store.js';
 import { MemoryJobStore } from '../stores/memory/memory-job-store.js';
 import { createJobStoreFromConfig, createJobStoreFromUrl } from '../stores/registry.js';
 import type { FunctionResolver } from './function-resolver.js';
+import { Instruments } from './instruments.js';
 import { describe, invalidOption, type ExecutorConfig, type JobStoreConfig } from './options.js';
 import type { SchedulerSettings } from './settings.js';
 
@@ -40,6 +41,8 @@ export class Components {
   /** Each executor's run queue, by executor alias. */
   readonly queues = new Map<string, RunQueue>();
   private readonly queueHost: RunQueueHost;
+  /** The hooks `horae/metrics` and `horae/tracing` attach (see `instrumentsOf`). */
+  readonly instruments = new Instruments(this.queues);
 
   constructor(private readonly host: ComponentsHost) {
     const { resolver } = host;
@@ -49,6 +52,7 @@ export class Components {
       reporter: host.reporter,
       resolveFunction: (name) => resolver.cached(name) ?? resolver.resolve(name),
       reference: (func) => (typeof func === 'function' ? undefined : (resolver.taskReference(func) ?? func)),
+      instruments: this.instruments,
     };
   }
 

@@ -18,6 +18,7 @@ import type { RunQueue } from '../runs/run-queue.js';
 import type { RunReporter } from '../runs/run-reporter.js';
 import type { JobRelease, JobStore } from '../stores/job-store.js';
 import { durationInWords } from './duration-words.js';
+import type { Instruments } from './instruments.js';
 
 /** How many due jobs one store hands over per round trip. */
 const ACQUIRE_BATCH = 1000;
@@ -36,6 +37,8 @@ export interface ProcessorHost {
   readonly listeners: ListenerRegistry;
   readonly reporter: RunReporter;
   readonly history: RunHistory;
+  /** Its `claimed` listener is told the size of each claim that returned jobs. */
+  readonly instruments: Pick<Instruments, 'claimed'>;
   settings(): ProcessorSettings;
   emit(event: SchedulerEventUnion): void;
 }
@@ -186,6 +189,7 @@ export class JobProcessor {
       ACQUIRE_BATCH,
     );
     if (due.length === 0) return false;
+    this.host.instruments.claimed?.(alias, due.length);
     // The usual due job has its runs planned and nothing missed: those go to their executor
     // together (`submitAll`); the others one by one, with their missed runs reported.
     const submissions: Submission[] = [];

@@ -27,6 +27,7 @@ import type { TriggerAlias } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { Components, type StoreSpec } from './components.js';
 import { FunctionResolver } from './function-resolver.js';
+import { registerInstruments } from './instruments.js';
 import { jobHealth, schedulerHealth, type HealthHost, type HealthOptions, type JobHealth } from './health.js';
 import type { SchedulerHealth } from './health.js';
 import { applyJobChanges, readRescheduleOptions } from './job-changes.js';
@@ -115,9 +116,11 @@ export class Scheduler {
       listeners,
       reporter,
       history,
+      instruments: this.components.instruments,
       settings,
       emit,
     });
+    registerInstruments(this, this.components.instruments);
     this.jobs = new Jobs({
       components: this.components,
       listeners,
@@ -334,6 +337,7 @@ export class Scheduler {
     try {
       built = buildJob(func, trigger, options, buildContextOf(this.settings));
       this.validateForExecutor(built.state);
+      this.keepTraceContext(built.state);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -354,11 +358,20 @@ export class Scheduler {
     return (fn) => {
       const built = buildJob(fn, trigger, options, buildContextOf(this.settings));
       this.validateForExecutor(built.state);
+      this.keepTraceContext(built.state);
       this.jobs
         .add(built)
         .catch((error) => this.settings.logger.error(`Could not add job "${built.state.id}"`, error));
       return fn;
     };
+  }
+
+  /** With tracing on (`horae/tracing`), the job keeps the trace context of its `addJob`. */
+  private keepTraceContext(state: JobState): void {
+    const { tracer } = this.components.instruments;
+    if (tracer === null) return;
+    const traceContext = tracer.capture();
+    if (traceContext !== undefined) state.traceContext = traceContext;
   }
 
   private validateForExecutor(state: JobState): void {

@@ -1,5 +1,5 @@
 import { SerializationError } from '../errors.js';
-import type { JobState, RetryPolicy } from '../job-state.js';
+import type { JobState, RetryPolicy, TraceContext } from '../job-state.js';
 import { assertJsonSafe } from '../serialization.js';
 import { triggerFromJSON } from '../triggers/registry.js';
 import type { TriggerJSON } from '../triggers/trigger.js';
@@ -21,9 +21,19 @@ export interface SerializedJob {
   nextFireTime: number | null;
   timeout: number | null;
   retry: RetryPolicy | null;
+  /** The trace context of the job's `addJob` (`horae/tracing`); absent when none was kept. */
+  traceContext?: SerializedTraceContext;
 }
 
 export const SERIALIZED_JOB_VERSION = 1;
+
+/**
+ * `JobState.traceContext` as stored, with a version of its own: an optional field needs no new job
+ * version, and a reader that does not know its version drops the link rather than the job.
+ */
+export interface SerializedTraceContext extends TraceContext {
+  version: 1;
+}
 
 /** Turns a job into its stored form. Throws `SerializationError` for a function object or non-JSON args. */
 export function serializeJob(job: JobState): SerializedJob {
@@ -34,7 +44,7 @@ export function serializeJob(job: JobState): SerializedJob {
     );
   }
   assertJsonSafe(job.args, 'args');
-  return {
+  const serialized: SerializedJob = {
     version: SERIALIZED_JOB_VERSION,
     id: job.id,
     name: job.name,
@@ -50,6 +60,8 @@ export function serializeJob(job: JobState): SerializedJob {
     timeout: job.timeout,
     retry: job.retry,
   };
+  if (job.traceContext !== undefined) serialized.traceContext = { version: 1, ...job.traceContext };
+  return serialized;
 }
 
 /** Rebuilds a job from its stored form. Throws `SerializationError` (with the cause) when it cannot be read. */
@@ -64,7 +76,7 @@ export function deserializeJob(document: unknown): JobState {
     );
   }
   try {
-    return {
+    const job: JobState = {
       id: doc.id,
       name: doc.name,
       func: doc.func,
@@ -79,9 +91,19 @@ export function deserializeJob(document: unknown): JobState {
       timeout: doc.timeout ?? null,
       retry: doc.retry ?? null,
     };
+    const traceContext = readTraceContext(doc.traceContext);
+    if (traceContext !== undefined) job.traceContext = traceContext;
+    return job;
   } catch (cause) {
     throw new SerializationError(`Stored job "${doc.id}" cannot be read: ${(cause as Error).message}`, {
       cause,
     });
   }
+}
+
+/** A stored trace context this Horae can read, else undefined: a lost link never loses the job. */
+function readTraceContext(stored: SerializedTraceContext | undefined): TraceContext | undefined {
+  if (stored?.version !== 1 || typeof stored.traceparent !== 'string') return undefined;
+  const { traceparent, tracestate } = stored;
+  return typeof tracestate === 'string' ? { traceparent, tracestate } : { traceparent };
 }
