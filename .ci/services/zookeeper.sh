@@ -40,13 +40,15 @@ CFG
   echo $! >"$zk_home/server.pid"
 fi
 
-for _ in $(seq 1 60); do
-  zk_answers && break
+# Up to 60 s, and no longer once the server we started has exited (a port taken by something else).
+zk_deadline=$((SECONDS + 60))
+until zk_answers; do
+  zk_pid=$(cat "$zk_home/server.pid" 2>/dev/null || true)
+  if [ "$SECONDS" -ge "$zk_deadline" ] || { [ -n "$zk_pid" ] && ! kill -0 "$zk_pid" 2>/dev/null; }; then
+    echo "FATAL: ZooKeeper is not answering on 127.0.0.1:$zk_port (see $zk_home/server.log)" >&2
+    exit 1
+  fi
   sleep 1
 done
-if ! zk_answers; then
-  echo "FATAL: ZooKeeper is not answering on 127.0.0.1:$zk_port (see $zk_home/server.log)" >&2
-  exit 1
-fi
 echo "ZooKeeper is up on 127.0.0.1:$zk_port"
 export HORAE_ZOOKEEPER_URL=${HORAE_ZOOKEEPER_URL:-zookeeper://127.0.0.1:$zk_port/horae-test}
