@@ -15,7 +15,7 @@ import { actionGuard, authentication } from './security.js';
 
 /** The admin app, ready to answer requests. */
 export interface AdminApp {
-  fetch(request: Request): Promise<Response>;
+  fetch(request: Request, env?: unknown): Promise<Response>;
   listener(request: IncomingMessage, response: ServerResponse): Promise<void>;
   events: EventHub;
 }
@@ -54,7 +54,8 @@ export function buildAdminApp(scheduler: Scheduler, settings: AdminSettings, log
       : c.text('Not found', 404),
   );
 
-  const fetch = async (request: Request) => root.fetch(request);
+  // `env` is @hono/node-server's `{ incoming, outgoing }` when served through Node.
+  const fetch = async (request: Request, env?: unknown) => root.fetch(request, env);
   const nodeListener = getRequestListener(fetch);
   return { fetch, listener: (request, response) => nodeListener(asMounted(request), response), events };
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import { describeValue } from '../describe-value.js';
 import { InvalidArgumentError } from '../errors.js';
 
@@ -9,9 +10,11 @@ import { InvalidArgumentError } from '../errors.js';
 export interface AdminOptions {
   /**
    * Your own check of each request (a session cookie, a bearer token, a client certificate...):
-   * resolve to `true` to let it through, `false` to refuse it with 403.
+   * resolve to `true` to let it through, `false` to refuse it with 403. Served through Node (the
+   * `listener`, `serveAdmin`), it also gets the Node request: Express's `req`, with what your
+   * middleware put on it (`req.user`, `req.session`).
    */
-  authorize?: (request: Request) => boolean | Promise<boolean>;
+  authorize?: AuthorizeHook;
   /** HTTP basic auth with one user: a request without these credentials gets 401. */
   basicAuth?: { username: string; password: string; realm?: string };
   /** No authentication at all: only for a server that nobody else can reach (local development). */
@@ -40,10 +43,13 @@ export interface AdminOptions {
   title?: string;
 }
 
+/** The `authorize` option: the Web request, and the Node one when served through Node. */
+export type AuthorizeHook = (request: Request, nodeRequest?: IncomingMessage) => boolean | Promise<boolean>;
+
 /** The options, checked and with their defaults. */
 export interface AdminSettings {
   auth:
-    | { kind: 'authorize'; authorize: (request: Request) => boolean | Promise<boolean> }
+    | { kind: 'authorize'; authorize: AuthorizeHook }
     | { kind: 'basic'; username: string; password: string; realm: string }
     | { kind: 'insecure' };
   readOnly: boolean;

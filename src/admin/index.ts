@@ -5,7 +5,7 @@ export {
   type CreateAdminOptions,
 } from './admin-handler.js';
 export { serveAdmin, type ServeAdminOptions, type AdminServer } from './serve-admin.js';
-export type { AdminOptions } from './admin-options.js';
+export type { AdminOptions, AuthorizeHook } from './admin-options.js';
 export { CSRF_HEADER } from './security.js';
 export type { ErrorBody } from './http-errors.js';
 export type { JobView, RunView, HealthView } from './job-view.js';

@@ -1,4 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import type { AdminSettings } from './admin-options.js';
 import { errorResponse } from './http-errors.js';
@@ -32,7 +33,8 @@ export function authentication(settings: AdminSettings): MiddlewareHandler {
     } else if (auth.kind === 'authorize') {
       let allowed: boolean;
       try {
-        allowed = (await auth.authorize(c.req.raw)) === true;
+        const node = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+        allowed = (await auth.authorize(c.req.raw, node)) === true;
       } catch {
         allowed = false;
       }

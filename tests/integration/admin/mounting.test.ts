@@ -103,6 +103,29 @@ describe('mounting the admin handler', () => {
     await checkMounted(await listening(server), scheduler);
   });
 
+  it("gives the authorize hook Express's request, with what middleware put on it", async () => {
+    const scheduler = await schedulerWithJob();
+    const admin = createAdmin(scheduler, {
+      basePath: '/admin',
+      authorize: (_request, nodeRequest) => (nodeRequest as { user?: string } | undefined)?.user === 'ops',
+    });
+    cleanup.push(async () => admin.close());
+    const app = express();
+    app.use((request, _response, next) => {
+      if (request.headers['x-user'] !== undefined)
+        Object.assign(request, { user: request.headers['x-user'] });
+      next();
+    });
+    app.use('/admin', admin.listener);
+    const server = app.listen(0, '127.0.0.1');
+    cleanup.push(() => new Promise((resolve) => server.close(() => resolve())));
+    cleanup.push(async () => void server.closeAllConnections());
+    const origin = await listening(server);
+    expect((await fetch(`${origin}/admin/api/jobs`, { headers: { 'x-user': 'guest' } })).status).toBe(403);
+    expect((await fetch(`${origin}/admin/api/jobs`)).status).toBe(403);
+    expect((await fetch(`${origin}/admin/api/jobs`, { headers: { 'x-user': 'ops' } })).status).toBe(200);
+  });
+
   it('mounts in Fastify, in a plugin that leaves request bodies to it', async () => {
     const scheduler = await schedulerWithJob();
     const admin = adminFor(scheduler);

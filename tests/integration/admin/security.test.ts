@@ -307,6 +307,16 @@ describe('job arguments and user data', () => {
     expect(FAIL_MESSAGE).toContain('<b>');
   });
 
+  it('answers the page of an unknown job with a 404 page, escaping the id', async () => {
+    const { base } = await start();
+    const response = await fetch(`${base}/jobs/${encodeURIComponent('<i>ghost</i>')}`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('text/html');
+    const page = await response.text();
+    expect(page).toContain('&lt;i&gt;ghost&lt;/i&gt;');
+    expect(page).not.toContain('<i>ghost');
+  });
+
   it('serves pages with a content security policy that allows no inline script', async () => {
     const { base } = await start();
     const response = await fetch(`${base}/jobs`);
