@@ -201,7 +201,6 @@ export class EtcdClaims {
     }));
   }
 
-  /** Decodes a candidate: claimable (its job set), a stale index key, or an unreadable job (the error). */
   /**
    * An etcd lease that outlives a claim of `leaseMs` made now: granted with a TTL of the lease in
    * whole seconds plus two, and shared by the claims of the next `LEASE_SHARE_MS` (each of which it
@@ -228,6 +227,7 @@ export class EtcdClaims {
     }
   }
 
+  /** Decodes a candidate: claimable (its job set), a stale index key, or an unreadable job (the error). */
   private inspect(candidate: Candidate): 'claimable' | 'stale' | SerializationError {
     if (candidate.doc === null) return 'stale';
     let parsed: unknown;
@@ -296,7 +296,7 @@ export class EtcdClaims {
       const claimKv = responses[2 * i]?.kvs[0];
       const doc = responses[2 * i + 1]?.kvs[0];
       if (claimKv === undefined || doc === undefined) return;
-      if (parseClaim(claimKv)?.by !== schedulerId) return;
+      if (parseClaim(claimKv).by !== schedulerId) return;
       let next: unknown;
       try {
         next = (JSON.parse(doc.value.toString()) as Partial<SerializedJob>).nextRunTime;
@@ -321,10 +321,8 @@ export class EtcdClaims {
   /** Every live or lapsed claim, by job id. */
   private async readClaims(): Promise<Map<string, Claim>> {
     const claims = new Map<string, Claim>();
-    for (const kv of await this.requests.scan('read claims', this.keys.claims)) {
-      const claim = parseClaim(kv);
-      if (claim !== null) claims.set(kv.key.toString().slice(this.keys.claims.length), claim);
-    }
+    for (const kv of await this.requests.scan('read claims', this.keys.claims))
+      claims.set(kv.key.toString().slice(this.keys.claims.length), parseClaim(kv));
     return claims;
   }
 }
@@ -348,14 +346,15 @@ function heldKey(schedulerId: string, id: string): string {
   return `${schedulerId}\u0000${id}`;
 }
 
-function parseClaim(kv: EtcdKeyValue): Claim | null {
+/** A claim key's holder and end; one that cannot be read counts as lapsed, so it can be taken over. */
+function parseClaim(kv: EtcdKeyValue): Claim {
   try {
     const { by, until } = JSON.parse(kv.value.toString()) as { by?: unknown; until?: unknown };
-    if (typeof by !== 'string' || typeof until !== 'number') return null;
-    return { by, until, revision: kv.mod_revision };
+    if (typeof by === 'string' && typeof until === 'number') return { by, until, revision: kv.mod_revision };
   } catch {
-    return null;
+    // Not JSON: lapsed, as below.
   }
+  return { by: '', until: -Infinity, revision: kv.mod_revision };
 }
 
 /** A stored job's JSON; `SerializationError` when it is not JSON. */

@@ -155,6 +155,15 @@ describe.skipIf(url === undefined)('etcd job store on a real etcd', () => {
     expect((await other.acquireDueJobs('other', new Date(), 60_000, 10)).map((job) => job.id)).toEqual(['j']);
   });
 
+  it('takes over a claim key it cannot read, as a lapsed claim', async () => {
+    const prefix = newPrefix();
+    const store = await open(prefix);
+    await store.addJob(makeJob('j', T0));
+    await raw.put(`${prefix}/claims/j`).value('written by hand');
+    expect((await store.acquireDueJobs('a', new Date(T0), 60_000, 10)).map((job) => job.id)).toEqual(['j']);
+    expect(await raw.get(`${prefix}/claims/j`).string()).toContain('"by":"a"');
+  });
+
   it('uses a client it is given and leaves it open', async () => {
     const client = rawEtcd(server);
     try {
