@@ -3,6 +3,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from '../logger.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AdminSettings } from './admin-options.js';
@@ -45,7 +46,7 @@ export function buildAdminApp(scheduler: Scheduler, settings: AdminSettings, log
           <p>${text}</p>
           <p><a href="${base}/jobs">Back to the jobs</a></p>
         </html>`.text,
-      (status ?? 500) as 400,
+      (status ?? 500) as ContentfulStatusCode,
     );
   });
   root.notFound((c) =>
