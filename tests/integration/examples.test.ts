@@ -206,6 +206,7 @@ const SERVER_EXAMPLES: Record<string, { service: Service; env: string; label: st
   'store-postgres.ts': { service: 'postgres', env: 'HORAE_POSTGRES_URL', label: 'PostgreSQL' },
   'store-mysql.ts': { service: 'mysql', env: 'HORAE_MYSQL_URL', label: 'MySQL' },
   'store-redis.ts': { service: 'redis', env: 'HORAE_REDIS_URL', label: 'Redis' },
+  'store-etcd.ts': { service: 'etcd', env: 'HORAE_ETCD_URL', label: 'etcd' },
 };
 
 /** Files in examples/ that are not examples to run by themselves. */
