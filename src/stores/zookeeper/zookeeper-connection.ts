@@ -1,7 +1,7 @@
 import type * as Zk from 'node-zookeeper-client';
 import { JobStoreError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { withTimeout } from '../no-reply.js';
+import { NoReplyError, withTimeout } from '../no-reply.js';
 
 /** ZooKeeper's error codes this store acts on (the driver's `Exception` codes). */
 export const ZK = {
@@ -40,6 +40,9 @@ export interface Stored {
 
 /** A lost race: the write is tried again from a fresh read. */
 export class Conflict extends Error {}
+
+/** How long a closing session may wait for the server's goodbye before its socket is destroyed. */
+const CLOSE_GRACE_MS = 1000;
 
 /** Folders known to exist, at most (then the set starts over). */
 const KNOWN_FOLDERS = 10_000;
@@ -136,7 +139,10 @@ export class ZooKeeperConnection {
 
   close(): void {
     this.closed = true;
-    this.client?.close();
+    const client = this.client;
+    client?.close();
+    // The driver closes its socket when the server confirms; a silent server never does.
+    if (client !== null) setTimeout(() => destroySocket(client), CLOSE_GRACE_MS).unref();
     this.client = null;
     this.connecting = null;
   }
@@ -221,7 +227,8 @@ export class ZooKeeperConnection {
       else transaction.check(op.path, op.version);
     }
     const what = `transaction of ${ops.length} operations on ${ops[0]?.path}`;
-    await withTimeout(
+    await this.bounded(
+      session,
       new Promise<void>((resolve, reject) => {
         transaction.commit((error, results: unknown) => {
           if (error === null || error === undefined) return resolve();
@@ -230,7 +237,6 @@ export class ZooKeeperConnection {
           reject(this.toError(error, what + where, index));
         });
       }),
-      this.settings.operationTimeout,
       what,
     );
   }
@@ -241,16 +247,31 @@ export class ZooKeeperConnection {
     run: (client: Zk.Client, done: (error: unknown, value: T) => void) => void,
   ): Promise<T> {
     const session = await this.session();
-    return withTimeout(
+    return this.bounded(
+      session,
       new Promise<T>((resolve, reject) => {
         run(session, (error, value) => {
           if (error === null || error === undefined) resolve(value);
           else reject(this.toError(error, `${name} ${path}`));
         });
       }),
-      this.settings.operationTimeout,
       `${name} ${path}`,
     );
+  }
+
+  /**
+   * `work`, or a `NoReplyError` after `operationTimeout`. A request without a reply means a
+   * connection gone silent (half-open): the driver pings but never gives such a socket up, so it is
+   * destroyed here, and the driver reconnects as after any dropped connection, in the same session
+   * if it is still alive.
+   */
+  private async bounded<T>(session: Zk.Client, work: Promise<T>, what: string): Promise<T> {
+    try {
+      return await withTimeout(work, this.settings.operationTimeout, what);
+    } catch (error) {
+      if (error instanceof NoReplyError && this.client === session) destroySocket(session);
+      throw error;
+    }
   }
 
   private toError(error: unknown, what: string, opIndex = -1): Error {
@@ -332,4 +353,14 @@ export function conflictOr(error: unknown): unknown {
 /** Swallows a lost race (the znode changed or went away); rethrows anything else. */
 export function ignoreConflict(error: unknown): void {
   if (!(conflictOr(error) instanceof Conflict)) throw error;
+}
+
+/**
+ * Destroys the client's socket. node-zookeeper-client has no public way to give up a connection, so
+ * this reaches its connection manager; when that is not there (another version), nothing happens
+ * and the driver's own reconnection is all there is.
+ */
+function destroySocket(client: Zk.Client): void {
+  const internals = client as unknown as { connectionManager?: { socket?: { destroy?: () => void } } };
+  internals.connectionManager?.socket?.destroy?.();
 }

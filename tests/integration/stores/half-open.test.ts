@@ -9,11 +9,13 @@ import type { JobStore } from '../../../src/stores/job-store.js';
 import { MySqlJobStore, mysqlOptionsFromUrl } from '../../../src/stores/mysql/index.js';
 import { PostgresJobStore, postgresOptionsFromUrl } from '../../../src/stores/postgres/index.js';
 import { RedisJobStore } from '../../../src/stores/redis/index.js';
+import { ZooKeeperJobStore } from '../../../src/stores/zookeeper/index.js';
 import { collectingLogger } from '../../helpers/jobs.js';
 import { TcpProxy } from '../../helpers/proxy.js';
 import { serviceUrl } from '../../helpers/services.js';
 import { uniquePrefix } from '../../helpers/sql.js';
 import { mysqlTarget, postgresTarget } from '../../helpers/targets.js';
+import { dropRoot, zkRoot } from '../../helpers/zookeeper.js';
 import { deleteKeys, randomPrefix } from '../redis/redis-test-env.js';
 
 /** The statement/command timeout the stores get here: short, so a test waits seconds, not minutes. */
@@ -62,6 +64,22 @@ const backends: Backend[] = [
       const url = `redis://127.0.0.1:${port}?commandTimeout=${TIMEOUT_MS}`;
       const store = new RedisJobStore({ url, prefix, connectTimeout: TIMEOUT_MS });
       return { store, dispose: async () => void (await deleteKeys(serviceUrl('redis') as string, prefix)) };
+    },
+  },
+  {
+    name: 'ZooKeeper',
+    url: serviceUrl('zookeeper'),
+    open: async (port) => {
+      const root = zkRoot(serviceUrl('zookeeper'), 'half-open');
+      const store = new ZooKeeperJobStore({
+        url: `zookeeper://127.0.0.1:${port}${root}`,
+        connectTimeout: TIMEOUT_MS,
+        operationTimeout: TIMEOUT_MS,
+        // Longer than the test waits: the store must give up the silent connection itself, not
+        // wait for the server to expire its session (which closes the proxied connection).
+        sessionTimeout: 40_000,
+      });
+      return { store, dispose: () => dropRoot(serviceUrl('zookeeper') as string, root) };
     },
   },
 ];
