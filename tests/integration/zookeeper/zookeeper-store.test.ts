@@ -8,6 +8,7 @@ import { Scheduler, currentJob, silentLogger } from '../../../src/index.js';
 import { FakeClock } from '../../../src/testing.js';
 import { ZooKeeperJobStore } from '../../../src/stores/zookeeper/index.js';
 import { makeJob, T0 } from '../../helpers/jobs.js';
+import { blackHole } from '../../helpers/proxy.js';
 import { serviceUrl } from '../../helpers/services.js';
 import { waitUntil } from '../../helpers/wait.js';
 import {
@@ -125,15 +126,26 @@ describe.skipIf(url === undefined)('ZooKeeper job store', () => {
     expect((error as Error).message).toContain('schema version "99"');
   });
 
-  it('fails to start within connectTimeout when no server answers', async () => {
-    const store = new ZooKeeperJobStore({ url: 'zookeeper://127.0.0.1:1/horae', connectTimeout: 500 });
-    const begin = Date.now();
-    const error = await store.start(context()).then(
-      () => null,
-      (reason: unknown) => reason,
-    );
-    expect(error).toBeInstanceOf(JobStoreError);
-    expect((error as Error).message).toContain('cannot connect to 127.0.0.1:1');
-    expect(Date.now() - begin).toBeLessThan(3000);
+  it.each([
+    ['on a closed port', async () => ({ port: 1, close: async () => undefined })],
+    ['that never answers', blackHole],
+  ])('fails to start within connectTimeout with a server %s', async (_case, listen) => {
+    const server = await listen();
+    try {
+      const store = new ZooKeeperJobStore({
+        url: `zookeeper://127.0.0.1:${server.port}/horae`,
+        connectTimeout: 1000,
+      });
+      const begin = Date.now();
+      const error = await store.start(context()).then(
+        () => null,
+        (reason: unknown) => reason,
+      );
+      expect(error).toBeInstanceOf(JobStoreError);
+      expect((error as Error).message).toContain(`cannot connect to 127.0.0.1:${server.port}`);
+      expect(Date.now() - begin).toBeLessThan(4000);
+    } finally {
+      await server.close();
+    }
   });
 });
