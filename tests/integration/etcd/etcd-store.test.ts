@@ -47,6 +47,7 @@ describe('etcd job store options and URLs', () => {
     );
     expect(() => new EtcdJobStore({ commandTimeout: 0 })).toThrow(/commandTimeout 0/);
     expect(() => new EtcdJobStore({ prefix: '' })).toThrow(/prefix must be a non-empty string/);
+    expect(() => new EtcdJobStore('etcd://127.0.0.1:2379/app' as never)).toThrow(/options must be an object/);
   });
 
   it('is made from etcd:// URLs and { type: "etcd" } configuration', async () => {
