@@ -111,13 +111,27 @@ export async function jobHealth(
     }
     if (health.lastSuccess !== null && health.lastFailure !== null) break;
   }
-  const { nextRunTime, misfireGraceTime } = found.state;
-  const graceMs = Math.max((misfireGraceTime ?? 0) * 1000, MIN_OVERDUE_MS);
-  if (host.state() === 'running' && nextRunTime !== null && clock.now() - nextRunTime.getTime() > graceMs) {
+  const since = host.state() === 'running' ? overdueSince(found.state, clock.now()) : null;
+  if (since !== null) {
     health.overdue = true;
-    health.overdueSince = nextRunTime;
+    health.overdueSince = since;
   }
   return health;
+}
+
+/**
+ * The run time of `job` that is overdue at `now` (further in the past than its misfire grace
+ * time, at least one second), or `null`. Whether anything should have run it is the caller's
+ * question: `jobHealth` asks it only of a running scheduler; `horae doctor`, which inspects a
+ * store that other schedulers run, asks it always.
+ */
+export function overdueSince(
+  job: { nextRunTime: Date | null; misfireGraceTime: number | null },
+  now: number,
+): Date | null {
+  const { nextRunTime, misfireGraceTime } = job;
+  const graceMs = Math.max((misfireGraceTime ?? 0) * 1000, MIN_OVERDUE_MS);
+  return nextRunTime !== null && now - nextRunTime.getTime() > graceMs ? nextRunTime : null;
 }
 
 /** The scheduler's health (see `SchedulerHealth`). */
