@@ -7,9 +7,13 @@ import { parseEtcdUrl } from '../../src/stores/etcd/etcd-connection.js';
 import type { ProcessTarget } from './cluster.js';
 import { serviceUrl } from './services.js';
 
-/** A key prefix no other test run uses, under the URL's own: `horae-test/conformance-1a2b3c4d/`. */
-export function etcdPrefix(url: string, tag: string): string {
-  return `${parseEtcdUrl(url).prefix ?? 'horae-test'}/${tag}-${randomBytes(4).toString('hex')}/`;
+/**
+ * A key prefix no other test run uses, under the URL's own: `horae-test/conformance-1a2b3c4d/`.
+ * Called while tests are collected, so it takes the URL of a skipped suite (`undefined`) too.
+ */
+export function etcdPrefix(url: string | undefined, tag: string): string {
+  const base = url === undefined ? undefined : parseEtcdUrl(url).prefix;
+  return `${base ?? 'horae-test'}/${tag}-${randomBytes(4).toString('hex')}/`;
 }
 
 /** The store URL of `prefix` on the server of `url` (its hosts, with another port when given). */
@@ -36,7 +40,7 @@ export async function dropPrefix(url: string, prefix: string): Promise<void> {
 /** etcd for the process tests, each test under its own key prefix; `dispose()` deletes them all. */
 export function etcdTarget(): ProcessTarget {
   const base = serviceUrl('etcd');
-  const root = base === undefined ? '' : etcdPrefix(base, 'processes');
+  const root = etcdPrefix(base, 'processes');
   return {
     name: 'etcd',
     storeModule: 'etcd',
