@@ -4,7 +4,7 @@ import type { Job } from '../../scheduler/job.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { AdminSettings } from '../admin-options.js';
 import { intParam, jobQuery } from '../api-routes.js';
-import { healthView, jobView, runView, type HealthView, type JobView } from '../job-view.js';
+import { healthView, jobView, runView } from '../job-view.js';
 import { listJobs, requireJob, runsPage } from '../operations.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { eventsPage } from './events-page.js';
@@ -80,12 +80,9 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
       .filter(({ health }) => health.consecutiveFailures > 0)
       .sort((a, b) => b.health.consecutiveFailures - a.health.consecutiveFailures);
     const overdue = healths.filter(({ health }) => health.overdue);
+    // Errors and timeouts; a missed run is not an error of the job's.
     const recentErrors = healths
-      .filter(
-        (item): item is { job: JobView; health: HealthView & { lastFailure: object } } =>
-          item.health.lastFailure !== null,
-      )
-      .filter(({ health }) => health.lastFailure?.outcome !== 'missed')
+      .filter(({ health }) => health.lastFailure !== null && health.lastFailure.outcome !== 'missed')
       .sort((a, b) => (b.health.lastFailure?.at ?? '').localeCompare(a.health.lastFailure?.at ?? ''))
       .slice(0, 20);
     return send(c, 'overview', 'Overview', (ctx) =>
