@@ -82,7 +82,7 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
 
   app.get('/api/jobs/:id', async (c) => {
     const job = await findJob(c);
-    const count = intParam(c, 'next', 10, 0, MAX_PREVIEW);
+    const count = intParam(c, 'next', 10, 1, MAX_PREVIEW);
     const [times, health] = await Promise.all([
       scheduler.getNextRunTimes(job.id, count, { jobStore: job.jobStore }),
       scheduler.getJobHealth(job.id, { jobStore: job.jobStore }),

@@ -101,7 +101,8 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
     const result = await listJobs(scheduler, query);
     const rows = await mapLimited(result.jobs, async (job) => {
       const [times, runs] = await Promise.all([
-        scheduler.getNextRunTimes(job.id, 3, { jobStore: job.jobStore }),
+        // From the trigger of the job in hand: no second lookup of the job per row.
+        scheduler.getNextRunTimes(job.trigger, 3, job.nextFireTime ? { from: job.nextFireTime } : {}),
         scheduler.getRuns(job.id, { jobStore: job.jobStore, limit: 1 }),
       ]);
       return {
