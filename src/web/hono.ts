@@ -1,0 +1,42 @@
+import { Hono } from 'hono';
+import type { AdminHandler, CreateAdminOptions } from '../admin/index.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { isUnder, mountMismatch, mountedAdmin } from './admin-mount.js';
+
+export { attachScheduler, type AttachOptions, type AttachedScheduler } from './node-server.js';
+export type { JobDeclaration } from './host.js';
+
+/** The admin API and dashboard as Hono routes (`adminRoutes`). */
+export type AdminRoutes = Hono & {
+  /** The admin handler the routes serve. */
+  readonly admin: AdminHandler;
+  /** Ends the open event streams (pass the routes to `attachScheduler`'s `admin` to have it done). */
+  close(): void;
+};
+
+/**
+ * The admin API and dashboard of `scheduler` as a Hono app, to mount with
+ * `app.route(basePath, adminRoutes(scheduler, { basePath, ... }))` (`basePath` default `/admin`)
+ * behind the app's own middleware (`app.use('/admin/*', ...)`). `createAdmin`'s options apply, a
+ * security choice included. Requests are handed to the admin handler as they are, so this works on
+ * every runtime Hono runs on; under `@hono/node-server`, `attachScheduler` runs the scheduler with
+ * the server. Mounted at another path than its `basePath`, it fails each request with an
+ * `InvalidArgumentError` saying so.
+ *
+ * @example
+ * app.use('/admin/*', basicAuth({ username: 'ops', password }));
+ * app.route('/admin', adminRoutes(scheduler, { basePath: '/admin', insecure: true }));
+ */
+export function adminRoutes(scheduler: Scheduler, options: CreateAdminOptions): AdminRoutes {
+  const admin = mountedAdmin('adminRoutes', scheduler, options);
+  const routes = new Hono();
+  const forward = (request: Request) => {
+    if (!isUnder(new URL(request.url).pathname, admin.basePath)) {
+      throw mountMismatch('adminRoutes', admin.basePath, new URL(request.url).pathname);
+    }
+    return admin.fetch(request);
+  };
+  routes.all('/', (c) => forward(c.req.raw));
+  routes.all('/*', (c) => forward(c.req.raw));
+  return Object.assign(routes, { admin, close: () => admin.close() });
+}
