@@ -184,6 +184,20 @@ export class ZooKeeperConnection {
     });
   }
 
+  /** The id of the live session (hex), connecting first when there is none. */
+  async sessionId(): Promise<string> {
+    return (await this.session()).getSessionId().toString('hex');
+  }
+
+  /** Creates an ephemeral znode, which ZooKeeper removes when the session that made it ends. */
+  async createEphemeral(path: string): Promise<void> {
+    await this.call('create', path, (client, done) =>
+      client.create(path, Buffer.alloc(0), this.driver.CreateMode.EPHEMERAL, (error) =>
+        done(error, undefined),
+      ),
+    );
+  }
+
   async create(path: string, data = ''): Promise<void> {
     await this.call('create', path, (client, done) =>
       client.create(path, Buffer.from(data), (error) => done(error, undefined)),

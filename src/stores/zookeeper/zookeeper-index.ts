@@ -25,6 +25,14 @@ export interface Candidate {
   leaseVersion?: number;
 }
 
+/**
+ * When a lease frees its job: at its end while its holder's session lives, at once (its run time)
+ * when that session is gone.
+ */
+export function freeAt(lease: HeldLease): number {
+  return lease.sessionLive ? lease.until : lease.time;
+}
+
 /** Candidates in the order they are claimed: due time, then id. */
 export function byTime(a: Candidate, b: Candidate): number {
   return a.time - b.time || compareIds(a.id, b.id);
@@ -55,19 +63,38 @@ export async function dueIn(
   return candidates;
 }
 
-/** Every lease, with its job's id and its znode version. */
+/** A lease as read: its job's id, its znode version, and whether its holder's session lives. */
+export interface HeldLease extends Lease {
+  id: string;
+  version: number;
+  sessionLive: boolean;
+}
+
+const UNREADABLE_LEASE = { holder: '', session: '', until: 0, time: 0, sessionLive: false };
+
+/**
+ * Every lease, with whether its holder's session lives. With `watch`, a session that ends wakes the
+ * store (its jobs are free).
+ */
 export async function readLeases(
   zk: ZooKeeperConnection,
   paths: Layout,
-): Promise<(Lease & { id: string; version: number })[]> {
-  const names = await zk.getChildren(paths.leases);
+  watch = false,
+): Promise<HeldLease[]> {
+  const [names, sessions] = await Promise.all([
+    zk.getChildren(paths.leases),
+    zk.getChildren(paths.sessions, watch),
+  ]);
+  const live = new Set(sessions);
   const read = await Promise.all(
     names.map(async (name) => {
       const stored = await zk.read(`${paths.leases}/${name}`);
       const lease = stored === null ? null : parseLease(stored.data);
-      return stored === null || lease === null
-        ? null
-        : { ...lease, id: decodeId(name), version: stored.version };
+      if (stored === null) return null;
+      const id = decodeId(name);
+      // A lease that cannot be read (a hand edit) frees its job at once rather than holding it forever.
+      if (lease === null) return { id, version: stored.version, ...UNREADABLE_LEASE };
+      return { ...lease, id, version: stored.version, sessionLive: live.has(lease.session) };
     }),
   );
   return read.filter((lease) => lease !== null);

@@ -29,7 +29,7 @@ import {
   type Bucket,
   type Lease,
 } from './zookeeper-layout.js';
-import { byTime, dueIn, findEntries, readLeases, type Candidate } from './zookeeper-index.js';
+import { byTime, dueIn, findEntries, freeAt, readLeases, type Candidate } from './zookeeper-index.js';
 import { readRuns, writeRuns } from './zookeeper-runs.js';
 import { resolveOptions, type ResolvedOptions, type ZooKeeperJobStoreOptions } from './zookeeper-options.js';
 
@@ -43,8 +43,9 @@ const ATTEMPTS = 5;
  * the root path; scheduled jobs that nobody holds have an entry in a due-time index of one-minute
  * buckets, so a pass reads the bucket names and the due buckets only; a claim is one multi-op
  * transaction that removes the index entry and creates the lease, guarded by the job's znode
- * version, so two schedulers never claim the same job, and a lease that ran out is taken over by a
- * versioned write of it. Run records are sequential znodes under the job's run folder. A watch on the
+ * version, so two schedulers never claim the same job. A lease ends at its end or with its holder's
+ * ZooKeeper session (an ephemeral znode per session), whichever comes first, so a scheduler that
+ * dies frees its claims when its session expires; a free lease is taken over by a versioned write. Run records are sequential znodes under the job's run folder. A watch on the
  * index wakes the scheduler when another process adds or moves a job (`JobStoreContext.wakeup`).
  * The layout is in `zookeeper-layout.ts`; needs the `node-zookeeper-client` package.
  *
@@ -73,6 +74,8 @@ export class ZooKeeperJobStore implements JobStore {
    * commit then fails on it and is retried with the set cleared.
    */
   private readonly folders = new KnownFolders();
+  /** The session whose ephemeral znode this store has made (claims are made under it). */
+  private announced: string | null = null;
 
   /** Throws `JobStoreError` naming a bad or unknown option. */
   constructor(options: ZooKeeperJobStoreOptions = {}) {
@@ -113,6 +116,7 @@ export class ZooKeeperJobStore implements JobStore {
     const zk = this.zk;
     this.zk = null;
     this.wakeup = undefined;
+    this.announced = null;
     zk?.close();
   }
 
@@ -195,10 +199,11 @@ export class ZooKeeperJobStore implements JobStore {
 
   async getNextRunTime(): Promise<Date | null> {
     const earliest = await this.guard('read next run time', async (zk) => {
-      // Watched, so that another process adding or moving a job earlier wakes the scheduler.
+      // Watched, so that another process adding or moving a job earlier, or a scheduler's session
+      // ending (its jobs are free), wakes the scheduler.
       const [buckets, leases] = await Promise.all([
         zk.getChildren(this.paths.due, true),
-        readLeases(zk, this.paths),
+        readLeases(zk, this.paths, true),
       ]);
       let next = Infinity;
       for (const bucket of sortedBuckets(buckets)) {
@@ -206,7 +211,7 @@ export class ZooKeeperJobStore implements JobStore {
         for (const entry of entries) next = Math.min(next, parseEntry(entry)?.time ?? Infinity);
         if (next !== Infinity) break;
       }
-      for (const lease of leases) next = Math.min(next, lease.until);
+      for (const lease of leases) next = Math.min(next, freeAt(lease));
       return next;
     });
     return earliest === Infinity ? null : new Date(earliest);
@@ -216,13 +221,14 @@ export class ZooKeeperJobStore implements JobStore {
     if (limit <= 0) return [];
     const nowMs = now.getTime();
     return await this.guard('acquire due jobs', async (zk) => {
-      const [bucketNames, leases] = await Promise.all([
+      const [bucketNames, leases, session] = await Promise.all([
         zk.getChildren(this.paths.due),
         readLeases(zk, this.paths),
+        this.announce(zk),
       ]);
       const buckets = sortedBuckets(bucketNames).filter((bucket) => bucket.number * BUCKET_MS <= nowMs);
       const candidates: Candidate[] = leases
-        .filter((lease) => lease.until <= nowMs)
+        .filter((lease) => freeAt(lease) <= nowMs)
         .map(({ id, time, version }) => ({ id, time, leaseVersion: version }));
       const claimed: JobState[] = [];
       for (;;) {
@@ -236,7 +242,7 @@ export class ZooKeeperJobStore implements JobStore {
         const batch = candidates.splice(0, limit - claimed.length);
         if (batch.length === 0) break;
         const won = await Promise.all(
-          batch.map((candidate) => this.claim(zk, candidate, schedulerId, nowMs, leaseMs)),
+          batch.map((candidate) => this.claim(zk, candidate, { schedulerId, session, nowMs, leaseMs })),
         );
         for (const job of won) if (job !== null) claimed.push(job);
         if (claimed.length >= limit) break;
@@ -275,14 +281,16 @@ export class ZooKeeperJobStore implements JobStore {
     return records;
   }
 
-  /** Claims one candidate for `holder`: `null` when another scheduler or a user got there first. */
+  /**
+   * Claims one candidate for a scheduler, under its session: `null` when another scheduler or a
+   * user got there first.
+   */
   private async claim(
     zk: ZooKeeperConnection,
     candidate: Candidate,
-    holder: string,
-    nowMs: number,
-    leaseMs: number,
+    claimant: { schedulerId: string; session: string; nowMs: number; leaseMs: number },
   ): Promise<JobState | null> {
+    const { schedulerId: holder, session, nowMs, leaseMs } = claimant;
     const { id } = candidate;
     const stored = await zk.read(this.paths.job(id));
     if (stored === null) {
@@ -300,8 +308,12 @@ export class ZooKeeperJobStore implements JobStore {
     }
     // An unreadable job stays leased for a while, so a short lease cannot make it a busy loop.
     const until = nowMs + (job === null ? Math.max(leaseMs, UNREADABLE_RETRY_MS) : leaseMs);
-    const lease: Lease = { holder, until, time: candidate.time };
-    const ops: ZkOp[] = [{ op: 'check', path: this.paths.job(id), version: stored.version }];
+    const lease: Lease = { holder, session, until, time: candidate.time };
+    // The session's znode is checked too: a claim made under a session that just ended would be free at once.
+    const ops: ZkOp[] = [
+      { op: 'check', path: this.paths.job(id), version: stored.version },
+      { op: 'check', path: this.paths.session(session), version: -1 },
+    ];
     if (candidate.entry !== undefined) {
       ops.push(
         { op: 'remove', path: candidate.entry },
@@ -386,6 +398,21 @@ export class ZooKeeperJobStore implements JobStore {
     if (time === null) return;
     await this.folders.ensure(zk, this.paths.bucket(time.getTime()));
     ops.push({ op: 'create', path: this.paths.entry(id, time.getTime()) });
+  }
+
+  /**
+   * The id of the live session, with its ephemeral znode made first: other schedulers read a lease
+   * as free once that znode is gone, so a store that dies frees its claims with its session.
+   */
+  private async announce(zk: ZooKeeperConnection): Promise<string> {
+    const session = await zk.sessionId();
+    if (this.announced !== session) {
+      await zk.createEphemeral(this.paths.session(session)).catch((error: unknown) => {
+        if (!isZk(error, ZK.NODE_EXISTS)) throw error;
+      });
+      this.announced = session;
+    }
+    return session;
   }
 
   /** Writes the schema version into an empty root, or refuses a root laid out by another version. */

@@ -1,7 +1,8 @@
 import { SerializationError } from '../../errors.js';
 
 /**
- * Where the ZooKeeper store keeps things under its root path (see `docs/stores.md#zookeeper`):
+ * Where the ZooKeeper store keeps things under its root path, and what the znodes hold (see
+ * `docs/stores.md#zookeeperjobstore`):
  *
  * - `<root>/version`: the layout's version, `ZOOKEEPER_SCHEMA_VERSION`.
  * - `<root>/jobs/<id>`: each job's document (`serializeJob`'s JSON). Its znode version is the
@@ -9,8 +10,11 @@ import { SerializationError } from '../../errors.js';
  * - `<root>/due/<bucket>/<time>~<id>`: the due-time index, one empty znode per scheduled job that is
  *   not leased, grouped in buckets of `BUCKET_MS`, so a pass lists the bucket names and then only the
  *   buckets that are due instead of every job.
- * - `<root>/leases/<id>`: the lease of a claimed job (holder, lease end, run time); a leased job has
- *   no index entry, and a lease past its end is taken over by a versioned write.
+ * - `<root>/leases/<id>`: the lease of a claimed job (holder, its session, lease end, run time); a
+ *   leased job has no index entry. A lease past its end, or whose session is gone, is taken over by
+ *   a versioned write.
+ * - `<root>/sessions/<session id>`: an ephemeral znode per live store session that holds leases, so
+ *   a scheduler that dies frees its claims when its session expires.
  * - `<root>/runs/<id>/r<scheduled>-<started>-<sequence>`: run records, the names sorting oldest first.
  *
  * Job ids become znode names through `encodeId`, which leaves no `/`, no control character and no
@@ -53,6 +57,7 @@ export class Layout {
   readonly due: string;
   readonly leases: string;
   readonly runs: string;
+  readonly sessions: string;
 
   constructor(readonly root: string) {
     this.version = `${root}/version`;
@@ -60,15 +65,21 @@ export class Layout {
     this.due = `${root}/due`;
     this.leases = `${root}/leases`;
     this.runs = `${root}/runs`;
+    this.sessions = `${root}/sessions`;
   }
 
   /** The folders `start()` creates. */
   folders(): string[] {
-    return [this.jobs, this.due, this.leases, this.runs];
+    return [this.jobs, this.due, this.leases, this.runs, this.sessions];
   }
 
   job(id: string): string {
     return `${this.jobs}/${encodeId(id)}`;
+  }
+
+  /** The ephemeral znode of a store session (its id in hex). */
+  session(sessionId: string): string {
+    return `${this.sessions}/${sessionId}`;
   }
 
   lease(id: string): string {
@@ -113,6 +124,8 @@ export function bucketNumber(name: string): number {
 /** A claim on a job, as kept in `<root>/leases/<id>`. */
 export interface Lease {
   holder: string;
+  /** The holder's ZooKeeper session: the lease ends with it. */
+  session: string;
   /** The lease's end, epoch ms. */
   until: number;
   /** The job's run time when it was claimed, so a lease that ran out is taken in due-time order. */
@@ -155,7 +168,12 @@ export function withTimes(document: string, next: Date | null, fire: Date | null
 export function parseLease(data: string): Lease | null {
   try {
     const lease = JSON.parse(data) as Lease;
-    return typeof lease.holder === 'string' && typeof lease.until === 'number' ? lease : null;
+    return typeof lease.holder === 'string' &&
+      typeof lease.session === 'string' &&
+      typeof lease.until === 'number' &&
+      typeof lease.time === 'number'
+      ? lease
+      : null;
   } catch {
     return null;
   }

@@ -66,6 +66,33 @@ describe.skipIf(url === undefined)('ZooKeeper job store', () => {
     }
   });
 
+  it('frees the claims of a store whose session ended, before their lease ends', async () => {
+    const holder = storeAt();
+    await holder.start(context());
+    const other = new ZooKeeperJobStore({ url: zkUrl(server, holder.root) });
+    await other.start(context());
+    try {
+      await holder.addJob(makeJob('held', T0));
+      const hour = 3_600_000;
+      expect((await holder.acquireDueJobs('a', new Date(T0), hour, 10)).map((job) => job.id)).toEqual([
+        'held',
+      ]);
+      expect(await other.acquireDueJobs('b', new Date(T0 + 1000), hour, 10)).toEqual([]);
+      expect((await other.getNextRunTime())?.getTime()).toBe(T0 + hour);
+      // Ending the session removes its ephemeral znode, as ZooKeeper does when a process dies and
+      // its session expires: the claim is free at once, not in an hour.
+      await holder.shutdown();
+      await waitUntil(
+        async () => (await other.getNextRunTime())?.getTime() === T0,
+        'the claim to be free once its session ended',
+      );
+      const taken = await other.acquireDueJobs('b', new Date(T0 + 1000), hour, 10);
+      expect(taken.map((job) => job.id)).toEqual(['held']);
+    } finally {
+      await other.shutdown();
+    }
+  });
+
   it('keeps one index entry per scheduled job that nobody holds', async () => {
     const store = storeAt();
     await store.start(context());
