@@ -64,7 +64,7 @@ describe('horae/hono', () => {
     const scheduler = new Scheduler({ logger: silentLogger });
     await scheduler.registerTask('report', () => 'sent');
     await scheduler.addJob('report', 'cron', { hour: 10, minute: 30, id: 'report', name: 'Daily report' });
-    const admin = adminRoutes(scheduler, { basePath: '/ops', insecure: true });
+    const admin = await adminRoutes(scheduler, { basePath: '/ops', insecure: true });
     const app = new Hono();
     app.use('/ops/*', basicAuth({ username: 'ops', password: 'secret' }));
     app.route('/ops', admin);
@@ -113,7 +113,7 @@ describe('horae/hono', () => {
       reported = error;
       return c.text('misconfigured', 500);
     });
-    app.route('/elsewhere', adminRoutes(scheduler, { insecure: true }));
+    app.route('/elsewhere', await adminRoutes(scheduler, { insecure: true }));
     const response = await app.request('/elsewhere/jobs');
     expect(response.status).toBe(500);
     expect(String(reported)).toMatch(/basePath "\/admin" but is mounted at "\/elsewhere\/jobs"/);
