@@ -95,9 +95,6 @@ export const DASHBOARD_JS = `
         const current = document.getElementById(fresh.id);
         if (current) current.replaceWith(document.importNode(fresh, true));
       }
-      const state = doc.getElementById('scheduler-state');
-      const shown = document.getElementById('scheduler-state');
-      if (state && shown) { shown.textContent = state.textContent; shown.dataset.state = state.dataset.state; }
     } finally {
       refreshing = false;
     }
@@ -109,8 +106,11 @@ export const DASHBOARD_JS = `
     const { action, job, store, after } = button.dataset;
     if (button.dataset.confirm && !window.confirm(button.dataset.confirm)) return;
     button.disabled = true;
+    const url = action.startsWith('scheduler-')
+      ? base + '/api/scheduler/' + action.slice('scheduler-'.length)
+      : jobUrl(job, store, action === 'remove' ? '' : action);
     try {
-      const response = await fetch(jobUrl(job, store, action === 'remove' ? '' : action), {
+      const response = await fetch(url, {
         method: action === 'remove' ? 'DELETE' : 'POST',
         headers,
         credentials: 'same-origin',

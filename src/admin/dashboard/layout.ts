@@ -54,9 +54,7 @@ export function page(context: PageContext, name: PageName, heading: string, main
                 >`,
             )}
           </nav>
-          <span class="state" id="scheduler-state" data-state="${context.schedulerState}"
-            >scheduler ${context.schedulerState}</span
-          >
+          ${schedulerControl(context)}
           ${context.readOnly ? html`<span class="badge readonly">read-only</span>` : ''}
           <span class="live" id="live-status" aria-live="polite">offline</span>
         </header>
@@ -64,4 +62,19 @@ export function page(context: PageContext, name: PageName, heading: string, main
         <div id="toast" role="alert" hidden></div>
       </body>
     </html>`;
+}
+
+/** The scheduler's state, and a button that pauses or resumes it (none while stopped or read-only). */
+function schedulerControl(context: PageContext): SafeHtml {
+  const state = context.schedulerState;
+  const action = state === 'running' ? 'pause' : state === 'paused' ? 'resume' : null;
+  return html`<span id="scheduler-control" data-live
+    ><span class="state" id="scheduler-state" data-state="${state}">scheduler ${state}</span>${
+      context.readOnly || action === null
+        ? ''
+        : html` <button type="button" data-action="scheduler-${action}">
+            ${action === 'pause' ? 'Pause' : 'Resume'} scheduler
+          </button>`
+    }</span
+  >`;
 }

@@ -98,6 +98,14 @@ describe('the dashboard in Chromium', () => {
     await page.waitForSelector('tr[data-job-row="report"][data-paused="false"]');
     expect(await page.locator('tr[data-job-row="report"] button[data-action="pause"]').count()).toBe(1);
     expect(await stillMarked(page)).toBe(true);
+
+    // The scheduler itself, from the header.
+    await page.click('button[data-action="scheduler-pause"]');
+    await page.waitForSelector('#scheduler-state[data-state="paused"]');
+    expect(scheduler.state).toBe('paused');
+    await page.click('button[data-action="scheduler-resume"]');
+    await page.waitForSelector('#scheduler-state[data-state="running"]');
+    expect(scheduler.state).toBe('running');
     await page.close();
   });
 
