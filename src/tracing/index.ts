@@ -1,0 +1,1 @@
+export { enableTracing, type TracingOptions, type SchedulerTracing } from './run-tracing.js';

@@ -1,0 +1,156 @@
+import {
+  context,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+  type Attributes,
+  type Span,
+  type Tracer,
+} from '@opentelemetry/api';
+import { describeValue } from '../describe-value.js';
+import { InvalidArgumentError } from '../errors.js';
+import type { Run } from '../runs/attempt.js';
+import type { RunOutcome } from '../runs/outcome.js';
+import type { RunSpan, RunTracer } from '../runs/run-tracer.js';
+import { instrumentsOf } from '../scheduler/instruments.js';
+import type { Scheduler } from '../scheduler/scheduler.js';
+import { fromTraceContext, toTraceContext } from './trace-context.js';
+
+/** Options of `enableTracing`. */
+export interface TracingOptions {
+  /** The tracer the run spans come from. Default: `trace.getTracer('horae')` of the global API. */
+  tracer?: Tracer;
+}
+
+/** What `enableTracing` returns. */
+export interface SchedulerTracing {
+  /** Stops tracing new runs and keeping trace contexts; spans already started still end. */
+  disable(): void;
+}
+
+/**
+ * Traces a scheduler's runs with OpenTelemetry (`@opentelemetry/api`, an optional peer dependency
+ * that only `horae/tracing` imports). Each run that starts gets a span, `horae.run <job name>`, from
+ * its first attempt's start to its outcome, with the job's id, trigger, store and executor, the
+ * scheduled time, the attempts made and the outcome; a failure is recorded on it as an exception and
+ * an error status, and each retry is an event. The job function runs with the span as the active
+ * context, so the spans it makes are children of it (on the async executor: a thread or process
+ * executor runs the job elsewhere). A job added while a span was active keeps that span's W3C trace
+ * context (in its store too) and each of its run spans links to it.
+ *
+ * Without an OpenTelemetry SDK registered, the API's tracer makes no-op spans. Throws
+ * `InvalidArgumentError` for a value that is not a Horae scheduler, or one already traced.
+ *
+ * @example
+ * import { enableTracing } from 'horae/tracing';
+ * enableTracing(scheduler);
+ */
+export function enableTracing(scheduler: Scheduler, options: TracingOptions = {}): SchedulerTracing {
+  const instruments = instrumentsOf(scheduler);
+  if (instruments === undefined) {
+    throw new InvalidArgumentError(
+      `Invalid scheduler ${describeValue(scheduler)}: expected a Horae Scheduler`,
+      { field: 'scheduler', value: scheduler },
+    );
+  }
+  if (options === null || typeof options !== 'object') {
+    throw new InvalidArgumentError(`Invalid tracing options ${describeValue(options)}: expected an object`, {
+      field: 'options',
+      value: options,
+    });
+  }
+  const { tracer = trace.getTracer('horae') } = options;
+  if (tracer === null || typeof tracer !== 'object' || typeof tracer.startSpan !== 'function') {
+    throw new InvalidArgumentError(
+      `Invalid tracing option tracer ${describeValue(tracer)}: expected an OpenTelemetry Tracer`,
+      { field: 'tracer', value: tracer },
+    );
+  }
+  if (instruments.tracer !== null) {
+    throw new InvalidArgumentError('Tracing is already enabled on this scheduler', { field: 'scheduler' });
+  }
+  const runTracer = new OpenTelemetryRunTracer(tracer);
+  instruments.tracer = runTracer;
+  return {
+    disable() {
+      if (instruments.tracer === runTracer) instruments.tracer = null;
+    },
+  };
+}
+
+class OpenTelemetryRunTracer implements RunTracer {
+  constructor(private readonly tracer: Tracer) {}
+
+  capture() {
+    return toTraceContext(trace.getSpanContext(context.active()));
+  }
+
+  start(run: Run, executor: string, startedMs: number): RunSpan {
+    const { job, jobStore, scheduledRunTime } = run;
+    const attributes: Attributes = {
+      'horae.job.id': job.id,
+      'horae.job.name': job.name,
+      'horae.job.trigger': String(job.trigger),
+      'horae.job.store': jobStore,
+      'horae.executor': executor,
+      'horae.run.scheduled_time': scheduledRunTime.toISOString(),
+    };
+    if (run.manual) attributes['horae.run.manual'] = true;
+    const added = fromTraceContext(job.traceContext);
+    // A new trace, not a child of whatever context the scheduler's timer carries (its start()'s).
+    const span = this.tracer.startSpan(
+      `horae.run ${job.name}`,
+      {
+        kind: SpanKind.INTERNAL,
+        root: true,
+        startTime: startedMs,
+        attributes,
+        links: added === undefined ? [] : [{ context: added, attributes: { 'horae.link': 'job_added' } }],
+      },
+      ROOT_CONTEXT,
+    );
+    return new OpenTelemetryRunSpan(span);
+  }
+}
+
+class OpenTelemetryRunSpan implements RunSpan {
+  private readonly active;
+
+  constructor(private readonly span: Span) {
+    this.active = trace.setSpan(ROOT_CONTEXT, span);
+  }
+
+  within<T>(fn: () => T): T {
+    return context.with(this.active, fn);
+  }
+
+  retry(attempt: number, error: unknown, delay: number): void {
+    this.span.addEvent('horae.retry', {
+      'horae.run.attempt': attempt,
+      'horae.retry.delay_seconds': delay,
+      ...exceptionAttributes(error),
+    });
+  }
+
+  end(outcome: RunOutcome, attempts: number): void {
+    const { span } = this;
+    span.setAttribute('horae.run.outcome', outcome.status);
+    span.setAttribute('horae.run.attempts', attempts);
+    if (outcome.status !== 'success') {
+      const error = outcome.value;
+      span.recordException(error instanceof Error ? error : String(error), outcome.finishedMs);
+      span.setStatus({
+        code: SpanStatusCode.ERROR,
+        message: error instanceof Error ? error.message : String(error),
+      });
+    }
+    span.end(outcome.finishedMs);
+  }
+}
+
+/** The OpenTelemetry exception attributes of a failed attempt. */
+function exceptionAttributes(error: unknown): Attributes {
+  if (!(error instanceof Error)) return { 'exception.message': String(error) };
+  return { 'exception.type': error.name, 'exception.message': error.message };
+}
