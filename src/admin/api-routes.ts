@@ -8,7 +8,7 @@ import type { EventHub } from './event-stream.js';
 import { HttpError } from './http-errors.js';
 import { readAddRequest, readModifyRequest } from './job-input.js';
 import { healthView, jobView, runView } from './job-view.js';
-import { listJobs, requireJob, runsPage, type JobQuery } from './operations.js';
+import { jobCounts, listJobs, requireJob, runsPage, type JobQuery } from './operations.js';
 import { readJsonObject } from './request-body.js';
 import { CSRF_HEADER } from './security.js';
 
@@ -63,13 +63,12 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
 
   app.get('/api/scheduler', async (c) => {
     const jobs = await scheduler.getJobs();
-    const paused = jobs.filter((job) => job.nextRunTime === null).length;
     const health = await scheduler.health();
     return c.json({
       state: scheduler.state,
       timezone: scheduler.timezone,
       readOnly: settings.readOnly,
-      jobs: { total: jobs.length, scheduled: jobs.length - paused, paused },
+      jobs: jobCounts(jobs),
       health,
     });
   });

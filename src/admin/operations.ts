@@ -41,6 +41,12 @@ export async function listJobs(scheduler: Scheduler, query: JobQuery): Promise<J
   return { jobs: matching.slice(query.offset, query.offset + query.limit), total: matching.length };
 }
 
+/** How many of `jobs` there are: in all, scheduled, paused. */
+export function jobCounts(jobs: Job[]): { total: number; scheduled: number; paused: number } {
+  const paused = jobs.filter((job) => job.nextRunTime === null).length;
+  return { total: jobs.length, scheduled: jobs.length - paused, paused };
+}
+
 /** The job, or `JobLookupError` (a 404). */
 export async function requireJob(
   scheduler: Scheduler,

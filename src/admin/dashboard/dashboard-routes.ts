@@ -5,7 +5,7 @@ import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { AdminSettings } from '../admin-options.js';
 import { intParam, jobQuery } from '../api-routes.js';
 import { healthView, jobView, runView } from '../job-view.js';
-import { listJobs, requireJob, runsPage } from '../operations.js';
+import { jobCounts, listJobs, requireJob, runsPage } from '../operations.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { eventsPage } from './events-page.js';
 import type { SafeHtml } from './html.js';
@@ -70,7 +70,6 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
 
   app.get('/', async (c) => {
     const jobs = await scheduler.getJobs();
-    const paused = jobs.filter((job) => job.nextRunTime === null).length;
     const examined = jobs.slice(0, OVERVIEW_LIMIT);
     const healths = await mapLimited(examined, async (job) => ({
       job: view(job),
@@ -87,7 +86,7 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
       .slice(0, 20);
     return send(c, 'overview', 'Overview', (ctx) =>
       overviewPage(ctx, {
-        counts: { total: jobs.length, scheduled: jobs.length - paused, paused },
+        counts: jobCounts(jobs),
         failing,
         overdue,
         recentErrors,
