@@ -67,6 +67,19 @@ async function runOk(file: string, env?: Record<string, string>): Promise<string
   return run.stdout;
 }
 
+/**
+ * What each web-framework example shows: declared jobs run, the dashboard refused without the
+ * app's own authentication and served with it, and the close waiting for a running job.
+ */
+function webIntegration(out: string, closed: string, credentials: string): void {
+  expect(out).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+; scheduler running/);
+  expect(out).toMatch(/GET \/jobs -> \["cleanup: interval\[0:00:00.200\]","report: cron\[/);
+  expect(out.match(/^cleanup ran$/gm)?.length).toBeGreaterThanOrEqual(2);
+  expect(out).toContain(`GET /admin without ${credentials} -> 401`);
+  expect(out).toContain(`GET /admin with ${credentials} -> 200, lists report: true`);
+  expect(out).toMatch(new RegExp(`report started\nreport finished\n${closed}; scheduler stopped$`, 'm'));
+}
+
 /** Each example, and what its output must show. */
 const EXAMPLES: Record<string, (stdout: string) => void | Promise<void>> = {
   'trigger-date.ts': (out) => {
@@ -190,6 +203,12 @@ const EXAMPLES: Record<string, (stdout: string) => void | Promise<void>> = {
     expect(out).toMatch(/DELETE \/jobs\/greeting -> 204/);
     expect(out).toMatch(/scheduler state after close: stopped/);
   },
+  'web-fastify.ts': (out) => webIntegration(out, 'app closed', 'a session'),
+  'web-express.ts': (out) => {
+    webIntegration(out, 'server closed', 'a session');
+    expect(out).toMatch(/POST \/admin\/api\/jobs\/cleanup\/pause -> 200: paused cleanup = true/);
+  },
+  'web-hono.ts': (out) => webIntegration(out, 'server closed', 'credentials'),
   'weather-email.ts': (out) => {
     const [, high, low] = /weather page: 北京 晴转多云 最高 (\d+)℃ 最低 (\d+)℃/.exec(out) ?? [];
     expect(high).toBeDefined();
@@ -210,7 +229,8 @@ const SERVER_EXAMPLES: Record<string, { service: Service; env: string; label: st
 };
 
 /** Files in examples/ that are not examples to run by themselves. */
-const NOT_EXAMPLES = ['shared-store-demo.ts', 'tasks.mjs', 'demo.mjs', 'README.md'];
+// electron/ is typechecked only: no Electron binary can be downloaded here to run it.
+const NOT_EXAMPLES = ['shared-store-demo.ts', 'tasks.mjs', 'demo.mjs', 'README.md', 'electron'];
 
 beforeAll(() => {
   if (!existsSync(join(root, 'dist', 'index.js'))) {
