@@ -330,6 +330,8 @@ export class ZooKeeperJobStore implements JobStore {
     try {
       await zk.commit(ops);
     } catch (error) {
+      // Our session's znode is gone (removed by hand): make it again before the next claim.
+      if (isZk(error, ZK.NO_NODE) && (error as { opIndex?: number }).opIndex === 1) this.announced = null;
       ignoreConflict(error);
       return null;
     }

@@ -16,6 +16,7 @@ import {
   getChildren,
   getData,
   rawZooKeeper,
+  removeTree,
   setData,
   zkRoot,
   zkUrl,
@@ -90,6 +91,30 @@ describe.skipIf(url === undefined)('ZooKeeper job store', () => {
       expect(taken.map((job) => job.id)).toEqual(['held']);
     } finally {
       await other.shutdown();
+    }
+  });
+
+  it('makes its session znode again when it was removed, and claims again', async () => {
+    const store = storeAt();
+    await store.start(context());
+    try {
+      await store.addJob(makeJob('job', T0));
+      // Nothing is due yet, but a claim attempt makes the session znode.
+      expect(await store.acquireDueJobs('a', new Date(T0 - 1000), 60_000, 10)).toEqual([]);
+      expect(await getChildren(raw, `${store.root}/sessions`)).toHaveLength(1);
+      for (const session of await getChildren(raw, `${store.root}/sessions`))
+        await removeTree(raw, `${store.root}/sessions/${session}`);
+      const claimed: string[] = [];
+      await waitUntil(async () => {
+        claimed.push(
+          ...(await store.acquireDueJobs('a', new Date(T0 + 10), 60_000, 10)).map((job) => job.id),
+        );
+        return claimed.length > 0;
+      }, 'the job to be claimed');
+      expect(claimed).toEqual(['job']);
+      expect(await getChildren(raw, `${store.root}/sessions`)).toHaveLength(1);
+    } finally {
+      await store.shutdown();
     }
   });
 
