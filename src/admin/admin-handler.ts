@@ -67,7 +67,6 @@ export function createAdmin(scheduler: Scheduler, options: CreateAdminOptions): 
     loading ??= import('./admin-app.js').then(
       (module) => (app = module.buildAdminApp(scheduler, settings, logger)),
       (cause: unknown) => {
-        loading = null;
         throw new AdminDependencyError(cause);
       },
     );
