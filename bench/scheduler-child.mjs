@@ -73,7 +73,7 @@ const noopExecutor = {
   },
 };
 
-async function horae(options, { noop = false } = {}) {
+async function horae(options, { noop = false, instrument } = {}) {
   // HORAE_DIST points at another build (to compare builds); by default the one `npm run build` makes.
   const { Scheduler, currentJob } = await import(process.env.HORAE_DIST ?? '../dist/index.js');
   const scheduledRunTime = noop
@@ -83,6 +83,7 @@ async function horae(options, { noop = false } = {}) {
   return {
     async setup() {
       scheduler = new Scheduler(noop ? { ...options, executors: { default: noopExecutor } } : options);
+      await instrument?.(scheduler);
       await scheduler.start();
     },
     async oneShot(due, hit) {
@@ -113,6 +114,38 @@ const adapters = {
   'horae-nohistory': () => horae({ runHistory: false }),
   // Diagnostic only (see noopExecutor): the scheduler and store without the executor.
   'horae-noop-executor': () => horae(undefined, { noop: true }),
+  // What observability costs on the firing path (issue 15): metrics collected (never scraped) ...
+  'horae-metrics': () =>
+    horae(undefined, {
+      async instrument(scheduler) {
+        const { instrumentScheduler } = await import('../dist/metrics/index.js');
+        instrumentScheduler(scheduler);
+      },
+    }),
+  // ... traces with no SDK registered (the API's no-op tracer) ...
+  'horae-tracing-nosdk': () =>
+    horae(undefined, {
+      async instrument(scheduler) {
+        const { enableTracing } = await import('../dist/tracing/index.js');
+        enableTracing(scheduler);
+      },
+    }),
+  // ... and traces with the SDK: every span sampled, its context active in the job, then discarded.
+  'horae-tracing': () =>
+    horae(undefined, {
+      async instrument(scheduler) {
+        const { context, trace } = await import('@opentelemetry/api');
+        const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
+        const { BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+        const discard = { export: (_spans, done) => done({ code: 0 }), shutdown: async () => {} };
+        context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+        trace.setGlobalTracerProvider(
+          new BasicTracerProvider({ spanProcessors: [new BatchSpanProcessor(discard)] }),
+        );
+        const { enableTracing } = await import('../dist/tracing/index.js');
+        enableTracing(scheduler);
+      },
+    }),
 
   async 'node-schedule'() {
     const schedule = (await import('node-schedule')).default;

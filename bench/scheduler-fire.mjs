@@ -92,6 +92,27 @@ const LIBRARIES = [
     note: 'the lean loop without run records',
   },
   {
+    name: 'Horae, metrics on',
+    adapter: 'horae-metrics',
+    scenarios: ['oneshot', 'interval'],
+    diagnostic: true,
+    note: 'horae/metrics collecting, not scraped: compare with Horae in the same run',
+  },
+  {
+    name: 'Horae, tracing on, no SDK',
+    adapter: 'horae-tracing-nosdk',
+    scenarios: ['oneshot', 'interval'],
+    diagnostic: true,
+    note: "horae/tracing with the OpenTelemetry API's no-op tracer",
+  },
+  {
+    name: 'Horae, tracing on, SDK',
+    adapter: 'horae-tracing',
+    scenarios: ['oneshot', 'interval'],
+    diagnostic: true,
+    note: 'horae/tracing with the SDK: every run sampled, spans batched and discarded',
+  },
+  {
     name: 'APScheduler 3',
     adapter: 'apscheduler',
     python: 'apscheduler_fire.py',
