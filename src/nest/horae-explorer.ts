@@ -8,7 +8,6 @@ import { DateTrigger } from '../triggers/date-trigger.js';
 import type { Trigger } from '../triggers/trigger.js';
 import { declarationsOf, type JobDeclaration } from './decorators.js';
 import type { ModuleSettings } from './module-options.js';
-import { nestRuntime } from './nest-runtime.js';
 
 /** A declared job found on a provider instance, ready to be added. */
 interface FoundJob {
@@ -26,13 +25,12 @@ interface FoundJob {
  * shutdown. Made by `HoraeModule`; not for use on its own.
  */
 export class HoraeExplorer implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger: LoggerService = new (nestRuntime().common.Logger)('HoraeModule');
-
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly scheduler: Scheduler,
     private readonly settings: ModuleSettings,
+    private readonly logger: LoggerService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -16,7 +16,7 @@ import {
   schedulerFrom,
   type HoraeModuleOptions,
 } from './module-options.js';
-import { nestRuntime } from './nest-runtime.js';
+import { loadNest, withNest } from './nest-runtime.js';
 
 /** Options of `HoraeModule.forRootAsync`: options made by a factory with injected dependencies. */
 export interface HoraeModuleAsyncOptions {
@@ -30,9 +30,6 @@ export interface HoraeModuleAsyncOptions {
   /** Register the module globally. Default `true`. */
   isGlobal?: boolean;
 }
-
-/** Whether `Module({})` has been applied to `HoraeModule`, which waits for Nest's first use. */
-let moduleMarked = false;
 
 /**
  * The Nest module of Horae. `HoraeModule.forRoot({...})` provides a `Scheduler` (inject it by its
@@ -74,23 +71,18 @@ export class HoraeModule {
     return HoraeModule.build(provider, options.imports ?? [], isGlobal(options.isGlobal));
   }
 
+  /**
+   * The module re-exports an inner one, which Nest awaits while it scans the modules: that one
+   * needs Nest's `DiscoveryModule`, which horae/nest imports on first use.
+   */
   private static build(
     optionsProvider: Provider,
     imports: NonNullable<ModuleMetadata['imports']>,
     global: boolean,
   ): DynamicModule {
-    const { common, core } = nestRuntime();
-    const { DiscoveryModule, DiscoveryService, MetadataScanner } = core;
-    if (!moduleMarked) {
-      // Applied as a call, on first use: horae compiles without experimentalDecorators, and loads
-      // without Nest.
-      common.Module({})(HoraeModule);
-      moduleMarked = true;
-    }
-    return {
-      module: HoraeModule,
-      global,
-      imports: [...imports, DiscoveryModule],
+    const inner = loadNest().then(({ common, core }): DynamicModule => ({
+      module: HoraeCoreModule,
+      imports: [...imports, core.DiscoveryModule],
       providers: [
         optionsProvider,
         { provide: HORAE_SCHEDULER, useFactory: schedulerFrom, inject: [HORAE_MODULE_OPTIONS] },
@@ -102,25 +94,43 @@ export class HoraeModule {
             scanner: MetadataScanner,
             scheduler: Scheduler,
             options: HoraeModuleOptions,
-          ) => new HoraeExplorer(discovery, scanner, scheduler, readModuleOptions(options).settings),
-          inject: [DiscoveryService, MetadataScanner, HORAE_SCHEDULER, HORAE_MODULE_OPTIONS],
+          ) =>
+            new HoraeExplorer(
+              discovery,
+              scanner,
+              scheduler,
+              readModuleOptions(options).settings,
+              new common.Logger('HoraeModule'),
+            ),
+          inject: [core.DiscoveryService, core.MetadataScanner, HORAE_SCHEDULER, HORAE_MODULE_OPTIONS],
         },
       ],
       exports: [HORAE_SCHEDULER, Scheduler],
-    };
+    }));
+    return { module: HoraeModule, global, imports: [inner], exports: [HoraeCoreModule] };
   }
 }
 
+/** The inner module of `HoraeModule`, which holds its providers. */
+class HoraeCoreModule {}
+
 /**
- * Injects the module's `Scheduler` into a constructor parameter. Injecting by the `Scheduler` class
- * works too when your build emits decorator metadata (`emitDecoratorMetadata`: tsc and SWC do, esbuild and
- * so tsx do not).
+ * Injects the module's `Scheduler` into a constructor parameter or a property: Nest's
+ * `@Inject(HORAE_SCHEDULER)`. Injecting by the `Scheduler` class works too when your build emits
+ * decorator metadata (`emitDecoratorMetadata`: tsc and SWC do, esbuild and so tsx do not).
  *
  * @example
  * constructor(@InjectScheduler() private readonly scheduler: Scheduler) {}
  */
 export function InjectScheduler(): PropertyDecorator & ParameterDecorator {
-  return nestRuntime().common.Inject(HORAE_SCHEDULER);
+  return (target: object, key: string | symbol | undefined, index?: number) => {
+    // Nest's Inject once horae/nest has imported Nest, which it does before Nest makes a provider.
+    withNest(({ common }) => {
+      const inject = common.Inject(HORAE_SCHEDULER);
+      if (index === undefined) inject(target, key!);
+      else inject(target, key, index);
+    });
+  };
 }
 
 function isGlobal(value: unknown): boolean {

@@ -1,7 +1,7 @@
-// horae/nest loads without Nest installed (every subpath of the package must): Nest is required on
-// first use instead of imported. Nest 12 is ES modules, which require() loads since Node 20.19 and
-// 22.12, as the same module instance the application imported.
-import { createRequire } from 'node:module';
+// horae/nest loads without Nest installed (every subpath of the package must), so it imports Nest
+// on first use, with import(): the same module instances the application imported, whatever loads
+// it (a require() of Nest's ES modules may give other instances under a loader such as tsx, whose
+// classes Nest's injector would not recognise).
 import type * as NestCommon from '@nestjs/common';
 import type * as NestCore from '@nestjs/core';
 import { HoraeError } from '../errors.js';
@@ -9,12 +9,9 @@ import { HoraeError } from '../errors.js';
 /** `@nestjs/common` or `@nestjs/core`, the optional peer dependencies of `horae/nest`, cannot be loaded. */
 export class NestDependencyError extends HoraeError {
   constructor(cause: unknown) {
-    const esm = (cause as { code?: unknown } | null)?.code === 'ERR_REQUIRE_ESM';
     super(
       'ERR_NEST_DEPENDENCY',
-      esm
-        ? `horae/nest loads Nest with require(), which needs Node.js 20.19 or 22.12 or newer for Nest 12 (this is ${process.version})`
-        : 'horae/nest needs the "@nestjs/common" and "@nestjs/core" packages: npm install @nestjs/common @nestjs/core reflect-metadata rxjs',
+      'horae/nest needs the "@nestjs/common" and "@nestjs/core" packages: npm install @nestjs/common @nestjs/core reflect-metadata rxjs',
       { cause },
     );
   }
@@ -26,19 +23,31 @@ export interface NestRuntime {
   core: typeof NestCore;
 }
 
-let runtime: NestRuntime | undefined;
+let loading: Promise<NestRuntime> | undefined;
+let loaded: NestRuntime | undefined;
+const waiting: ((nest: NestRuntime) => void)[] = [];
 
-/** Nest, loaded on the first call. Throws `NestDependencyError` when it cannot be. */
-export function nestRuntime(): NestRuntime {
-  if (runtime !== undefined) return runtime;
-  const require = createRequire(import.meta.url);
-  try {
-    runtime = {
-      common: require('@nestjs/common') as typeof NestCommon,
-      core: require('@nestjs/core') as typeof NestCore,
-    };
-  } catch (cause) {
-    throw new NestDependencyError(cause);
-  }
-  return runtime;
+/** Nest, imported on the first call. Rejects with `NestDependencyError` when it cannot be. */
+export function loadNest(): Promise<NestRuntime> {
+  loading ??= Promise.all([import('@nestjs/common'), import('@nestjs/core')]).then(
+    ([common, core]) => {
+      loaded = { common, core };
+      for (const use of waiting.splice(0)) use(loaded);
+      return loaded;
+    },
+    (cause: unknown) => {
+      loading = undefined;
+      throw new NestDependencyError(cause);
+    },
+  );
+  return loading;
+}
+
+/**
+ * Calls `use` with Nest: now when it is loaded, else when `loadNest()` has loaded it, which
+ * `HoraeModule` does while Nest scans the modules, before it makes any provider.
+ */
+export function withNest(use: (nest: NestRuntime) => void): void {
+  if (loaded !== undefined) use(loaded);
+  else waiting.push(use);
 }
