@@ -5,12 +5,10 @@ import { NoReplyError, withTimeout } from '../no-reply.js';
 
 /** ZooKeeper's error codes this store acts on (the driver's `Exception` codes). */
 export const ZK = {
-  CONNECTION_LOSS: -4,
   NO_NODE: -101,
   BAD_VERSION: -103,
   NODE_EXISTS: -110,
   NOT_EMPTY: -111,
-  SESSION_EXPIRED: -112,
 } as const;
 
 /** One operation of a multi-op transaction. */

@@ -70,7 +70,8 @@ export interface HeldLease extends Lease {
   sessionLive: boolean;
 }
 
-const UNREADABLE_LEASE = { holder: '', session: '', until: 0, time: 0, sessionLive: false };
+/** What a lease that cannot be read (a hand edit) counts as: free at once, rather than held forever. */
+const UNREADABLE_LEASE = { holder: '', session: '', until: 0, time: 0 };
 
 /**
  * Every lease, with whether its holder's session lives. With `watch`, a session that ends wakes the
@@ -81,23 +82,25 @@ export async function readLeases(
   paths: Layout,
   watch = false,
 ): Promise<HeldLease[]> {
-  const [names, sessions] = await Promise.all([
-    zk.getChildren(paths.leases),
-    zk.getChildren(paths.sessions, watch),
-  ]);
-  const live = new Set(sessions);
+  const names = await zk.getChildren(paths.leases);
   const read = await Promise.all(
     names.map(async (name) => {
       const stored = await zk.read(`${paths.leases}/${name}`);
-      const lease = stored === null ? null : parseLease(stored.data);
       if (stored === null) return null;
-      const id = decodeId(name);
-      // A lease that cannot be read (a hand edit) frees its job at once rather than holding it forever.
-      if (lease === null) return { id, version: stored.version, ...UNREADABLE_LEASE };
-      return { ...lease, id, version: stored.version, sessionLive: live.has(lease.session) };
+      return {
+        ...(parseLease(stored.data) ?? UNREADABLE_LEASE),
+        id: decodeId(name),
+        version: stored.version,
+      };
     }),
   );
-  return read.filter((lease) => lease !== null);
+  // Read after the leases, never before: a claim checks its session's znode, so the session a lease
+  // names was live when the lease was written, and one missing from this later list has ended. (Read
+  // before, a session started since would look dead, and its fresh lease free.)
+  const live = new Set(await zk.getChildren(paths.sessions, watch));
+  return read
+    .filter((lease) => lease !== null)
+    .map((lease) => ({ ...lease, sessionLive: live.has(lease.session) }));
 }
 
 /**
