@@ -72,6 +72,25 @@ describe('horae/fastify', () => {
     expect(runs.map((run) => [run.outcome, run.returnValue])).toEqual([['success', 'drained']]);
   });
 
+  it('upserts declared jobs by id: a restart on a persistent store keeps one copy, with its new settings', async () => {
+    const sqlite = sqliteFixture();
+    cleanup.push(() => sqlite.remove());
+    const boot = async (minutes: number) => {
+      const fastify = Fastify();
+      await fastify.register(horaePlugin, {
+        scheduler: sqlite.options(),
+        tasks: { report: () => 'sent' },
+        jobs: [{ func: 'report', trigger: 'interval', minutes, id: 'report' }],
+      });
+      await fastify.ready();
+      const jobs = (await fastify.scheduler.getJobs()).map((job) => `${job.id} ${job.trigger.toString()}`);
+      await fastify.close();
+      return jobs;
+    };
+    expect(await boot(5)).toEqual(['report interval[0:05:00]']);
+    expect(await boot(10)).toEqual(['report interval[0:10:00]']);
+  });
+
   it('with wait: false, close aborts the running job instead of waiting for it', async () => {
     const held = heldJob();
     const fastify = app();
