@@ -101,6 +101,13 @@ export default tseslint.config(
               from: './src/admin',
               message: 'The core never imports src/admin (horae/admin): it would load Hono.',
             },
+            {
+              // horae/metrics and horae/tracing attach to a scheduler from outside (instrumentsOf) and
+              // import prom-client and the OpenTelemetry API: the core never loads them.
+              target: ['./src/!(admin|cli|web|nest|metrics|tracing)/**', './src/*.ts'],
+              from: ['./src/metrics', './src/tracing'],
+              message: 'The core never imports src/metrics or src/tracing: they load optional peers.',
+            },
           ],
         },
       ],
