@@ -69,9 +69,14 @@ export class KnownFolders {
   }
 }
 
-/** True when `error` is a ZooKeeper failure with this code. */
-export function isZk(error: unknown, code: number): boolean {
-  return error instanceof ZkError && error.code === code;
+/**
+ * True when `error` is a ZooKeeper failure with this code; with `opIndex`, a failed transaction whose
+ * operation at that index (from 0) failed with it.
+ */
+export function isZk(error: unknown, code: number, opIndex?: number): boolean {
+  return (
+    error instanceof ZkError && error.code === code && (opIndex === undefined || error.opIndex === opIndex)
+  );
 }
 
 export interface ConnectionSettings {

@@ -128,8 +128,7 @@ export class ZooKeeperJobStore implements JobStore {
       try {
         await zk.commit(ops);
       } catch (error) {
-        if (isZk(error, ZK.NODE_EXISTS) && (error as { opIndex: number }).opIndex === 0)
-          throw new ConflictingIdError(job.id);
+        if (isZk(error, ZK.NODE_EXISTS, 0)) throw new ConflictingIdError(job.id);
         throw conflictOr(error);
       }
     });
@@ -331,7 +330,7 @@ export class ZooKeeperJobStore implements JobStore {
       await zk.commit(ops);
     } catch (error) {
       // Our session's znode is gone (removed by hand): make it again before the next claim.
-      if (isZk(error, ZK.NO_NODE) && (error as { opIndex?: number }).opIndex === 1) this.announced = null;
+      if (isZk(error, ZK.NO_NODE, 1)) this.announced = null;
       ignoreConflict(error);
       return null;
     }
@@ -359,8 +358,7 @@ export class ZooKeeperJobStore implements JobStore {
       } catch (error) {
         // A new lease holder or a user's change won: the release is ignored. A bucket removed
         // between our creating it and the commit is made again.
-        const index = (error as { opIndex?: number }).opIndex ?? -1;
-        if (isZk(error, ZK.NO_NODE) && index === ops.length - 1 && attempt < ATTEMPTS) {
+        if (isZk(error, ZK.NO_NODE, ops.length - 1) && attempt < ATTEMPTS) {
           this.folders.clear();
           continue;
         }
@@ -486,5 +484,5 @@ export class ZooKeeperJobStore implements JobStore {
  * operation): the entry is not where the document's time says, so the next attempt looks for it.
  */
 function misplaced(error: unknown): boolean {
-  return isZk(error, ZK.NO_NODE) && (error as { opIndex?: number }).opIndex === 1;
+  return isZk(error, ZK.NO_NODE, 1);
 }
