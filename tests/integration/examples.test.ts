@@ -209,6 +209,15 @@ const EXAMPLES: Record<string, (stdout: string) => void | Promise<void>> = {
     expect(out).toMatch(/POST \/admin\/api\/jobs\/cleanup\/pause -> 200: paused cleanup = true/);
   },
   'web-hono.ts': (out) => webIntegration(out, 'server closed', 'credentials'),
+  'nest-app.ts': (out) => {
+    expect(out).toMatch(/^cache warmed once, at boot$/m);
+    expect(out).toMatch(/heartbeat ran [3-9] times/);
+    expect(out).toMatch(/GET \/jobs -> \[.*"ReportService\.daily: cron\[crontab='30 10 \* \* mon-fri'\]"/);
+    expect(out).toMatch(/GET \/admin\/api\/jobs without a session -> 401/);
+    expect(out).toMatch(/GET \/admin\/api\/jobs with a session -> 200 \(3 jobs\)/);
+    // app.close() waited for the export that was running.
+    expect(out).toMatch(/export started\nexport finished\napp closed; scheduler stopped/);
+  },
   'weather-email.ts': (out) => {
     const [, high, low] = /weather page: 北京 晴转多云 最高 (\d+)℃ 最低 (\d+)℃/.exec(out) ?? [];
     expect(high).toBeDefined();

@@ -25,6 +25,7 @@ import {
   type HoraeModuleOptions,
 } from '../../../src/nest/index.js';
 import { SqliteJobStore } from '../../../src/stores/sqlite/index.js';
+import { adminMiddleware } from '../../../src/web/express.js';
 import { waitUntil } from '../../helpers/wait.js';
 
 let cleanup: (() => Promise<void> | void)[] = [];
@@ -253,6 +254,68 @@ describe('HoraeModule', () => {
     expect((await scheduler.getJobs()).map((job) => job.id)).toEqual(['Job.run']);
     await app.close();
     expect(scheduler.state).toBe('stopped');
+  });
+
+  it("mounts the dashboard under a prefix, behind the app's own authentication", async () => {
+    @Injectable()
+    class Reports {
+      @Cron('30 10 * * *', { id: 'report' })
+      send() {}
+    }
+    @Module({ imports: [HoraeModule.forRoot({ logger: silentLogger })], providers: [Reports] })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false });
+    cleanup.push(() => app.close());
+    // The app's own authentication, in front of the admin handler; the handler checks its result.
+    const requireLogin = (
+      req: { headers: Record<string, unknown>; user?: string },
+      res: never,
+      next: () => void,
+    ) => {
+      if (req.headers.authorization !== 'Bearer ops') {
+        (res as { status(code: number): { end(): void } }).status(401).end();
+        return;
+      }
+      req.user = 'ops';
+      next();
+    };
+    const admin = adminMiddleware(app.get(Scheduler), {
+      basePath: '/ops/horae',
+      authorize: (_request, req) => (req as { user?: string } | undefined)?.user === 'ops',
+    });
+    cleanup.push(() => admin.close());
+    app.use('/ops/horae', requireLogin, admin);
+    await app.listen(0, '127.0.0.1');
+    const origin = await app.getUrl();
+
+    expect((await fetch(`${origin}/ops/horae/api/jobs`)).status).toBe(401);
+    const listed = await fetch(`${origin}/ops/horae/api/jobs`, { headers: { authorization: 'Bearer ops' } });
+    expect(listed.status).toBe(200);
+    expect(((await listed.json()) as { jobs: { id: string }[] }).jobs.map((job) => job.id)).toEqual([
+      'report',
+    ]);
+    const page = await fetch(`${origin}/ops/horae/`, { headers: { authorization: 'Bearer ops' } });
+    const html = await page.text();
+    expect(html).toContain('href="/ops/horae/');
+  });
+
+  it('with isGlobal: false, only the modules that import it get the scheduler', async () => {
+    @Injectable()
+    class Needs {
+      constructor(@InjectScheduler() readonly scheduler: Scheduler) {}
+    }
+    @Module({ providers: [Needs] })
+    class Elsewhere {}
+    @Module({ imports: [HoraeModule.forRoot({ logger: silentLogger, isGlobal: false }), Elsewhere] })
+    class AppModule {}
+    await expect(NestFactory.create(AppModule, { logger: false, abortOnError: false })).rejects.toThrow(
+      /resolve dependencies of the Needs/,
+    );
+
+    @Module({ imports: [HoraeModule.forRoot({ logger: silentLogger, isGlobal: false })], providers: [Needs] })
+    class Importing {}
+    const ok = await boot(Importing);
+    expect(ok.get(Needs).scheduler).toBe(ok.get(Scheduler));
   });
 
   it('refuses bad declarations with typed errors naming them', async () => {
