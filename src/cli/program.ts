@@ -22,8 +22,13 @@ export function buildProgram(version: string): Command {
     .exitOverride()
     .configureOutput({
       writeErr: (text) => process.stderr.write(text),
-      // `horae: unknown option '--x'`, as every other error reads.
-      outputError: (text, write) => write(colors.red(text.replace(/^error: /, 'horae: '))),
+      // `horae: unknown option '--x'`, as every other error reads, on one line with its suggestion.
+      outputError: (text, write) =>
+        write(
+          colors.red(
+            text.replace(/^error: /, 'horae: ').replace(/\n\(Did you mean (.+)\?\)/, '; did you mean $1?'),
+          ),
+        ),
     });
   registerRun(program);
   registerJobs(program);

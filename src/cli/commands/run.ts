@@ -1,8 +1,9 @@
 // `horae run ./scheduler.config.js`: a scheduler from a config module, in the foreground, until
 // SIGINT or SIGTERM, which drain it (running jobs finish and are recorded) before it exits.
 import type { Command } from 'commander';
-import { defaultLogger } from '../../logger.js';
+import type { Logger } from '../../logger.js';
 import { Scheduler } from '../../scheduler/scheduler.js';
+import { redactUrl } from '../../stores/redact-url.js';
 import { addJobArguments, loadConfig } from '../config-module.js';
 import { baseDirOption, examples } from '../options.js';
 import { colors, formatDuration, println } from '../output.js';
@@ -13,6 +14,7 @@ interface RunOptions {
   baseDir?: string;
   json?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 export function registerRun(program: Command): void {
@@ -25,7 +27,8 @@ export function registerRun(program: Command): void {
           'as it ends. The module exports (as default, or as config) the scheduler options ' +
           '(jobStores, executors, jobDefaults, timezone, ...) and a jobs array. SIGINT (Ctrl-C) or ' +
           'SIGTERM stops it after the running jobs finish; a second one stops it at once. ' +
-          "--store (or HORAE_STORE) replaces the module's default job store; relative job " +
+          "--store replaces the module's default job store; HORAE_STORE is used when the module " +
+          'names none (else the jobs are kept in memory). Relative job ' +
           "references resolve from the module's directory unless it or --base-dir says otherwise.",
       )
       .argument('<config>', 'the config module, such as ./scheduler.config.js')
@@ -34,7 +37,8 @@ export function registerRun(program: Command): void {
         "job store URL for the default store (default: the module's, or $HORAE_STORE)",
       )
       .option('--json', 'print one JSON object per event instead of text')
-      .option('-q, --quiet', 'print only warnings and errors'),
+      .option('-q, --quiet', 'print only warnings and errors')
+      .option('-v, --verbose', 'print the stack of each error'),
   ).action((config: string, options: RunOptions) => run(config, options));
   examples(command, [
     'horae run ./scheduler.config.js',
@@ -45,19 +49,27 @@ export function registerRun(program: Command): void {
 
 async function run(path: string, options: RunOptions): Promise<void> {
   const { options: config, jobs, dir } = await loadConfig(path);
-  const store = options.store ?? process.env.HORAE_STORE;
+  const fromEnv = config.jobStores?.default === undefined ? process.env.HORAE_STORE : undefined;
+  const store = options.store ?? (fromEnv === '' ? undefined : fromEnv);
   const scheduler = new Scheduler({
-    logger: defaultLogger,
+    logger: runLogger(options),
     ...config,
     baseDir: options.baseDir ?? config.baseDir ?? dir,
-    ...(store === undefined || store === '' ? {} : { jobStores: { ...config.jobStores, default: store } }),
+    ...(store === undefined ? {} : { jobStores: { ...config.jobStores, default: store } }),
   });
   for (const job of jobs) {
     const [func, trigger, jobOptions] = addJobArguments(job);
     await scheduler.addJob(func, trigger, jobOptions);
   }
   const print = printer(options);
-  report(scheduler, print);
+  const defaultStore = store ?? config.jobStores?.default;
+  const where =
+    defaultStore === undefined
+      ? 'in memory'
+      : typeof defaultStore === 'string'
+        ? `in ${redactUrl(defaultStore)}`
+        : '';
+  report(scheduler, print, options, where);
   const stop = onSignals(print);
   try {
     await scheduler.run();
@@ -65,6 +77,28 @@ async function run(path: string, options: RunOptions): Promise<void> {
     stop();
   }
   print('stopped', 'Stopped: every running job has finished.');
+}
+
+/**
+ * The scheduler's warnings and errors (unless the config module gives a logger) on stderr, one
+ * line each in the look of the run lines, with the stack only for --verbose.
+ */
+function runLogger(options: RunOptions): Logger {
+  const line = (mark: string, message: string, details: unknown[]) => {
+    const [detail] = details;
+    let text = `${colors.dim(new Date().toISOString())} ${mark} ${message}`;
+    if (detail !== undefined) text += `: ${errorLine(detail)}`;
+    if (options.verbose === true && detail instanceof Error && detail.stack !== undefined) {
+      text += `\n${detail.stack.split('\n').slice(1).join('\n')}`;
+    }
+    process.stderr.write(`${text}\n`);
+  };
+  return {
+    debug() {},
+    info() {},
+    warn: (message, ...details) => line(colors.yellow('!'), message, details),
+    error: (message, ...details) => line(colors.red('✗'), message, details),
+  };
 }
 
 type Print = (event: string, text: string, fields?: Record<string, unknown>) => void;
@@ -77,13 +111,19 @@ function printer(options: RunOptions): Print {
 }
 
 /** Prints what a person running a scheduler wants to see: that it started, and each run's end. */
-function report(scheduler: Scheduler, print: Print): void {
+function report(scheduler: Scheduler, print: Print, options: RunOptions, where: string): void {
   const id = (jobId: string) => colors.cyan(jobId);
   scheduler.on('scheduler_started', () => {
     void scheduler.getJobs().then(
       (jobs) => {
         const count = `${jobs.length} job${jobs.length === 1 ? '' : 's'}`;
-        print('started', `Scheduler running with ${count}. Press Ctrl-C to stop.`, { jobs: jobs.length });
+        print(
+          'started',
+          `Scheduler running with ${count}${where === '' ? '' : ` ${where}`}. Press Ctrl-C to stop.`,
+          {
+            jobs: jobs.length,
+          },
+        );
       },
       (error: unknown) => print('started', `Scheduler running (jobs not listed: ${errorLine(error)})`),
     );
@@ -96,9 +136,10 @@ function report(scheduler: Scheduler, print: Print): void {
       durationMs: ms,
     });
   });
+  // In text, a failed run is told by the scheduler's own log line (see runLogger), not twice.
   scheduler.on('job_error', (event) => {
-    const what = event.timedOut ? 'timed out' : 'failed';
-    print('job_error', `${colors.red('✗')} ${id(event.jobId)} ${what}: ${errorLine(event.exception)}`, {
+    if (options.json !== true) return;
+    print('job_error', '', {
       jobId: event.jobId,
       scheduledRunTime: event.scheduledRunTime.toISOString(),
       timedOut: event.timedOut,
