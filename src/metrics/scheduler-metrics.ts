@@ -218,8 +218,16 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
             registers,
             async collect() {
               this.reset();
+              let jobs;
+              try {
+                jobs = await scheduler.getJobs();
+              } catch {
+                // A store that cannot list its jobs leaves this gauge empty, not the whole scrape
+                // failed: its errors are what the other metrics (store_errors_total) must show.
+                return;
+              }
               const counts = new Map<string, { store: string; state: string; count: number }>();
-              for (const { jobStore, pending, nextRunTime } of await scheduler.getJobs()) {
+              for (const { jobStore, pending, nextRunTime } of jobs) {
                 const state = pending ? 'pending' : nextRunTime === null ? 'paused' : 'scheduled';
                 const key = `${jobStore}\u0000${state}`;
                 const entry = counts.get(key) ?? { store: jobStore, state, count: 0 };

@@ -173,6 +173,10 @@ describe('horae/metrics', { timeout: 30_000 }, () => {
         if (failing) throw new Error('store is down');
         return super.acquireDueJobs(...args);
       }
+      override async getAllJobs(): Promise<JobState[]> {
+        if (failing) throw new Error('store is down');
+        return super.getAllJobs();
+      }
     }
     const { clock, scheduler } = setup({ jobStores: { default: new FailingStore() } });
     metrics = instrumentScheduler(scheduler);
@@ -182,11 +186,16 @@ describe('horae/metrics', { timeout: 30_000 }, () => {
     failing = true;
     await clock.advanceTo(T0 + 10_000); // the claim fails, and is retried after 1 s, then 2 s
     await clock.advance(3000);
-    expect(value(parse(await metrics.metrics()), 'horae_store_errors_total', { store: 'default' })).toBe(3);
+    const down = parse(await metrics.metrics());
+    expect(value(down, 'horae_store_errors_total', { store: 'default' })).toBe(3);
+    // The store cannot list its jobs either: that gauge is empty, the scrape still answers.
+    expect(value(down, 'horae_jobs')).toBeUndefined();
     failing = false;
     await clock.advance(4000);
     expect(ran).toBe(1);
-    expect(value(parse(await metrics.metrics()), 'horae_store_errors_total', { store: 'default' })).toBe(3);
+    const up = parse(await metrics.metrics());
+    expect(value(up, 'horae_store_errors_total', { store: 'default' })).toBe(3);
+    expect(value(up, 'horae_jobs', { state: 'scheduled' })).toBe(1);
   });
 
   it('serves as Express and Hono middleware on /metrics, and passes other paths on', async () => {
