@@ -82,6 +82,44 @@ describe.each(targets)('horae run on $name', (target: StoreTarget) => {
   });
 });
 
+describe('horae run: which store, and a bad module', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'horae-cli-config-'));
+  const file = (name: string) => `sqlite://${join(dir, name)}`;
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  const started = async (config: string, args: string[], env: Record<string, string> = {}) => {
+    writeFileSync(join(dir, 'scheduler.config.mjs'), config);
+    const cli = await startHorae(['run', './scheduler.config.mjs', ...args], 'Scheduler running', {
+      cwd: dir,
+      env,
+    });
+    cli.child.kill('SIGTERM');
+    expect(await cli.exited).toBe(0);
+    return /Scheduler running with .*\./.exec(cli.output.stdout)?.[0];
+  };
+
+  it("uses HORAE_STORE only when the module names no store, and --store over the module's", async () => {
+    const bare = 'export default { jobs: [] };\n';
+    const named = `export const config = { jobStores: { default: ${JSON.stringify(file('module.sqlite'))} } };\n`;
+    const env = { HORAE_STORE: file('env.sqlite') };
+    expect(await started(bare, [], env)).toContain(`in ${file('env.sqlite')}.`);
+    expect(await started(named, [], env)).toContain(`in ${file('module.sqlite')}.`);
+    expect(await started(named, ['--store', file('flag.sqlite')], env)).toContain(
+      `in ${file('flag.sqlite')}.`,
+    );
+    expect(await started(bare, [])).toContain('with 0 jobs in memory.');
+  });
+
+  it('a module whose jobs are not an array is bad input, named', async () => {
+    writeFileSync(join(dir, 'bad.config.mjs'), "export default { jobs: { func: './x.js:y' } };\n");
+    const result = await horae(['run', './bad.config.mjs'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^horae: Invalid jobs in the config module, .*: expected an array of jobs\n$/,
+    );
+  });
+});
+
 describe('horae dashboard', () => {
   const target = sqliteTarget();
   let store = '';
