@@ -11,8 +11,8 @@ export interface AttachOptions extends Omit<HostOptions, 'scheduler'> {
   /**
    * Signals that close the server and drain the scheduler. When the drain is done and no other
    * listener of that signal is left, the signal is raised again, so the process ends as it would
-   * have (a listener of your own keeps it alive instead). Default `['SIGINT', 'SIGTERM']`; `false`
-   * for none.
+   * have (a listener of your own keeps it alive instead); a second signal while draining does that
+   * at once. Default `['SIGINT', 'SIGTERM']`; `false` for none.
    */
   signals?: NodeJS.Signals[] | false;
   /**
@@ -74,7 +74,7 @@ export function attachScheduler(
   // The error, if any, reaches the user through `started`.
   hosted.setUp().catch(() => undefined);
 
-  let start = () => undefined as void;
+  let start: () => void = () => undefined;
   const started = new Promise<void>((resolve, reject) => {
     start = () => void hosted.start().then(resolve, reject);
   });
@@ -106,12 +106,20 @@ export function attachScheduler(
   const onClosed = () => void closeAll().catch(() => undefined);
   server.once('close', onClosed);
 
+  // Once drained, the signal is raised again for its default action (ending the process), unless
+  // the app listens to it too. A second signal while draining does that at once: the way out when
+  // a job will not finish.
+  const reraise = (signal: NodeJS.Signals) => {
+    for (const name of signalList) process.removeListener(name, onSignal);
+    if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+  };
+  let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (signalled) return reraise(signal);
+    signalled = true;
     void closeAll()
       .catch(() => undefined)
-      .then(() => {
-        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-      });
+      .then(() => reraise(signal));
   };
   for (const signal of signalList) process.on(signal, onSignal);
 

@@ -1,8 +1,10 @@
 // horae/express on a real Express 5 server: attachScheduler starts the scheduler when the server
 // listens and drains it when the server closes (or a signal comes); adminMiddleware serves the
 // dashboard under a prefix behind the app's own authentication middleware.
+import { spawn } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidArgumentError, Scheduler, silentLogger } from '../../../src/index.js';
@@ -33,6 +35,32 @@ async function origin(server: Server): Promise<string> {
 
 function closeServer(server: Server): Promise<void> {
   return new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+}
+
+/** tests/integration/fixtures/web/signal-server.ts in a child process, its job lasting `hold` ms. */
+function signalServer(hold: string) {
+  const fixture = resolve(import.meta.dirname, '../fixtures/web/signal-server.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, hold], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  cleanup.push(() => child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) =>
+    child.on('exit', (code, signal) => done({ code, signal })),
+  );
+  const output = () => `${stdout}${stderr === '' ? '' : `\n--- stderr\n${stderr}`}`;
+  const waitFor = async (pattern: RegExp) => {
+    await waitUntil(
+      () => pattern.test(stdout) || child.exitCode !== null,
+      () => `${pattern} in:\n${output()}`,
+      30_000,
+    );
+    return pattern.exec(stdout) ?? expect.fail(`exited without ${pattern}:\n${output()}`);
+  };
+  return { process: child, exited, output, waitFor };
 }
 
 /** The app's own authentication: a user header, or 401 before anything else sees the request. */
@@ -88,32 +116,32 @@ describe('horae/express attachScheduler', () => {
     expect(runs.map((run) => [run.outcome, run.returnValue])).toEqual([['success', 'drained']]);
   });
 
-  it('closes the server and drains on a signal', async () => {
-    const held = heldJob();
-    const scheduler = new Scheduler({ logger: silentLogger });
-    const server = express().listen(0, '127.0.0.1');
-    // A listener of the test's own, so the signal is not raised again once the drain is done.
-    let signalled = 0;
-    const own = () => void signalled++;
-    process.on('SIGUSR2', own);
-    cleanup.push(() => process.removeListener('SIGUSR2', own));
-    const attached = attachScheduler(server, scheduler, {
-      signals: ['SIGUSR2'],
-      jobs: [{ func: held.fn, trigger: 'interval', hours: 1, nextRunTime: new Date(), id: 'held' }],
-    });
-    await attached.started;
-    await waitUntil(() => held.running, 'the held job to start');
-    let shutDown = false;
-    scheduler.on('scheduler_shutdown', () => (shutDown = true));
-    process.kill(process.pid, 'SIGUSR2');
-    await waitUntil(() => !server.listening, 'the server to stop listening');
-    await settle();
-    expect(shutDown).toBe(false);
-    held.release();
-    await waitUntil(() => shutDown, 'the scheduler to shut down');
-    expect(held.finished).toBe(true);
-    expect(signalled).toBe(1);
-    expect(process.listenerCount('SIGUSR2')).toBe(1);
+  it('on SIGTERM, closes the server, drains, then ends the process by the signal', async () => {
+    const child = signalServer('300');
+    await child.waitFor(/^job started$/m);
+    child.process.kill('SIGTERM');
+    const exit = await child.exited;
+    expect(exit, child.output()).toEqual({ code: null, signal: 'SIGTERM' });
+    expect(child.output()).toMatch(/^job finished\nrecord success\n$/m);
+  });
+
+  it('ends the process at once on a second signal while a job will not finish', async () => {
+    const child = signalServer('forever');
+    const [, port] = await child.waitFor(/^listening (\d+)$/m);
+    await child.waitFor(/^job started$/m);
+    child.process.kill('SIGINT');
+    await waitUntil(
+      () =>
+        fetch(`http://127.0.0.1:${port}/`).then(
+          () => false,
+          () => true,
+        ),
+      'the server to stop accepting connections',
+    );
+    expect(child.process.exitCode).toBeNull();
+    child.process.kill('SIGINT');
+    expect(await child.exited, child.output()).toEqual({ code: null, signal: 'SIGINT' });
+    expect(child.output()).not.toContain('job finished');
   });
 
   it('refuses bad options, naming them', () => {
