@@ -55,6 +55,31 @@ export interface JobRelease {
 }
 
 /**
+ * What `JobStore.queryJobs` selects: a page of the jobs that match, in the store's order (next run
+ * time, then id; paused jobs last, by id).
+ */
+export interface JobStoreQuery {
+  /**
+   * Words separated by white space; a job matches when each word occurs in its id or in its name,
+   * ignoring case (as `toLowerCase` folds it; SQLite folds ASCII letters only). Empty or absent:
+   * every job.
+   */
+  search?: string;
+  /** `true`: only paused jobs (`nextRunTime: null`); `false`: only scheduled ones; absent: both. */
+  paused?: boolean;
+  /** How many matching jobs to pass over first (0 or more). */
+  offset: number;
+  /** At most this many jobs (0 or more; 0 asks for the total only). */
+  limit: number;
+}
+
+/** A page of `JobStore.queryJobs`: its jobs and the number of stored jobs that match in all. */
+export interface JobStorePage {
+  jobs: JobState[];
+  total: number;
+}
+
+/**
  * The contract of every job store. All methods are async; a store may be shared by several
  * schedulers (processes), so the due-job path works by leases:
  *
@@ -100,6 +125,18 @@ export interface JobStore {
 
   /** Every job, ordered as described above. */
   getAllJobs(): Promise<JobState[]>;
+
+  /**
+   * Optional: one page of the jobs that match `query` (see `JobStoreQuery`), selected, ordered and
+   * counted by the store itself (`WHERE`, `ORDER BY`, `LIMIT`/`OFFSET` and a `COUNT` in the SQL
+   * stores), so a page costs about as much with 100,000 jobs as with 100. Like `getAllJobs` it
+   * ignores leases and skips (and reports) a job that cannot be read: such a job still counts in
+   * `total` and takes its place in the page, which then holds one job less. The page and the total
+   * may be read one after the other, so a change made in between can show in one and not the
+   * other. The scheduler (`Scheduler.queryJobs`) checks the query before it gets here. A store
+   * without it (Redis, etcd, ZooKeeper) is read with `getAllJobs` and paged in memory.
+   */
+  queryJobs?(query: JobStoreQuery): Promise<JobStorePage>;
 
   /** The earliest `nextRunTime` of a job that is not paused and not leased to a live holder, or `null`. */
   getNextRunTime(): Promise<Date | null>;

@@ -11,6 +11,7 @@ import type { JobStore, JobStoreContext } from '../../src/stores/job-store.js';
 import { FakeClock } from '../../src/testing.js';
 import { DateTrigger } from '../../src/triggers/date-trigger.js';
 import { T0, makeJob, makeRun, plainJob } from '../helpers/jobs.js';
+import { jobQueryTests } from './job-query.suite.js';
 import { unreadableJobTests, type UnreadableJobs } from './unreadable-jobs.suite.js';
 
 export interface JobStoreConformanceOptions {
@@ -31,6 +32,11 @@ export interface JobStoreConformanceOptions {
    * with `corruptJob`; a store that keeps jobs as live objects says `'kept as objects'`.
    */
   unreadableJobs: UnreadableJobs;
+  /**
+   * True for a store with the optional `queryJobs`, whose tests (`job-query.suite.ts`) then run;
+   * every store is checked to have it exactly when this says so.
+   */
+  queryJobs?: boolean;
 }
 
 const A = 'scheduler-a';
@@ -480,6 +486,13 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
       store: () => store,
       reports: () => reports,
       makeStore: options.makeStore,
+    });
+
+    jobQueryTests({
+      has: options.queryJobs === true,
+      store: () => store,
+      reports: () => reports,
+      unreadableJobs: options.unreadableJobs,
     });
 
     it('skips only tests that exist', () => {

@@ -5,4 +5,5 @@ runJobStoreConformance({
   name: 'memory',
   makeStore: () => new MemoryJobStore(),
   unreadableJobs: 'kept as objects',
+  queryJobs: true,
 });

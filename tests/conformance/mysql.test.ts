@@ -34,6 +34,7 @@ describe.skipIf(url === undefined)('MySQL/MariaDB', () => {
     cleanup: async () => {
       await dropTestDatabase(url as string, databaseUrl);
     },
+    queryJobs: true,
     unreadableJobs: {
       corruptJob: async (store, id) => {
         const table = `\`${prefixes.get(store)}jobs\``;

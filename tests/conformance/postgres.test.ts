@@ -32,6 +32,7 @@ describe.skipIf(url === undefined)('PostgreSQL', () => {
     cleanup: async () => {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     },
+    queryJobs: true,
     unreadableJobs: {
       corruptJob: async (store, id) => {
         const table = `"${schema}"."${prefixes.get(store)}jobs"`;

@@ -20,6 +20,7 @@ runJobStoreConformance({
     return store;
   },
   cleanup: async () => rmSync(dir, { recursive: true, force: true }),
+  queryJobs: true,
   unreadableJobs: {
     corruptJob: async (store, id) => {
       // A second connection, as another process would have.

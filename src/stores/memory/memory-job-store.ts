@@ -1,8 +1,16 @@
 import { ConflictingIdError, JobLookupError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
-import { compareJobs } from '../job-order.js';
+import { matchesJobQuery, searchWords } from '../job-query.js';
+import { compareIds, compareJobs } from '../job-order.js';
 import { TimedRunRecord } from '../run-record.js';
-import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
+import type {
+  JobRelease,
+  JobStore,
+  JobStoreContext,
+  JobStorePage,
+  JobStoreQuery,
+  RunRecord,
+} from '../job-store.js';
 import { TimeQueue, type QueueEntry } from './time-queue.js';
 
 /** Run histories kept for jobs that no longer exist. */
@@ -65,6 +73,13 @@ function storedCopy(job: JobState, id: string): JobState {
     nextRunTime: null,
     nextFireTime: null,
   };
+}
+
+/** The store's order (`compareJobs`) on entries: next run time, then id; paused (`NaN`) last. */
+function compareEntries(a: Entry, b: Entry): number {
+  const at = Number.isNaN(a.time) ? Infinity : a.time;
+  const bt = Number.isNaN(b.time) ? Infinity : b.time;
+  return at !== bt ? (at < bt ? -1 : 1) : compareIds(a.id, b.id);
 }
 
 /** A copy of the entry's job, with its run times, that shares nothing mutable with the store. */
@@ -216,6 +231,18 @@ export class MemoryJobStore implements JobStore {
 
   async getAllJobs(): Promise<JobState[]> {
     return [...this.entries.values()].map(loadJob).sort(compareJobs);
+  }
+
+  /** Filters the entries, then sorts only the matching ones and copies only the page. */
+  async queryJobs(query: JobStoreQuery): Promise<JobStorePage> {
+    const words = searchWords(query.search);
+    const matching: Entry[] = [];
+    for (const entry of this.entries.values()) {
+      if (matchesJobQuery(entry.job, Number.isNaN(entry.time), words, query.paused)) matching.push(entry);
+    }
+    matching.sort(compareEntries);
+    const page = matching.slice(query.offset, query.offset + query.limit);
+    return { jobs: page.map(loadJob), total: matching.length };
   }
 
   async getNextRunTime(): Promise<Date | null> {

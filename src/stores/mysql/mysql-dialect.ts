@@ -32,6 +32,8 @@ export const mysqlDialect: SqlDialect = {
   }),
   bigintParam: 'CAST(? AS SIGNED)',
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  jobName: `CASE WHEN JSON_VALID(job) THEN JSON_UNQUOTE(JSON_EXTRACT(job, '$.name')) END`,
+  contains: (haystack) => `INSTR(${haystack}, ?) > 0`,
   isDuplicateKey: (error) => (error as { errno?: unknown } | null)?.errno === 1062,
   withSchemaLock: (db, tables, work) =>
     db.transaction(async (session) => {

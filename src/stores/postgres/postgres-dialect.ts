@@ -28,6 +28,10 @@ export const postgresDialect: SqlDialect = {
   }),
   bigintParam: 'CAST(? AS BIGINT)',
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
+  // PostgreSQL 15 cannot test text for JSON without failing (IS JSON came in 16): a document that is
+  // not JSON at all (hand-edited) fails a search with a JobStoreError. Horae writes only JSON.
+  jobName: `(job::json ->> 'name')`,
+  contains: (haystack) => `strpos(${haystack}, ?) > 0`,
   isDuplicateKey: (error) => (error as { code?: unknown } | null)?.code === '23505',
   withSchemaLock: (db, tables, work) =>
     db.transaction(async (session) => {

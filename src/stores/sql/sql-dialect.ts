@@ -40,6 +40,13 @@ export interface SqlDialect {
   readonly bigintParam: string;
   /** SQL for the larger of two BIGINT expressions. */
   greatest(a: string, b: string): string;
+  /**
+   * SQL for the job's name, read from its JSON document (`job` column), for searches; `NULL` (or
+   * no match) for a document that is not JSON, where the database can tell without failing.
+   */
+  readonly jobName: string;
+  /** SQL that is true when the text of one `?` parameter occurs in the text expression `haystack`. */
+  contains(haystack: string): string;
   /** True when `error` is the driver's unique-key violation. */
   isDuplicateKey(error: unknown): boolean;
   /**

@@ -9,12 +9,20 @@ import type { JobState } from '../../job-state.js';
 import type { Logger } from '../../logger.js';
 import { serializeJob } from '../job-serializer.js';
 import { compareJobs } from '../job-order.js';
-import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
+import type {
+  JobRelease,
+  JobStore,
+  JobStoreContext,
+  JobStorePage,
+  JobStoreQuery,
+  RunRecord,
+} from '../job-store.js';
 import { deserializeRunRecord, serializeRunRecord, startedMs } from '../run-record.js';
 import { IN_LIST_CHUNK, placeholders } from './sql-claim.js';
 import type { SqlConnection } from './sql-connection.js';
 import type { JobRow, SqlDialect } from './sql-dialect.js';
 import { readJobRow, toMs } from './sql-rows.js';
+import { queryJobRows } from './sql-query.js';
 import { prepareSchema } from './sql-schema.js';
 import { statements } from './sql-statements.js';
 import type { TableNames } from './sql-tables.js';
@@ -121,6 +129,13 @@ export class SqlJobStore implements JobStore {
   async getAllJobs(): Promise<JobState[]> {
     const { rows } = await this.guard('list jobs', (db) => db.run(this.sql.selectAllJobs));
     return this.readRows(rows as unknown as JobRow[]);
+  }
+
+  /** Selects, orders, pages and counts in the database (`sql-query.ts`). */
+  async queryJobs(query: JobStoreQuery): Promise<JobStorePage> {
+    const { tables, dialect } = this.config;
+    const { rows, total } = await this.guard('query jobs', (db) => queryJobRows(db, tables, dialect, query));
+    return { jobs: this.readRows(rows), total };
   }
 
   async getNextRunTime(): Promise<Date | null> {

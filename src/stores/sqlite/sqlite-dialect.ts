@@ -30,6 +30,8 @@ export const sqliteDialect: SqlDialect = {
   }),
   bigintParam: '?',
   greatest: (a, b) => `max(${a}, ${b})`,
+  jobName: `CASE WHEN json_valid(job) THEN json_extract(job, '$.name') END`,
+  contains: (haystack) => `instr(${haystack}, ?) > 0`,
   isDuplicateKey: (error) => {
     const code = (error as { code?: unknown } | null)?.code;
     return code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE';

@@ -1,0 +1,55 @@
+import { searchWords } from '../job-query.js';
+import type { JobStoreQuery } from '../job-store.js';
+import { JOB_COLUMNS } from './sql-claim.js';
+import type { SqlSession } from './sql-connection.js';
+import type { JobRow, SqlDialect } from './sql-dialect.js';
+import type { TableNames } from './sql-tables.js';
+
+/**
+ * `JobStore.queryJobs` in SQL: a `COUNT` of the matching jobs, scheduled and paused, then the page
+ * in up to two `LIMIT`/`OFFSET` queries, scheduled jobs by the `(next_run_time, id)` index and
+ * paused ones (`next_run_time IS NULL`) by id. Two queries rather than one `ORDER BY` putting
+ * `NULL`s last: that expression would keep the databases from reading the index in order, and MySQL
+ * has no `NULLS LAST`. A search compares lowercased words with `LOWER(id)` and `LOWER(name)`, which
+ * no index helps: it reads every row (but only the page's documents go back to Horae).
+ */
+export async function queryJobRows(
+  db: SqlSession,
+  tables: TableNames,
+  dialect: SqlDialect,
+  query: JobStoreQuery,
+): Promise<{ rows: JobRow[]; total: number }> {
+  const conditions: string[] = [];
+  const params: string[] = [];
+  for (const word of searchWords(query.search)) {
+    conditions.push(`(${dialect.contains('LOWER(id)')} OR ${dialect.contains(`LOWER(${dialect.jobName})`)})`);
+    params.push(word, word);
+  }
+  const where = (...extra: string[]) => {
+    const all = [...extra, ...conditions];
+    return all.length === 0 ? '' : ` WHERE ${all.join(' AND ')}`;
+  };
+  const counted = await db.run(
+    `SELECT COUNT(*) AS total, COUNT(next_run_time) AS scheduled FROM ${tables.jobs}${where()}`,
+    params,
+  );
+  const matching = Number(counted.rows[0]?.total ?? 0);
+  const matchingScheduled = Number(counted.rows[0]?.scheduled ?? 0);
+  const scheduled = query.paused === true ? 0 : matchingScheduled;
+  const paused = query.paused === false ? 0 : matching - matchingScheduled;
+
+  const rows: JobRow[] = [];
+  let offset = query.offset;
+  const page = async (count: number, condition: string, order: string) => {
+    const room = query.limit - rows.length;
+    if (room > 0 && offset < count) {
+      const sql = `SELECT ${JOB_COLUMNS} FROM ${tables.jobs}${where(condition)} ORDER BY ${order} LIMIT ? OFFSET ?`;
+      const found = await db.run(sql, [...params, room, offset]);
+      rows.push(...(found.rows as unknown as JobRow[]));
+    }
+    offset = Math.max(0, offset - count);
+  };
+  await page(scheduled, 'next_run_time IS NOT NULL', 'next_run_time, id');
+  await page(paused, 'next_run_time IS NULL', 'id');
+  return { rows, total: scheduled + paused };
+}
