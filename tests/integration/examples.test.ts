@@ -238,8 +238,9 @@ const SERVER_EXAMPLES: Record<string, { service: Service; env: string; label: st
 };
 
 /** Files in examples/ that are not examples to run by themselves. */
-// electron/ is typechecked only: no Electron binary can be downloaded here to run it.
-const NOT_EXAMPLES = ['shared-store-demo.ts', 'tasks.mjs', 'demo.mjs', 'README.md', 'electron'];
+// electron/ is typechecked only: no Electron binary can be downloaded here to run it. nextjs/ is
+// built and started by examples-nextjs.test.ts.
+const NOT_EXAMPLES = ['shared-store-demo.ts', 'tasks.mjs', 'demo.mjs', 'README.md', 'electron', 'nextjs'];
 
 beforeAll(() => {
   if (!existsSync(join(root, 'dist', 'index.js'))) {
