@@ -25,7 +25,7 @@ export function useBuiltCli(): void {
 
 /** The environment of a run: no HORAE_STORE from the caller's shell, no colour. */
 function cliEnv(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
-  const base = { ...process.env, NO_COLOR: '1' };
+  const base: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete base.HORAE_STORE;
   return { ...base, ...env };
 }
