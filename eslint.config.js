@@ -108,6 +108,12 @@ export default tseslint.config(
               from: ['./src/metrics', './src/tracing'],
               message: 'The core never imports src/metrics or src/tracing: they load optional peers.',
             },
+            {
+              // horae/nest imports Nest (on first use): no other part of Horae depends on it.
+              target: ['./src/!(nest)/**', './src/*.ts'],
+              from: './src/nest',
+              message: 'Only horae/nest imports src/nest: it loads Nest.',
+            },
           ],
         },
       ],
