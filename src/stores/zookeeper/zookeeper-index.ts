@@ -4,6 +4,7 @@ import {
   ignoreConflict,
   isZk,
   type KnownFolders,
+  type ZkOp,
   type ZooKeeperConnection,
 } from './zookeeper-connection.js';
 import {
@@ -16,6 +17,20 @@ import {
   type Layout,
   type Lease,
 } from './zookeeper-layout.js';
+
+/** Adds to `ops` the index entry of job `id` due at `time` (none when paused), making its bucket first. */
+export async function fileEntry(
+  zk: ZooKeeperConnection,
+  paths: Layout,
+  folders: KnownFolders,
+  ops: ZkOp[],
+  id: string,
+  time: Date | null,
+): Promise<void> {
+  if (time === null) return;
+  await folders.ensure(zk, paths.bucket(time.getTime()));
+  ops.push({ op: 'create', path: paths.entry(id, time.getTime()) });
+}
 
 /** A job that may be claimed: an index entry (`entry`), or a lease that ran out (`leaseVersion`). */
 export interface Candidate {

@@ -11,7 +11,6 @@ import {
   ZK,
   ZooKeeperConnection,
   conflictOr,
-  ignoreConflict,
   isZk,
   type ZkOp,
 } from './zookeeper-connection.js';
@@ -22,19 +21,23 @@ import {
   decodeId,
   parseDocument,
   parseEntry,
-  parseLease,
   sortedBuckets,
   storedTime,
-  withTimes,
   type Bucket,
-  type Lease,
 } from './zookeeper-layout.js';
-import { byTime, dueIn, findEntries, freeAt, readLeases, type Candidate } from './zookeeper-index.js';
+import { Claims } from './zookeeper-claims.js';
+import {
+  byTime,
+  dueIn,
+  fileEntry,
+  findEntries,
+  freeAt,
+  readLeases,
+  type Candidate,
+} from './zookeeper-index.js';
 import { readRuns, writeRuns } from './zookeeper-runs.js';
 import { resolveOptions, type ResolvedOptions, type ZooKeeperJobStoreOptions } from './zookeeper-options.js';
 
-/** How long an unreadable job is parked before it is tried (and reported) again. */
-const UNREADABLE_RETRY_MS = 60_000;
 /** Attempts of a write that lost a race with another writer of the same job (then it reads again). */
 const ATTEMPTS = 5;
 
@@ -45,8 +48,9 @@ const ATTEMPTS = 5;
  * transaction that removes the index entry and creates the lease, guarded by the job's znode
  * version, so two schedulers never claim the same job. A lease ends at its end or with its holder's
  * ZooKeeper session (an ephemeral znode per session), whichever comes first, so a scheduler that
- * dies frees its claims when its session expires; a free lease is taken over by a versioned write. Run records are sequential znodes under the job's run folder. A watch on the
- * index wakes the scheduler when another process adds or moves a job (`JobStoreContext.wakeup`).
+ * dies frees its claims when its session expires; a free lease is taken over by a versioned write
+ * (`zookeeper-claims.ts`). Run records are sequential znodes under the job's run folder. A watch on
+ * the index wakes the scheduler when another process adds or moves a job (`JobStoreContext.wakeup`).
  * The layout is in `zookeeper-layout.ts`; needs the `node-zookeeper-client` package.
  *
  * A stored job this version cannot read is reported through the scheduler's logger and as
@@ -74,14 +78,14 @@ export class ZooKeeperJobStore implements JobStore {
    * commit then fails on it and is retried with the set cleared.
    */
   private readonly folders = new KnownFolders();
-  /** The session whose ephemeral znode this store has made (claims are made under it). */
-  private announced: string | null = null;
+  private readonly claims: Claims;
 
   /** Throws `JobStoreError` naming a bad or unknown option. */
   constructor(options: ZooKeeperJobStoreOptions = {}) {
     this.options = resolveOptions(options);
     this.root = this.options.root;
     this.paths = new Layout(this.root);
+    this.claims = new Claims(this.paths, this.folders);
   }
 
   async start(context: JobStoreContext): Promise<void> {
@@ -116,7 +120,7 @@ export class ZooKeeperJobStore implements JobStore {
     const zk = this.zk;
     this.zk = null;
     this.wakeup = undefined;
-    this.announced = null;
+    this.claims.forgetSession();
     zk?.close();
   }
 
@@ -124,7 +128,7 @@ export class ZooKeeperJobStore implements JobStore {
     const document = JSON.stringify(serializeJob(job));
     await this.guard('add job', async (zk) => {
       const ops: ZkOp[] = [{ op: 'create', path: this.paths.job(job.id), data: document }];
-      await this.indexAt(zk, ops, job.id, job.nextRunTime);
+      await fileEntry(zk, this.paths, this.folders, ops, job.id, job.nextRunTime);
       try {
         await zk.commit(ops);
       } catch (error) {
@@ -145,7 +149,7 @@ export class ZooKeeperJobStore implements JobStore {
         version,
       });
       const ops = await this.unindex(zk, job.id, write, search);
-      await this.indexAt(zk, ops, job.id, job.nextRunTime);
+      await fileEntry(zk, this.paths, this.folders, ops, job.id, job.nextRunTime);
       await zk.commit(ops).catch((error: unknown) => {
         search = misplaced(error);
         throw conflictOr(error);
@@ -223,7 +227,7 @@ export class ZooKeeperJobStore implements JobStore {
       const [bucketNames, leases, session] = await Promise.all([
         zk.getChildren(this.paths.due),
         readLeases(zk, this.paths),
-        this.announce(zk),
+        this.claims.announce(zk),
       ]);
       const buckets = sortedBuckets(bucketNames).filter((bucket) => bucket.number * BUCKET_MS <= nowMs);
       const candidates: Candidate[] = leases
@@ -241,9 +245,15 @@ export class ZooKeeperJobStore implements JobStore {
         const batch = candidates.splice(0, limit - claimed.length);
         if (batch.length === 0) break;
         const won = await Promise.all(
-          batch.map((candidate) => this.claim(zk, candidate, { schedulerId, session, nowMs, leaseMs })),
+          batch.map((candidate) =>
+            this.claims.claim(zk, candidate, { schedulerId, session, nowMs, leaseMs }),
+          ),
         );
-        for (const job of won) if (job !== null) claimed.push(job);
+        for (const outcome of won) {
+          if (outcome === null) continue;
+          if ('job' in outcome) claimed.push(outcome.job);
+          else this.reportBad(outcome.id, outcome.unreadable);
+        }
         if (claimed.length >= limit) break;
       }
       return claimed.sort(compareJobs);
@@ -253,7 +263,7 @@ export class ZooKeeperJobStore implements JobStore {
   async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
     if (releases.length === 0) return;
     await this.guard('release jobs', (zk) =>
-      Promise.all(releases.map((release) => this.release(zk, schedulerId, release))),
+      Promise.all(releases.map((release) => this.claims.release(zk, schedulerId, release))),
     );
   }
 
@@ -281,94 +291,6 @@ export class ZooKeeperJobStore implements JobStore {
   }
 
   /**
-   * Claims one candidate for a scheduler, under its session: `null` when another scheduler or a
-   * user got there first.
-   */
-  private async claim(
-    zk: ZooKeeperConnection,
-    candidate: Candidate,
-    claimant: { schedulerId: string; session: string; nowMs: number; leaseMs: number },
-  ): Promise<JobState | null> {
-    const { schedulerId: holder, session, nowMs, leaseMs } = claimant;
-    const { id } = candidate;
-    const stored = await zk.read(this.paths.job(id));
-    if (stored === null) {
-      // An entry or a lease without its job (left by hand): drop it so it is not read on every pass.
-      const left = candidate.entry ?? this.paths.lease(id);
-      await zk.remove(left, candidate.leaseVersion).catch(ignoreConflict);
-      return null;
-    }
-    let job: JobState | null = null;
-    let unreadable: unknown;
-    try {
-      job = deserializeJob(parseDocument(id, stored.data));
-    } catch (error) {
-      unreadable = error;
-    }
-    // An unreadable job stays leased for a while, so a short lease cannot make it a busy loop.
-    const until = nowMs + (job === null ? Math.max(leaseMs, UNREADABLE_RETRY_MS) : leaseMs);
-    const lease: Lease = { holder, session, until, time: candidate.time };
-    // The session's znode is checked too: a claim made under a session that just ended would be free at once.
-    const ops: ZkOp[] = [
-      { op: 'check', path: this.paths.job(id), version: stored.version },
-      { op: 'check', path: this.paths.session(session), version: -1 },
-    ];
-    if (candidate.entry !== undefined) {
-      ops.push(
-        { op: 'remove', path: candidate.entry },
-        { op: 'create', path: this.paths.lease(id), data: JSON.stringify(lease) },
-      );
-    } else {
-      ops.push({
-        op: 'set',
-        path: this.paths.lease(id),
-        data: JSON.stringify(lease),
-        version: candidate.leaseVersion as number,
-      });
-    }
-    try {
-      await zk.commit(ops);
-    } catch (error) {
-      // Our session's znode is gone (removed by hand): make it again before the next claim.
-      if (isZk(error, ZK.NO_NODE, 1)) this.announced = null;
-      ignoreConflict(error);
-      return null;
-    }
-    if (job === null) this.reportBad(id, unreadable);
-    return job;
-  }
-
-  private async release(zk: ZooKeeperConnection, holder: string, release: JobRelease): Promise<void> {
-    const { id } = release;
-    for (let attempt = 1; ; attempt++) {
-      const [stored, lease] = await Promise.all([zk.read(this.paths.job(id)), zk.read(this.paths.lease(id))]);
-      if (stored === null || lease === null || parseLease(lease.data)?.holder !== holder) return;
-      const ops: ZkOp[] = [{ op: 'remove', path: this.paths.lease(id), version: lease.version }];
-      if (release.remove) ops.push({ op: 'remove', path: this.paths.job(id), version: stored.version });
-      else {
-        const document = withTimes(stored.data, release.nextRunTime, release.nextFireTime);
-        // A document without its time fields stays leased, to be reported when next claimed.
-        if (document === null) return;
-        ops.push({ op: 'set', path: this.paths.job(id), data: document, version: stored.version });
-        await this.indexAt(zk, ops, id, release.nextRunTime);
-      }
-      try {
-        await zk.commit(ops);
-        return;
-      } catch (error) {
-        // A new lease holder or a user's change won: the release is ignored. A bucket removed
-        // between our creating it and the commit is made again.
-        if (isZk(error, ZK.NO_NODE, ops.length - 1) && attempt < ATTEMPTS) {
-          this.folders.clear();
-          continue;
-        }
-        ignoreConflict(error);
-        return;
-      }
-    }
-  }
-
-  /**
    * The write of the job at the version read (`write(version)`), followed by the removal of its
    * lease, or of its index entry: where its document's time says, or, with `search`, wherever it is.
    * Throws `JobLookupError` when the job does not exist.
@@ -391,28 +313,6 @@ export class ZooKeeperJobStore implements JobStore {
       } else if (time !== null) ops.push({ op: 'remove', path: this.paths.entry(id, time) });
     }
     return ops;
-  }
-
-  /** Adds the index entry of a job due at `time` to `ops`, creating its bucket first. */
-  private async indexAt(zk: ZooKeeperConnection, ops: ZkOp[], id: string, time: Date | null): Promise<void> {
-    if (time === null) return;
-    await this.folders.ensure(zk, this.paths.bucket(time.getTime()));
-    ops.push({ op: 'create', path: this.paths.entry(id, time.getTime()) });
-  }
-
-  /**
-   * The id of the live session, with its ephemeral znode made first: other schedulers read a lease
-   * as free once that znode is gone, so a store that dies frees its claims with its session.
-   */
-  private async announce(zk: ZooKeeperConnection): Promise<string> {
-    const session = await zk.sessionId();
-    if (this.announced !== session) {
-      await zk.createEphemeral(this.paths.session(session)).catch((error: unknown) => {
-        if (!isZk(error, ZK.NODE_EXISTS)) throw error;
-      });
-      this.announced = session;
-    }
-    return session;
   }
 
   /** Writes the schema version into an empty root, or refuses a root laid out by another version. */
