@@ -55,9 +55,12 @@ export class HoraeExplorer implements OnApplicationBootstrap, BeforeApplicationS
   private findJobs(): FoundJob[] {
     const found = new Map<string, FoundJob>();
     const wrappers = [...this.discovery.getProviders(), ...this.discovery.getControllers()];
+    // One instance may stand behind several tokens (useExisting, useValue): its jobs count once.
+    const seen = new Set<object>();
     for (const wrapper of wrappers) {
       const instance: unknown = wrapper.instance;
-      if (instance === null || typeof instance !== 'object') continue;
+      if (instance === null || typeof instance !== 'object' || seen.has(instance)) continue;
+      seen.add(instance);
       const prototype = Object.getPrototypeOf(instance) as object | null;
       if (prototype === null || prototype === Object.prototype) continue;
       const className = (instance.constructor as { name?: string } | undefined)?.name || String(wrapper.name);

@@ -81,7 +81,11 @@ describe('HoraeModule', () => {
         this.count('byAlias');
       }
     }
-    @Module({ imports: [HoraeModule.forRoot({ logger: silentLogger })], providers: [Chores] })
+    @Module({
+      imports: [HoraeModule.forRoot({ logger: silentLogger })],
+      // A second token for the same instance: its jobs are still declared once.
+      providers: [Chores, { provide: 'CHORES', useExisting: Chores }],
+    })
     class AppModule {}
 
     const app = await boot(AppModule);
