@@ -55,6 +55,10 @@ function freePort(): Promise<number> {
 }
 
 let server: Run | undefined;
+// Next.js leaves an empty cache/ in the app when its distDir is elsewhere: removed afterwards,
+// unless it was there before.
+const strayCache = join(app, 'cache');
+const hadCache = existsSync(strayCache);
 
 beforeAll(() => {
   if (!existsSync(join(root, 'dist', 'index.js'))) {
@@ -64,6 +68,7 @@ beforeAll(() => {
 afterAll(() => {
   if (server !== undefined && server.child.exitCode === null) server.child.kill('SIGKILL');
   rmSync(join(root, 'node_modules', '.cache', distName), { recursive: true, force: true });
+  if (!hadCache) rmSync(strayCache, { recursive: true, force: true });
 });
 
 interface JobsReply {
