@@ -8,6 +8,9 @@ export function storeOptions(command: Command): Command {
     .option('--json', 'print JSON instead of a table, for scripts');
 }
 
+/** `--tz` for commands that print times: the zone they are shown in. */
+export const DISPLAY_ZONE = ['--tz <zone>', 'time zone to show times in (default: the system zone)'] as const;
+
 /** `--base-dir`, for commands that import job functions (their references resolve from it). */
 export function baseDirOption(command: Command): Command {
   return command.option(

@@ -8,7 +8,7 @@ import type { JobStore } from '../../stores/job-store.js';
 import { redactUrl } from '../../stores/redact-url.js';
 import { createJobStoreFromUrl } from '../../stores/registry.js';
 import { CommandFailed, errorLine } from '../cli-errors.js';
-import { examples, storeOptions } from '../options.js';
+import { DISPLAY_ZONE, examples, storeOptions } from '../options.js';
 import { colors, formatDuration, formatTime, printJson, println } from '../output.js';
 import { cliLogger, storeUrl, type StoreOptions } from '../store-session.js';
 import { zoneOf } from '../trigger-input.js';
@@ -41,7 +41,7 @@ export function registerDoctor(program: Command): void {
           'be read. Exits 0 when all is well and 1 on a problem, for health checks in containers.',
       ),
   )
-    .option('--tz <zone>', 'time zone to show times in (default: the system zone)')
+    .option(...DISPLAY_ZONE)
     .action((options: DoctorOptions) => doctor(options));
   examples(command, ['horae doctor --store postgres://app@db/app', 'horae doctor --json | jq .problems']);
 }

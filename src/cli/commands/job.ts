@@ -5,7 +5,7 @@ import { JobLookupError } from '../../errors.js';
 import type { Job } from '../../scheduler/job.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 import { describeTrigger } from '../../triggers/describe.js';
-import { examples, storeOptions } from '../options.js';
+import { DISPLAY_ZONE, examples, storeOptions } from '../options.js';
 import { colors, fields, formatTime, paintOutcome, printJson, println, table } from '../output.js';
 import { withStore, type StoreOptions } from '../store-session.js';
 import { zoneOf } from '../trigger-input.js';
@@ -52,7 +52,7 @@ function registerShow(job: Command): void {
       )
       .argument('<id>', 'job id'),
   )
-    .option('--tz <zone>', 'time zone to show times in (default: the system zone)')
+    .option(...DISPLAY_ZONE)
     .action((id: string, options: ShowOptions) => show(id, options));
   examples(command, ['horae job show nightly-report', 'horae job show nightly-report --json | jq .health']);
 }
@@ -132,7 +132,7 @@ function registerChange(job: Command, name: string, summary: string, change: Cha
       .description(`${summary[0]?.toUpperCase() ?? ''}${summary.slice(1)}.`)
       .argument('<id>', 'job id'),
   )
-    .option('--tz <zone>', 'time zone to show times in (default: the system zone)')
+    .option(...DISPLAY_ZONE)
     .action(async (id: string, options: ShowOptions) => {
       const zone = zoneOf(options);
       const changed = await withStore(options, (scheduler) => change(scheduler, id));

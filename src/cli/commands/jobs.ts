@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Job } from '../../scheduler/job.js';
 import { describeTrigger } from '../../triggers/describe.js';
-import { examples, storeOptions } from '../options.js';
+import { DISPLAY_ZONE, examples, storeOptions } from '../options.js';
 import { colors, formatTime, printJson, println, table } from '../output.js';
 import { withStore, type StoreOptions } from '../store-session.js';
 import { zoneOf } from '../trigger-input.js';
@@ -26,7 +26,7 @@ export function registerJobs(program: Command): void {
     .option('--paused', 'only paused jobs')
     .option('--active', 'only jobs that are not paused')
     .option('--search <text>', 'only jobs whose id, name or function contains the text (any case)')
-    .option('--tz <zone>', 'time zone to show times in (default: the system zone)')
+    .option(...DISPLAY_ZONE)
     .action((options: JobsOptions) => listJobs(options));
   examples(command, [
     'horae jobs --store sqlite:///var/lib/horae/jobs.sqlite',

@@ -1,6 +1,6 @@
 // `horae runs ID`: a job's run history, newest first.
 import type { Command } from 'commander';
-import { examples, integerBetween, storeOptions } from '../options.js';
+import { DISPLAY_ZONE, examples, integerBetween, storeOptions } from '../options.js';
 import { colors, paintOutcome, printJson, println, table } from '../output.js';
 import { withStore, type StoreOptions } from '../store-session.js';
 import { zoneOf } from '../trigger-input.js';
@@ -24,7 +24,7 @@ export function registerRuns(program: Command): void {
       .argument('<id>', 'job id'),
   )
     .option('-n, --limit <n>', 'how many runs (1 to 10000)', integerBetween(1, 10_000), 20)
-    .option('--tz <zone>', 'time zone to show times in (default: the system zone)')
+    .option(...DISPLAY_ZONE)
     .action((id: string, options: RunsOptions) => showRuns(id, options));
   examples(command, ['horae runs nightly-report', 'horae runs nightly-report -n 100 --json']);
 }
