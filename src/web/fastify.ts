@@ -50,14 +50,16 @@ async function horae(fastify: FastifyInstance, options: HoraePluginOptions): Pro
   }
   const { admin: adminOptions, ...hostOptions } = options ?? {};
   const hosted = hostScheduler('horae/fastify', hostOptions);
-  fastify.decorate('scheduler', hosted.scheduler);
+  // Every option is checked before anything changes: the admin's too.
+  const { onRequest, ...handlerOptions } = adminOptions ?? {};
+  const admin =
+    adminOptions === undefined ? null : mountedAdmin('horae/fastify', hosted.scheduler, handlerOptions);
+  await admin?.ready();
   await hosted.setUp();
+  fastify.decorate('scheduler', hosted.scheduler);
   fastify.addHook('onReady', () => hosted.start());
   fastify.addHook('onClose', () => hosted.drain());
-  if (adminOptions !== undefined) {
-    const { onRequest, ...handlerOptions } = adminOptions;
-    const admin = mountedAdmin('horae/fastify', hosted.scheduler, handlerOptions);
-    await admin.ready();
+  if (admin !== null) {
     // Before the server closes: an open event stream would keep it waiting.
     fastify.addHook('preClose', async () => admin.close());
     await fastify.register(adminRoutes, { admin, onRequest });

@@ -39,9 +39,8 @@ export async function adminRoutes(scheduler: Scheduler, options: CreateAdminOpti
   });
   const routes = new Hono();
   const forward = (request: Request) => {
-    if (!isUnder(new URL(request.url).pathname, admin.basePath)) {
-      throw mountMismatch('adminRoutes', admin.basePath, new URL(request.url).pathname);
-    }
+    const { pathname } = new URL(request.url);
+    if (!isUnder(pathname, admin.basePath)) throw mountMismatch('adminRoutes', admin.basePath, pathname);
     return admin.fetch(request);
   };
   routes.all('/', (c) => forward(c.req.raw));

@@ -178,8 +178,15 @@ describe('horae/fastify', () => {
         jobs: [{ func: () => undefined, trigger: 'cron', hour: '25' }],
       }),
     ).rejects.toThrow(/hour/);
-    await expect(app().register(horaePlugin, { admin: { basePath: '/ops' } })).rejects.toThrow(
-      /security choice/,
-    );
+    // A bad admin option is found before the declared jobs are added.
+    const scheduler = new Scheduler({ logger: silentLogger });
+    await expect(
+      app().register(horaePlugin, {
+        scheduler,
+        jobs: [{ func: () => undefined, trigger: 'interval', hours: 1, id: 'kept-out' }],
+        admin: { basePath: '/ops' },
+      }),
+    ).rejects.toThrow(/security choice/);
+    expect(await scheduler.getJobs()).toEqual([]);
   });
 });
