@@ -21,4 +21,10 @@ function packageVersion(): string {
   return 'unknown';
 }
 
+// `horae jobs | head`: the reader has what it wanted and has gone; stop quietly, as cat does.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
 process.exitCode = await runCli(process.argv, packageVersion());

@@ -1,7 +1,7 @@
 // The `horae` binary without a store: help, `next`, and how bad input and an unreachable store are
 // reported (one line, no stack trace, exit 2 for bad input and 1 for a failure).
 import { describe, expect, it } from 'vitest';
-import { hasStack, horae, json, useBuiltCli } from './cli-harness.js';
+import { hasStack, horae, json, spawnHorae, useBuiltCli } from './cli-harness.js';
 
 useBuiltCli();
 
@@ -124,6 +124,17 @@ describe('horae next', () => {
     expect(date.stdout).toContain(
       'once at 2027-01-01 00:00 (Asia/Tokyo)\n  Fri 2027-01-01 00:00:00 +09:00\n',
     );
+  });
+});
+
+describe('output into a pipe', () => {
+  it('stops quietly when the reader goes away (horae next ... | head -2)', async () => {
+    const child = spawnHorae(['next', '* * * * * *', '-n', '1000']);
+    // Closed before the first line is written, so the first write meets a pipe without a reader.
+    child.stdout.destroy();
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect(child.output.stderr).toBe('');
+    expect(code).toBe(0);
   });
 });
 
