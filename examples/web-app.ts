@@ -3,10 +3,9 @@
 // Mirrors tutorial 004 §2 (FastAPI with an AsyncIOScheduler: `@app.on_event("startup")` adds
 // `poll_third_party_api` every 5 minutes and starts the scheduler, `@app.on_event("shutdown")`
 // shuts it down) and tutorial 004's BackgroundScheduler example polling an API every 5 minutes.
-// Built on node:http alone. The same two hooks in other frameworks:
-//   Express:  await startup(); const server = app.listen(3000); server.on('close', () => void shutdown());
-//   Fastify:  fastify.addHook('onReady', startup); fastify.addHook('onClose', shutdown);
-//   NestJS:   call them from onApplicationBootstrap() and onApplicationShutdown().
+// Built on node:http alone, with the two hooks written by hand. The integrations do it for you:
+// horae/fastify, horae/express and horae/hono (web-fastify.ts, web-express.ts, web-hono.ts; see
+// docs/integrations.md).
 //
 // The app has GET /jobs (the jobs as JSON), POST /jobs (adds a job) and DELETE /jobs/<id>; the
 // example calls them itself, then closes the server. Prints the JSON responses, "polled the
