@@ -107,6 +107,8 @@ export class HoraeModule {
       ],
       exports: [HORAE_SCHEDULER, Scheduler],
     }));
+    // Nest awaits it and reports a failure (NestDependencyError); until then it is not unhandled.
+    inner.catch(() => undefined);
     return { module: HoraeModule, global, imports: [inner], exports: [HoraeCoreModule] };
   }
 }
