@@ -243,6 +243,19 @@ describe('the packed package', () => {
     expect(output).toContain('executed report: report sent');
   });
 
+  it('installs the horae command, which runs as the bin npm links', async () => {
+    // Run as a shell runs it: the link's own #! line, so the built file must be executable.
+    const output = await run(
+      join(esm, 'node_modules', '.bin', 'horae'),
+      ['next', '0 9 * * mon-fri', '--tz', 'Asia/Shanghai', '--from', '2026-12-04 12:00', '-n', '1', '--json'],
+      work,
+    );
+    expect(JSON.parse(output)).toMatchObject({
+      description: 'every weekday at 09:00 (Asia/Shanghai)',
+      times: ['2026-12-07T01:00:00.000Z'],
+    });
+  });
+
   it.each([
     ['import', () => esm],
     ['require', () => cjs],
