@@ -123,6 +123,8 @@ describe.skipIf(!target.available)('two Nest applications on one PostgreSQL stor
     const slots = runs.map((run) => `${run.jobId}@${run.scheduled}`);
     expect(new Set(slots).size, `a run happened twice:\n${slots.sort().join('\n')}`).toBe(slots.length);
     expect(runs.filter((run) => run.jobId === 'quarter-second').length).toBeGreaterThan(4);
+    // Both processes took runs: they share the jobs rather than one idling beside the other.
+    expect(new Set(afterBoot().map((run) => run.node))).toEqual(new Set(['a', 'b']));
     // The cron job's runs are on whole seconds, one each.
     expect(runs.every((run) => run.jobId !== 'Ticks.everySecond' || run.scheduled % 1000 === 0)).toBe(true);
   }, 90_000);
