@@ -57,9 +57,15 @@ async function run(path: string, options: RunOptions): Promise<void> {
     baseDir: options.baseDir ?? config.baseDir ?? dir,
     ...(store === undefined ? {} : { jobStores: { ...config.jobStores, default: store } }),
   });
-  for (const job of jobs) {
+  for (const [index, job] of jobs.entries()) {
     const [func, trigger, jobOptions] = addJobArguments(job);
-    await scheduler.addJob(func, trigger, jobOptions);
+    try {
+      await scheduler.addJob(func, trigger, jobOptions);
+    } catch (error) {
+      // Which of the module's jobs it was; the error keeps its class, and so its exit code.
+      if (error instanceof Error) error.message = `${path}, jobs[${index}]: ${error.message}`;
+      throw error;
+    }
   }
   const print = printer(options);
   const defaultStore = store ?? config.jobStores?.default;

@@ -110,6 +110,17 @@ describe('horae run: which store, and a bad module', () => {
     expect(await started(bare, [])).toContain('with 0 jobs in memory.');
   });
 
+  it('a bad job in the module is bad input, named by its place', async () => {
+    writeFileSync(
+      join(dir, 'typo.config.mjs'),
+      `export default { jobs: [{ func: ${JSON.stringify(`${TASKS}:touch`)}, trigger: 'cron', hour: 3, minuts: 2 }] };\n`,
+    );
+    const result = await horae(['run', './typo.config.mjs'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^horae: \.\/typo\.config\.mjs, jobs\[0\]: Unknown option "minuts"/);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
   it('a module whose jobs are not an array is bad input, named', async () => {
     writeFileSync(join(dir, 'bad.config.mjs'), "export default { jobs: { func: './x.js:y' } };\n");
     const result = await horae(['run', './bad.config.mjs'], { cwd: dir });
