@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+
 /**
  * Which database servers the tests may use. A server is used when its environment variable holds
  * its URL. Without it, on CI (`CI` set) the tests fail: a missing service must never pass as a skip;
@@ -39,6 +41,20 @@ export function serviceUrl(service: Service): string | undefined {
   return undefined;
 }
 
+/** Debian's Chromium, which the dashboard's browser tests drive (no browser is downloaded). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+/**
+ * The Chromium binary of the browser tests, or `undefined` when it is missing and they are to be
+ * skipped; on CI a missing Chromium fails the run (`.ci/run` installs it).
+ */
+export function chromiumPath(): string | undefined {
+  if (existsSync(CHROMIUM)) return CHROMIUM;
+  if (onCi())
+    throw new Error(`${CHROMIUM} is missing, and CI must run the browser tests: apt-get install chromium`);
+  return undefined;
+}
+
 /**
  * Run once per `npm test` (vitest's global setup): on CI, fails at once when a service URL is
  * missing; elsewhere prints one line per backend whose tests will be skipped.
@@ -50,5 +66,10 @@ export function announceServices(): void {
     if (onCi())
       throw new Error(`${env} is not set, and CI must run the ${label} tests: set ${env}=${example}`);
     console.log(`skipping ${label} tests: set ${env}=${example} to run them`);
+  }
+  if (chromiumPath() === undefined) {
+    console.log(
+      `skipping the dashboard's browser tests: install Debian's chromium (${CHROMIUM}) to run them`,
+    );
   }
 }
