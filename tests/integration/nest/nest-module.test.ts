@@ -301,6 +301,21 @@ describe('HoraeModule', () => {
     const page = await fetch(`${origin}/ops/horae/`, { headers: { authorization: 'Bearer ops' } });
     const html = await page.text();
     expect(html).toContain('href="/ops/horae/');
+
+    // An action with a JSON body, past Nest's own body parser.
+    const auth = { authorization: 'Bearer ops' };
+    const { token } = (await (
+      await fetch(`${origin}/ops/horae/api/csrf-token`, { headers: auth })
+    ).json()) as {
+      token: string;
+    };
+    const changed = await fetch(`${origin}/ops/horae/api/jobs/report`, {
+      method: 'PATCH',
+      headers: { ...auth, 'content-type': 'application/json', 'x-horae-csrf': token },
+      body: JSON.stringify({ maxInstances: 3 }),
+    });
+    expect(changed.status, await changed.clone().text()).toBe(200);
+    expect(await app.get(Scheduler).getJob('report')).toMatchObject({ maxInstances: 3 });
   });
 
   it('with isGlobal: false, only the modules that import it get the scheduler', async () => {
