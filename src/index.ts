@@ -7,6 +7,7 @@ export {
 export { Job } from './scheduler/job.js';
 export type { JobHealth, SchedulerHealth, HealthOptions } from './scheduler/health.js';
 export { MAX_PREVIEW_COUNT, type PreviewOptions } from './scheduler/previews.js';
+export { MAX_QUERY_LIMIT, type JobQuery, type JobPage } from './scheduler/job-query.js';
 export type {
   SchedulerOptions,
   JobOptions,
@@ -24,7 +25,14 @@ export * from './triggers/index.js';
 export * from './events/events.js';
 export * from './errors.js';
 export type { JobState, JobFunction } from './job-state.js';
-export type { JobStore, JobStoreContext, JobRelease, RunRecord } from './stores/job-store.js';
+export type {
+  JobStore,
+  JobStoreContext,
+  JobRelease,
+  JobStorePage,
+  JobStoreQuery,
+  RunRecord,
+} from './stores/job-store.js';
 export type { JobStoreType, JobStoreTypes, MemoryJobStoreOptions } from './stores/store-types.js';
 export { MemoryJobStore } from './stores/memory/index.js';
 export { registerJobStoreType, registerJobStoreScheme, createJobStoreFromUrl } from './stores/registry.js';

@@ -119,6 +119,42 @@ export class Jobs {
     throw new JobLookupError(id, jobStore);
   }
 
+  /** A handle on the job with this id (pending or stored), or `null`. */
+  async get(id: string, jobStore: string | undefined): Promise<Job | null> {
+    try {
+      const found = await this.find(id, jobStore);
+      return this.handle(copyJobState(found.state), found.alias, found.pending);
+    } catch (error) {
+      if (error instanceof JobLookupError) return null;
+      throw error;
+    }
+  }
+
+  /**
+   * `resumeJob`: the job's next run from its trigger's next fire time; a job whose trigger will not
+   * fire again is removed, and `null` returned.
+   */
+  async resume(id: string, jobStore: string | undefined): Promise<Job | null> {
+    const found = await this.find(id, jobStore);
+    const state = copyJobState(found.state);
+    Object.assign(state, firstRun(state.trigger, this.host.settings().clock.now(), jitterMs));
+    if (state.nextRunTime === null) {
+      await this.remove(id, found.alias);
+      return null;
+    }
+    return this.save(found, state);
+  }
+
+  /** `rescheduleJob`: the job with the trigger of `built`, its next run worked out from it. */
+  async reschedule(id: string, jobStore: string | undefined, built: BuiltJob): Promise<Job> {
+    const found = await this.find(id, jobStore);
+    const state = copyJobState(found.state);
+    state.trigger = built.state.trigger;
+    const now = this.host.settings().clock.now();
+    Object.assign(state, firstRun(state.trigger, now, jitterMs, built.triggerOptions));
+    return this.save(found, state);
+  }
+
   /** Saves a found job's changed state; emits `EVENT_JOB_MODIFIED` for a stored one. */
   async save(found: Pick<FoundJob, 'alias' | 'pending'>, state: JobState): Promise<Job> {
     const { host } = this;
@@ -166,9 +202,7 @@ export class Jobs {
 
   /** Every job (pending ones first), each store's ordered by next run time. */
   async list(jobStore: string | undefined): Promise<Job[]> {
-    const jobs = this.pending
-      .list(jobStore)
-      .map((job) => this.handle(copyJobState(job.state), job.jobStore, true));
+    const jobs = this.pendingJobs(jobStore);
     for (const [alias, store] of this.listedStores(jobStore)) {
       for (const state of await store.getAllJobs()) jobs.push(this.handle(state, alias, false));
     }
@@ -202,8 +236,13 @@ export class Jobs {
     return lines.join('\n');
   }
 
+  /** The jobs added before `start()` and not yet stored, of one store or all, in the order added. */
+  pendingJobs(jobStore: string | undefined): Job[] {
+    return this.pending.list(jobStore).map((job) => this.handle(copyJobState(job.state), job.jobStore, true));
+  }
+
   /** The stores jobs are listed from: a persistent one only while started (else it is closed). */
-  private listedStores(jobStore: string | undefined): [string, JobStore][] {
+  listedStores(jobStore: string | undefined): [string, JobStore][] {
     const started = this.host.started();
     return [...this.host.components.stores].filter(
       ([alias, store]) => (jobStore === undefined || alias === jobStore) && (started || !store.persistent),

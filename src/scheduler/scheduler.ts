@@ -1,6 +1,6 @@
 // The scheduler's public surface (SPEC section 2), each method a check and a delegation: to the run
 // loop (processor.ts), the runs (src/runs/), stores and executors (components.ts), jobs (jobs.ts).
-import { JobLookupError, SchedulerAlreadyRunningError, SchedulerNotRunningError } from '../errors.js';
+import { SchedulerAlreadyRunningError, SchedulerNotRunningError } from '../errors.js';
 import {
   EVENT_ALL,
   EVENT_EXECUTOR_ADDED,
@@ -20,7 +20,6 @@ import { eventCodeOf, ListenerRegistry } from '../events/listeners.js';
 import type { Executor } from '../executors/executor.js';
 import { copyJobState, type JobFunction, type JobState } from '../job-state.js';
 import { RunHistory } from '../runs/run-history.js';
-import { jitterMs } from '../runs/run-plan.js';
 import { RunReporter } from '../runs/run-reporter.js';
 import type { RunRecord } from '../stores/job-store.js';
 import type { TriggerAlias } from '../triggers/registry.js';
@@ -28,11 +27,11 @@ import type { Trigger } from '../triggers/trigger.js';
 import { Components, type StoreSpec } from './components.js';
 import { FunctionResolver } from './function-resolver.js';
 import { registerInstruments } from './instruments.js';
-import { jobHealth, schedulerHealth, type HealthHost, type HealthOptions, type JobHealth } from './health.js';
-import type { SchedulerHealth } from './health.js';
+import { jobHealth, schedulerHealth, type HealthHost, type HealthOptions } from './health.js';
+import type { JobHealth, SchedulerHealth } from './health.js';
 import { applyJobChanges, readRescheduleOptions } from './job-changes.js';
 import { Job } from './job.js';
-import { buildContextOf, buildJob, firstRun, type BuiltJob } from './job-builder.js';
+import { buildContextOf, buildJob, type BuiltJob } from './job-builder.js';
 import {
   invalidOption,
   readRunLimit,
@@ -42,6 +41,7 @@ import {
   type RescheduleOptions,
   type SchedulerOptions,
 } from './options.js';
+import { queryJobs, type JobPage, type JobQuery } from './job-query.js';
 import { Jobs } from './jobs.js';
 import { previewFireTimes, type PreviewHost, type PreviewOptions } from './previews.js';
 import { JobProcessor } from './processor.js';
@@ -336,8 +336,7 @@ export class Scheduler {
     let built: BuiltJob;
     try {
       built = buildJob(func, trigger, options, buildContextOf(this.settings));
-      this.validateForExecutor(built.state);
-      this.keepTraceContext(built.state);
+      this.prepareNewJob(built.state);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -357,8 +356,7 @@ export class Scheduler {
   ): <F extends JobFunction>(fn: F) => F {
     return (fn) => {
       const built = buildJob(fn, trigger, options, buildContextOf(this.settings));
-      this.validateForExecutor(built.state);
-      this.keepTraceContext(built.state);
+      this.prepareNewJob(built.state);
       this.jobs
         .add(built)
         .catch((error) => this.settings.logger.error(`Could not add job "${built.state.id}"`, error));
@@ -366,8 +364,9 @@ export class Scheduler {
     };
   }
 
-  /** With tracing on (`horae/tracing`), the job keeps the trace context of its `addJob`. */
-  private keepTraceContext(state: JobState): void {
+  /** Checks a new job against its executor; with tracing on, it keeps the trace context of its `addJob`. */
+  private prepareNewJob(state: JobState): void {
+    this.validateForExecutor(state);
     const { tracer } = this.components.instruments;
     if (tracer === null) return;
     const traceContext = tracer.capture();
@@ -400,11 +399,7 @@ export class Scheduler {
   ): Promise<Job> {
     const { jobStore, triggerOptions } = readRescheduleOptions(options);
     const built = buildJob(() => undefined, trigger, triggerOptions, buildContextOf(this.settings));
-    const found = await this.jobs.find(id, jobStore);
-    const state = copyJobState(found.state);
-    state.trigger = built.state.trigger;
-    Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs, built.triggerOptions));
-    return this.jobs.save(found, state);
+    return this.jobs.reschedule(id, jobStore, built);
   }
 
   /** Stops a job from running until `resumeJob`. */
@@ -416,15 +411,8 @@ export class Scheduler {
    * Resumes a paused job from its trigger's next fire time; when the trigger will not fire again,
    * removes the job and resolves to `null`.
    */
-  async resumeJob(id: string, selector: StoreSelector = {}): Promise<Job | null> {
-    const found = await this.jobs.find(id, selector.jobStore);
-    const state = copyJobState(found.state);
-    Object.assign(state, firstRun(state.trigger, this.settings.clock.now(), jitterMs));
-    if (state.nextRunTime === null) {
-      await this.removeJob(id, { jobStore: found.alias });
-      return null;
-    }
-    return this.jobs.save(found, state);
+  resumeJob(id: string, selector: StoreSelector = {}): Promise<Job | null> {
+    return this.jobs.resume(id, selector.jobStore);
   }
 
   /**
@@ -441,14 +429,8 @@ export class Scheduler {
   }
 
   /** The job with this id, or `null`. */
-  async getJob(id: string, selector: StoreSelector = {}): Promise<Job | null> {
-    try {
-      const found = await this.jobs.find(id, selector.jobStore);
-      return this.jobs.handle(copyJobState(found.state), found.alias, found.pending);
-    } catch (error) {
-      if (error instanceof JobLookupError) return null;
-      throw error;
-    }
+  getJob(id: string, selector: StoreSelector = {}): Promise<Job | null> {
+    return this.jobs.get(id, selector.jobStore);
   }
 
   /**
@@ -457,6 +439,11 @@ export class Scheduler {
    */
   getJobs(selector: StoreSelector = {}): Promise<Job[]> {
     return this.jobs.list(selector.jobStore);
+  }
+
+  /** A page of `getJobs()`'s list and its total, filtered and paged by the stores that can (`JobQuery`). */
+  queryJobs(query?: JobQuery): Promise<JobPage> {
+    return queryJobs(this.jobs, query);
   }
 
   /**
