@@ -62,13 +62,12 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
   app.get('/api/csrf-token', (c) => c.json({ token: settings.csrfToken, header: CSRF_HEADER }));
 
   app.get('/api/scheduler', async (c) => {
-    const jobs = await scheduler.getJobs();
-    const health = await scheduler.health();
+    const [counts, health] = await Promise.all([jobCounts(scheduler), scheduler.health()]);
     return c.json({
       state: scheduler.state,
       timezone: scheduler.timezone,
       readOnly: settings.readOnly,
-      jobs: jobCounts(jobs),
+      jobs: counts,
       health,
     });
   });

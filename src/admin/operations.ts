@@ -8,7 +8,7 @@ import type { Trigger } from '../triggers/trigger.js';
 
 /** What the job list can be filtered by. */
 export interface JobQuery {
-  /** Words that must all appear in the job's id, name or function (case-insensitive). */
+  /** Words that must all appear in the job's id or name (case-insensitive). */
   search?: string;
   jobStore?: string;
   status?: 'scheduled' | 'paused';
@@ -27,24 +27,27 @@ export function funcName(job: Job): string {
   return typeof job.func === 'string' ? job.func : job.func.name || '<anonymous function>';
 }
 
-/** The job list, filtered and paged. */
-export async function listJobs(scheduler: Scheduler, query: JobQuery): Promise<JobPage> {
-  const all = await scheduler.getJobs(query.jobStore === undefined ? {} : { jobStore: query.jobStore });
-  const words = (query.search ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-  const matching = all.filter((job) => {
-    if (query.status === 'paused' && job.nextRunTime !== null) return false;
-    if (query.status === 'scheduled' && job.nextRunTime === null) return false;
-    if (words.length === 0) return true;
-    const text = `${job.id}\n${job.name}\n${funcName(job)}`.toLowerCase();
-    return words.every((word) => text.includes(word));
+/** The job list, filtered and paged by the stores (`Scheduler.queryJobs`): never every job in memory. */
+export function listJobs(scheduler: Scheduler, query: JobQuery): Promise<JobPage> {
+  const { search, jobStore, status, offset, limit } = query;
+  return scheduler.queryJobs({
+    ...(search === undefined ? {} : { search }),
+    ...(jobStore === undefined ? {} : { jobStore }),
+    ...(status === undefined ? {} : { paused: status === 'paused' }),
+    offset,
+    limit,
   });
-  return { jobs: matching.slice(query.offset, query.offset + query.limit), total: matching.length };
 }
 
-/** How many of `jobs` there are: in all, scheduled, paused. */
-export function jobCounts(jobs: Job[]): { total: number; scheduled: number; paused: number } {
-  const paused = jobs.filter((job) => job.nextRunTime === null).length;
-  return { total: jobs.length, scheduled: jobs.length - paused, paused };
+/** How many jobs there are: in all, scheduled, paused; counted by the stores, not read. */
+export async function jobCounts(
+  scheduler: Scheduler,
+): Promise<{ total: number; scheduled: number; paused: number }> {
+  const [all, paused] = await Promise.all([
+    scheduler.queryJobs({ limit: 1 }),
+    scheduler.queryJobs({ paused: true, limit: 1 }),
+  ]);
+  return { total: all.total, scheduled: all.total - paused.total, paused: paused.total };
 }
 
 /** The job, or `JobLookupError` (a 404). */

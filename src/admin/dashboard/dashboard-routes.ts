@@ -69,8 +69,11 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
   );
 
   app.get('/', async (c) => {
-    const jobs = await scheduler.getJobs();
-    const examined = jobs.slice(0, OVERVIEW_LIMIT);
+    const [counts, first] = await Promise.all([
+      jobCounts(scheduler),
+      scheduler.queryJobs({ limit: OVERVIEW_LIMIT }),
+    ]);
+    const examined = first.jobs;
     const healths = await mapLimited(examined, async (job) => ({
       job: view(job),
       health: healthView(await scheduler.getJobHealth(job.id, { jobStore: job.jobStore })),
@@ -86,7 +89,7 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
       .slice(0, 20);
     return send(c, 'overview', 'Overview', (ctx) =>
       overviewPage(ctx, {
-        counts: jobCounts(jobs),
+        counts,
         failing,
         overdue,
         recentErrors,
