@@ -6,3 +6,4 @@ export {
   type MetricsRequestHandler,
   type MetricsMiddleware,
 } from './metrics-handler.js';
+export { MetricsDependencyError } from './prom-client.js';

@@ -1,4 +1,5 @@
-import { Counter, Gauge, Histogram, Registry, type Metric } from 'prom-client';
+import type { Counter, Histogram, Metric, Registry } from 'prom-client';
+import { promClient } from './prom-client.js';
 import { InvalidArgumentError } from '../errors.js';
 import {
   EVENT_JOBSTORE_ERROR,
@@ -100,7 +101,8 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
       },
     );
   }
-  const settings = readOptions(options);
+  const prom = promClient();
+  const settings = readOptions(options, prom);
   const { registry, prefix, perJob } = settings;
   const job = perJob ? (['job'] as const) : ([] as const);
   /** The names registered so far: removed again by `close()`, or when a later one fails. */
@@ -117,7 +119,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     runs = add(
       'runs_total',
       (name) =>
-        new Counter({
+        new prom.Counter({
           name,
           help: 'Runs that ended, by outcome (success, error, timeout, missed), and runs refused for max_instances',
           labelNames: ['store', 'outcome', ...job],
@@ -127,7 +129,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     duration = add(
       'run_duration_seconds',
       (name) =>
-        new Histogram({
+        new prom.Histogram({
           name,
           help: "Runs from their first attempt's start to their last attempt's end, by outcome",
           labelNames: ['store', 'outcome', ...job],
@@ -138,7 +140,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     lateness = add(
       'run_lateness_seconds',
       (name) =>
-        new Histogram({
+        new prom.Histogram({
           name,
           help: 'How long after its scheduled time each run started',
           labelNames: ['store', ...job],
@@ -149,7 +151,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     retries = add(
       'run_retries_total',
       (name) =>
-        new Counter({
+        new prom.Counter({
           name,
           help: 'Failed attempts that were tried again',
           labelNames: ['store', ...job],
@@ -159,7 +161,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     storeErrors = add(
       'store_errors_total',
       (name) =>
-        new Counter({
+        new prom.Counter({
           name,
           help: 'Failed calls of the run loop to a job store',
           labelNames: ['store'],
@@ -169,7 +171,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     claims = add(
       'claim_batch_size',
       (name) =>
-        new Histogram({
+        new prom.Histogram({
           name,
           help: 'Due jobs each claim of a job store returned (claims that returned none are not counted)',
           labelNames: ['store'],
@@ -180,7 +182,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     add(
       'runs_running',
       (name) =>
-        new Gauge({
+        new prom.Gauge({
           name,
           help: 'Runs with an attempt in progress, by executor',
           labelNames: ['executor'],
@@ -195,7 +197,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     add(
       'runs_queued',
       (name) =>
-        new Gauge({
+        new prom.Gauge({
           name,
           help: "Runs waiting for a free slot of their executor, or out a retry's backoff",
           labelNames: ['executor'],
@@ -211,7 +213,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
       add(
         'jobs',
         (name) =>
-          new Gauge({
+          new prom.Gauge({
             name,
             help: 'Jobs by store and state (scheduled, paused, or pending: added before the scheduler started)',
             labelNames: ['store', 'state'],
@@ -309,7 +311,7 @@ interface MetricsSettings {
   buckets: { duration: number[]; lateness: number[]; claimBatch: number[] };
 }
 
-function readOptions(options: MetricsOptions): MetricsSettings {
+function readOptions(options: MetricsOptions, prom: ReturnType<typeof promClient>): MetricsSettings {
   if (options === null || typeof options !== 'object') {
     throw invalid('options', options, 'an object');
   }
@@ -321,9 +323,9 @@ function readOptions(options: MetricsOptions): MetricsSettings {
       );
     }
   }
-  const { registry = new Registry(), prefix = 'horae_', perJob = false, countJobs = true } = options;
+  const { registry = new prom.Registry(), prefix = 'horae_', perJob = false, countJobs = true } = options;
   const { path = '/metrics' } = options;
-  if (!(registry instanceof Registry)) throw invalid('registry', registry, 'a prom-client Registry');
+  if (!(registry instanceof prom.Registry)) throw invalid('registry', registry, 'a prom-client Registry');
   if (typeof prefix !== 'string' || (prefix !== '' && !METRIC_NAME.test(prefix))) {
     throw invalid('prefix', prefix, 'letters, digits, underscores and colons, not starting with a digit');
   }

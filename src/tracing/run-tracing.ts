@@ -1,13 +1,4 @@
-import {
-  context,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Attributes,
-  type Span,
-  type Tracer,
-} from '@opentelemetry/api';
+import type { Attributes, Span, Tracer } from '@opentelemetry/api';
 import { describeValue } from '../describe-value.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Run } from '../runs/attempt.js';
@@ -15,6 +6,7 @@ import type { RunOutcome } from '../runs/outcome.js';
 import type { RunSpan, RunTracer } from '../runs/run-tracer.js';
 import { instrumentsOf } from '../scheduler/instruments.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
+import { otelApi } from './otel-api.js';
 import { fromTraceContext, toTraceContext } from './trace-context.js';
 
 /** Options of `enableTracing`. */
@@ -60,7 +52,8 @@ export function enableTracing(scheduler: Scheduler, options: TracingOptions = {}
       value: options,
     });
   }
-  const { tracer = trace.getTracer('horae') } = options;
+  const api = otelApi();
+  const { tracer = api.trace.getTracer('horae') } = options;
   if (tracer === null || typeof tracer !== 'object' || typeof tracer.startSpan !== 'function') {
     throw new InvalidArgumentError(
       `Invalid tracing option tracer ${describeValue(tracer)}: expected an OpenTelemetry Tracer`,
@@ -70,7 +63,7 @@ export function enableTracing(scheduler: Scheduler, options: TracingOptions = {}
   if (instruments.tracer !== null) {
     throw new InvalidArgumentError('Tracing is already enabled on this scheduler', { field: 'scheduler' });
   }
-  const runTracer = new OpenTelemetryRunTracer(tracer);
+  const runTracer = new OpenTelemetryRunTracer(api, tracer);
   instruments.tracer = runTracer;
   return {
     disable() {
@@ -79,10 +72,16 @@ export function enableTracing(scheduler: Scheduler, options: TracingOptions = {}
   };
 }
 
+type OtelApi = ReturnType<typeof otelApi>;
+
 class OpenTelemetryRunTracer implements RunTracer {
-  constructor(private readonly tracer: Tracer) {}
+  constructor(
+    private readonly api: OtelApi,
+    private readonly tracer: Tracer,
+  ) {}
 
   capture() {
+    const { trace, context } = this.api;
     return toTraceContext(trace.getSpanContext(context.active()));
   }
 
@@ -97,32 +96,36 @@ class OpenTelemetryRunTracer implements RunTracer {
       'horae.run.scheduled_time': scheduledRunTime.toISOString(),
     };
     if (run.manual) attributes['horae.run.manual'] = true;
+    const { api } = this;
     const added = fromTraceContext(job.traceContext);
     // A new trace, not a child of whatever context the scheduler's timer carries (its start()'s).
     const span = this.tracer.startSpan(
       `horae.run ${job.name}`,
       {
-        kind: SpanKind.INTERNAL,
+        kind: api.SpanKind.INTERNAL,
         root: true,
         startTime: startedMs,
         attributes,
         links: added === undefined ? [] : [{ context: added, attributes: { 'horae.link': 'job_added' } }],
       },
-      ROOT_CONTEXT,
+      api.ROOT_CONTEXT,
     );
-    return new OpenTelemetryRunSpan(span);
+    return new OpenTelemetryRunSpan(api, span);
   }
 }
 
 class OpenTelemetryRunSpan implements RunSpan {
   private readonly active;
 
-  constructor(private readonly span: Span) {
-    this.active = trace.setSpan(ROOT_CONTEXT, span);
+  constructor(
+    private readonly api: OtelApi,
+    private readonly span: Span,
+  ) {
+    this.active = api.trace.setSpan(api.ROOT_CONTEXT, span);
   }
 
   within<T>(fn: () => T): T {
-    return context.with(this.active, fn);
+    return this.api.context.with(this.active, fn);
   }
 
   retry(attempt: number, error: unknown, delay: number): void {
@@ -141,7 +144,7 @@ class OpenTelemetryRunSpan implements RunSpan {
       const error = outcome.value;
       span.recordException(error instanceof Error ? error : String(error), outcome.finishedMs);
       span.setStatus({
-        code: SpanStatusCode.ERROR,
+        code: this.api.SpanStatusCode.ERROR,
         message: error instanceof Error ? error.message : String(error),
       });
     }
