@@ -49,10 +49,10 @@ function withDetail(message: string, details: unknown[]): string {
  * claims and runs nothing, while `runJob` still works (executors take runs once a scheduler has
  * started). A store that cannot be reached or read rejects with its `JobStoreError`.
  */
-export async function openStore(options: StoreOptions): Promise<Scheduler> {
+export async function openStore(options: StoreOptions, logger: Logger = cliLogger): Promise<Scheduler> {
   const scheduler = new Scheduler({
     jobStores: { default: storeUrl(options) },
-    logger: cliLogger,
+    logger,
     ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
   });
   await scheduler.start({ paused: true });
@@ -66,8 +66,9 @@ export async function openStore(options: StoreOptions): Promise<Scheduler> {
 export async function withStore<T>(
   options: StoreOptions,
   work: (scheduler: Scheduler) => Promise<T>,
+  logger?: Logger,
 ): Promise<T> {
-  const scheduler = await openStore(options);
+  const scheduler = await openStore(options, logger);
   try {
     return await work(scheduler);
   } finally {

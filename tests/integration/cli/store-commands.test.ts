@@ -190,6 +190,12 @@ describe.each(targets)('horae on $name', (target: StoreTarget) => {
     const times = show.nextRunTimes.map((time) => Date.parse(time));
     expect(times).toHaveLength(5);
     expect(times[1]! - times[0]!).toBe(90 * 60_000);
+
+    // For a person: one line, told once (the scheduler's own log line of the failure is left out).
+    const text = await run('job', 'run-now', 'failing');
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/^✗ Job failing failed in \d+ ms: Error: the report server said no\n$/);
+    expect(text.stderr).toBe('');
   });
 
   it.skipIf(!target.available)('job show: schedule, next runs, health and history', async () => {
