@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { ServeAdminOptions } from '../../admin/serve-admin.js';
 import { CliUsageError } from '../cli-errors.js';
 import { baseDirOption, examples, integerBetween } from '../options.js';
-import { colors, println } from '../output.js';
+import { colors, printJson, println } from '../output.js';
 import { openStore, type StoreOptions } from '../store-session.js';
 
 interface DashboardOptions extends StoreOptions {
@@ -13,6 +13,7 @@ interface DashboardOptions extends StoreOptions {
   password?: string;
   insecure?: boolean;
   readOnly?: boolean;
+  json?: boolean;
 }
 
 export function registerDashboard(program: Command): void {
@@ -33,7 +34,8 @@ export function registerDashboard(program: Command): void {
       .option('--user <name>', 'HTTP basic auth user name')
       .option('--password <password>', 'HTTP basic auth password (default: $HORAE_DASHBOARD_PASSWORD)')
       .option('--insecure', 'no authentication: only for a server nobody else can reach')
-      .option('--read-only', 'show everything, change nothing'),
+      .option('--read-only', 'show everything, change nothing')
+      .option('--json', 'print the address as JSON ({"url": ...}) once it listens'),
   ).action((options: DashboardOptions) => dashboard(options));
   examples(command, [
     'HORAE_DASHBOARD_PASSWORD=s3cret horae dashboard --store postgres://app@db/app --user ops',
@@ -57,14 +59,16 @@ async function dashboard(options: DashboardOptions): Promise<void> {
     await scheduler.shutdown();
     throw error;
   }
-  println(
-    `Dashboard at ${colors.cyan(server.url)}${options.readOnly === true ? ' (read-only)' : ''}. Press Ctrl-C to stop.`,
-  );
+  if (options.json === true) printJson({ url: server.url, readOnly: options.readOnly === true });
+  else {
+    const mode = options.readOnly === true ? ' (read-only)' : '';
+    println(`Dashboard at ${colors.cyan(server.url)}${mode}. Press Ctrl-C to stop.`);
+  }
   const signal = await new Promise<NodeJS.Signals>((resolve) => {
     process.once('SIGINT', resolve);
     process.once('SIGTERM', resolve);
   });
-  println(`${signal}: stopping the dashboard`);
+  if (options.json !== true) println(`${signal}: stopping the dashboard`);
   await server.close();
   await scheduler.shutdown();
 }

@@ -173,15 +173,14 @@ describe('horae dashboard', () => {
     expect(result.stderr).toMatch(/^horae: The dashboard changes jobs, so it needs a login/);
   });
 
-  it('asks for the basic auth login when given one', async () => {
+  it('asks for the basic auth login when given one; --json gives the address', async () => {
     const cli = await startHorae(
-      ['dashboard', '--store', store, '--port', '0', '--user', 'ops'],
-      /Dashboard at (\S+)\./,
-      {
-        env: { HORAE_DASHBOARD_PASSWORD: 's3cret' },
-      },
+      ['dashboard', '--store', store, '--port', '0', '--user', 'ops', '--read-only', '--json'],
+      /^\}$/m,
+      { env: { HORAE_DASHBOARD_PASSWORD: 's3cret' } },
     );
-    const url = /Dashboard at (\S+)\./.exec(cli.output.stdout)?.[1] as string;
+    const { url, readOnly } = JSON.parse(cli.output.stdout) as { url: string; readOnly: boolean };
+    expect(readOnly).toBe(true);
     expect((await fetch(new URL('api/jobs', url))).status).toBe(401);
     const authorization = `Basic ${Buffer.from('ops:s3cret').toString('base64')}`;
     expect((await fetch(new URL('api/jobs', url), { headers: { authorization } })).status).toBe(200);
