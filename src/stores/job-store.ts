@@ -61,7 +61,8 @@ export interface JobRelease {
 export interface JobStoreQuery {
   /**
    * Words separated by white space; a job matches when each word occurs in its id or in its name,
-   * ignoring case (as `toLowerCase` folds it; SQLite folds ASCII letters only). Empty or absent:
+   * ignoring case: of ASCII letters in every store, of other letters where the store folds them
+   * (memory, MySQL; SQLite and PostgreSQL do not). Taken literally: no wildcards. Empty or absent:
    * every job.
    */
   search?: string;

@@ -32,7 +32,10 @@ export const mysqlDialect: SqlDialect = {
   }),
   bigintParam: 'CAST(? AS SIGNED)',
   greatest: (a, b) => `GREATEST(${a}, ${b})`,
-  jobName: `CASE WHEN JSON_VALID(job) THEN JSON_UNQUOTE(JSON_EXTRACT(job, '$.name')) END`,
+  nameContains: {
+    sql: `INSTR(LOWER(CASE WHEN JSON_VALID(job) THEN JSON_UNQUOTE(JSON_EXTRACT(job, '$.name')) END), ?) > 0`,
+    params: (word) => [word],
+  },
   contains: (haystack) => `INSTR(${haystack}, ?) > 0`,
   isDuplicateKey: (error) => (error as { errno?: unknown } | null)?.errno === 1062,
   withSchemaLock: (db, tables, work) =>

@@ -41,10 +41,16 @@ export interface SqlDialect {
   /** SQL for the larger of two BIGINT expressions. */
   greatest(a: string, b: string): string;
   /**
-   * SQL for the job's name, read from its JSON document (`job` column), for searches; `NULL` (or
-   * no match) for a document that is not JSON, where the database can tell without failing.
+   * A search condition: true when the job's name, read from its JSON document (`job` column),
+   * holds `word` (already lowercased), ignoring case; `params(word)` gives its parameters. A
+   * document that is not JSON matches nothing where the database can tell without failing.
    */
-  readonly jobName: string;
+  readonly nameContains: { sql: string; params: (word: string) => unknown[] };
+  /**
+   * Optional: a cheap search condition that every job whose id or name holds `word` meets, and most
+   * others do not, checked before the exact ones (for a database where reading the name is slow).
+   */
+  readonly searchHint?: { sql: string; params: (word: string) => unknown[] };
   /** SQL that is true when the text of one `?` parameter occurs in the text expression `haystack`. */
   contains(haystack: string): string;
   /** True when `error` is the driver's unique-key violation. */

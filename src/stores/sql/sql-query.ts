@@ -10,8 +10,9 @@ import type { TableNames } from './sql-tables.js';
  * in up to two `LIMIT`/`OFFSET` queries, scheduled jobs by the `(next_run_time, id)` index and
  * paused ones (`next_run_time IS NULL`) by id. Two queries rather than one `ORDER BY` putting
  * `NULL`s last: that expression would keep the databases from reading the index in order, and MySQL
- * has no `NULLS LAST`. A search compares lowercased words with `LOWER(id)` and `LOWER(name)`, which
- * no index helps: it reads every row (but only the page's documents go back to Horae).
+ * has no `NULLS LAST`. A search compares lowercased words with the lowercased id and name
+ * (`SqlDialect.nameContains`), which no index helps: it reads every row, though only the page's
+ * documents go back to Horae.
  */
 export async function queryJobRows(
   db: SqlSession,
@@ -20,10 +21,19 @@ export async function queryJobRows(
   query: JobStoreQuery,
 ): Promise<{ rows: JobRow[]; total: number }> {
   const conditions: string[] = [];
-  const params: string[] = [];
-  for (const word of searchWords(query.search)) {
-    conditions.push(`(${dialect.contains('LOWER(id)')} OR ${dialect.contains(`LOWER(${dialect.jobName})`)})`);
-    params.push(word, word);
+  const params: unknown[] = [];
+  const words = searchWords(query.search);
+  const { searchHint, nameContains } = dialect;
+  // The hints first: the database checks conditions in order (PostgreSQL, by cost: they are cheaper).
+  if (searchHint !== undefined) {
+    for (const word of words) {
+      conditions.push(searchHint.sql);
+      params.push(...searchHint.params(word));
+    }
+  }
+  for (const word of words) {
+    conditions.push(`(${dialect.contains('LOWER(id)')} OR ${nameContains.sql})`);
+    params.push(word, ...nameContains.params(word));
   }
   const where = (...extra: string[]) => {
     const all = [...extra, ...conditions];

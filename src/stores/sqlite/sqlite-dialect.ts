@@ -30,7 +30,11 @@ export const sqliteDialect: SqlDialect = {
   }),
   bigintParam: '?',
   greatest: (a, b) => `max(${a}, ${b})`,
-  jobName: `CASE WHEN json_valid(job) THEN json_extract(job, '$.name') END`,
+  // lower() folds ASCII letters only, as SQLite does without ICU.
+  nameContains: {
+    sql: `instr(lower(CASE WHEN json_valid(job) THEN json_extract(job, '$.name') END), ?) > 0`,
+    params: (word) => [word],
+  },
   contains: (haystack) => `instr(${haystack}, ?) > 0`,
   isDuplicateKey: (error) => {
     const code = (error as { code?: unknown } | null)?.code;
