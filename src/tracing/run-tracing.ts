@@ -1,4 +1,4 @@
-import type { Attributes, Span, Tracer } from '@opentelemetry/api';
+import type { Attributes, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { describeValue } from '../describe-value.js';
 import { InvalidArgumentError } from '../errors.js';
 import type { Run } from '../runs/attempt.js';
@@ -86,7 +86,20 @@ class OpenTelemetryRunTracer implements RunTracer {
   }
 
   start(run: Run, executor: string, startedMs: number): RunSpan {
+    const { api } = this;
     const { job, jobStore, scheduledRunTime } = run;
+    const added = fromTraceContext(job.traceContext);
+    // A new trace, not a child of whatever context the scheduler's timer carries (its start()'s).
+    // The attributes are set once the span is known to record: with no SDK registered (the API's
+    // no-op tracer) or a span sampled out, a run costs no attribute strings and no context.
+    const options: SpanOptions = { kind: api.SpanKind.INTERNAL, root: true, startTime: startedMs };
+    if (added !== undefined) options.links = [{ context: added, attributes: { 'horae.link': 'job_added' } }];
+    const span = this.tracer.startSpan(`horae.run ${job.name}`, options, api.ROOT_CONTEXT);
+    if (!span.isRecording()) {
+      // Sampled out, its context still goes to the job's own spans (a parent-based sampler reads
+      // it); with no SDK at all there is no context to give.
+      return api.isSpanContextValid(span.spanContext()) ? new OpenTelemetryRunSpan(api, span) : UNTRACED;
+    }
     const attributes: Attributes = {
       'horae.job.id': job.id,
       'horae.job.name': job.name,
@@ -96,20 +109,7 @@ class OpenTelemetryRunTracer implements RunTracer {
       'horae.run.scheduled_time': scheduledRunTime.toISOString(),
     };
     if (run.manual) attributes['horae.run.manual'] = true;
-    const { api } = this;
-    const added = fromTraceContext(job.traceContext);
-    // A new trace, not a child of whatever context the scheduler's timer carries (its start()'s).
-    const span = this.tracer.startSpan(
-      `horae.run ${job.name}`,
-      {
-        kind: api.SpanKind.INTERNAL,
-        root: true,
-        startTime: startedMs,
-        attributes,
-        links: added === undefined ? [] : [{ context: added, attributes: { 'horae.link': 'job_added' } }],
-      },
-      api.ROOT_CONTEXT,
-    );
+    span.setAttributes(attributes);
     return new OpenTelemetryRunSpan(api, span);
   }
 }
@@ -129,6 +129,7 @@ class OpenTelemetryRunSpan implements RunSpan {
   }
 
   retry(attempt: number, error: unknown, delay: number): void {
+    if (!this.span.isRecording()) return;
     this.span.addEvent('horae.retry', {
       'horae.run.attempt': attempt,
       'horae.retry.delay_seconds': delay,
@@ -138,6 +139,10 @@ class OpenTelemetryRunSpan implements RunSpan {
 
   end(outcome: RunOutcome, attempts: number): void {
     const { span } = this;
+    if (!span.isRecording()) {
+      span.end(outcome.finishedMs);
+      return;
+    }
     span.setAttribute('horae.run.outcome', outcome.status);
     span.setAttribute('horae.run.attempts', attempts);
     if (outcome.status !== 'success') {
@@ -151,6 +156,13 @@ class OpenTelemetryRunSpan implements RunSpan {
     span.end(outcome.finishedMs);
   }
 }
+
+/** The span of a run when no SDK is registered: nothing to record, no context to give. */
+const UNTRACED: RunSpan = {
+  within: (fn) => fn(),
+  retry: () => undefined,
+  end: () => undefined,
+};
 
 /** The OpenTelemetry exception attributes of a failed attempt. */
 function exceptionAttributes(error: unknown): Attributes {
