@@ -1,12 +1,15 @@
 import type { Counter, Histogram, Metric, Registry } from 'prom-client';
+import {
+  AggregatedCounter,
+  AggregatedHistogram,
+  type CounterCell,
+  type HistogramCell,
+} from './aggregates.js';
 import { promClient } from './prom-client.js';
 import { InvalidArgumentError } from '../errors.js';
 import {
   EVENT_JOBSTORE_ERROR,
-  EVENT_JOB_ERROR,
-  EVENT_JOB_EXECUTED,
   EVENT_JOB_MAX_INSTANCES,
-  EVENT_JOB_MISSED,
   EVENT_JOB_RETRY,
   type SchedulerEventUnion,
 } from '../events/events.js';
@@ -71,13 +74,51 @@ const LATENESS_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5,
 const CLAIM_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000];
 const OPTION_KEYS = new Set(['registry', 'prefix', 'perJob', 'countJobs', 'path', 'buckets']);
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-const EVENTS =
-  EVENT_JOB_EXECUTED |
-  EVENT_JOB_ERROR |
-  EVENT_JOB_MISSED |
-  EVENT_JOB_MAX_INSTANCES |
-  EVENT_JOB_RETRY |
-  EVENT_JOBSTORE_ERROR;
+/** Events the metrics count; run outcomes come straight from the reporter (`onOutcome`). */
+const EVENTS = EVENT_JOB_MAX_INSTANCES | EVENT_JOB_RETRY | EVENT_JOBSTORE_ERROR;
+
+type Outcome = 'success' | 'error' | 'timeout' | 'missed' | 'max_instances';
+
+/** The cells of one outcome in one series: its count and its durations. */
+interface OutcomeCells {
+  runs: CounterCell;
+  duration: HistogramCell;
+}
+
+/**
+ * The run metrics of one store, or of one job of it (`perJob`): cells made on first use, so a run
+ * counts with a map lookup or two and no label object.
+ */
+class Series {
+  readonly jobs = new Map<string, Series>();
+  readonly lateness: HistogramCell;
+  readonly retries: CounterCell;
+  private readonly outcomes = new Map<Outcome, OutcomeCells>();
+  private readonly labels: Record<string, string>;
+
+  constructor(
+    store: string,
+    jobId: string | null,
+    private readonly runs: AggregatedCounter,
+    private readonly duration: AggregatedHistogram,
+    lateness: AggregatedHistogram,
+    retries: AggregatedCounter,
+  ) {
+    this.labels = jobId === null ? { store } : { store, job: jobId };
+    this.lateness = lateness.cell(this.labels);
+    this.retries = retries.cell(this.labels);
+  }
+
+  outcome(outcome: Outcome): OutcomeCells {
+    let cells = this.outcomes.get(outcome);
+    if (cells === undefined) {
+      const labels = { ...this.labels, outcome };
+      cells = { runs: this.runs.cell(labels), duration: this.duration.cell(labels) };
+      this.outcomes.set(outcome, cells);
+    }
+    return cells;
+  }
+}
 
 /**
  * Collects Prometheus metrics of a scheduler with prom-client (an optional peer dependency that
@@ -104,59 +145,52 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
   const prom = promClient();
   const settings = readOptions(options, prom);
   const { registry, prefix, perJob } = settings;
-  const job = perJob ? (['job'] as const) : ([] as const);
   /** The names registered so far: removed again by `close()`, or when a later one fails. */
   const made: string[] = [];
-  const add = <M extends Metric>(suffix: string, make: (name: string) => M): M => {
+  const add = <M>(suffix: string, make: (name: string) => M): M => {
     const metric = make(prefix + suffix);
     made.push(prefix + suffix);
     return metric;
   };
   const registers = [registry];
-  let runs: Counter, duration: Histogram, lateness: Histogram, retries: Counter;
+  // The run metrics are counted in plain numbers on the run path and read by the registry at scrape
+  // time (see aggregates.ts); the rare ones (claims, store errors) are prom-client's own.
+  const aggregated = <M extends AggregatedCounter | AggregatedHistogram>(metric: M): M => {
+    registry.registerMetric(metric as unknown as Metric);
+    return metric;
+  };
+  let runs: AggregatedCounter, duration: AggregatedHistogram, lateness: AggregatedHistogram;
+  let retries: AggregatedCounter;
   let storeErrors: Counter, claims: Histogram;
   try {
-    runs = add(
-      'runs_total',
-      (name) =>
-        new prom.Counter({
+    runs = add('runs_total', (name) =>
+      aggregated(
+        new AggregatedCounter(
           name,
-          help: 'Runs that ended, by outcome (success, error, timeout, missed), and runs refused for max_instances',
-          labelNames: ['store', 'outcome', ...job],
-          registers,
-        }),
+          'Runs that ended, by outcome (success, error, timeout, missed), and runs refused for max_instances',
+        ),
+      ),
     );
-    duration = add(
-      'run_duration_seconds',
-      (name) =>
-        new prom.Histogram({
+    duration = add('run_duration_seconds', (name) =>
+      aggregated(
+        new AggregatedHistogram(
           name,
-          help: "Runs from their first attempt's start to their last attempt's end, by outcome",
-          labelNames: ['store', 'outcome', ...job],
-          buckets: settings.buckets.duration,
-          registers,
-        }),
+          "Runs from their first attempt's start to their last attempt's end, by outcome",
+          settings.buckets.duration,
+        ),
+      ),
     );
-    lateness = add(
-      'run_lateness_seconds',
-      (name) =>
-        new prom.Histogram({
+    lateness = add('run_lateness_seconds', (name) =>
+      aggregated(
+        new AggregatedHistogram(
           name,
-          help: 'How long after its scheduled time each run started',
-          labelNames: ['store', ...job],
-          buckets: settings.buckets.lateness,
-          registers,
-        }),
+          'How long after its scheduled time each run started',
+          settings.buckets.lateness,
+        ),
+      ),
     );
-    retries = add(
-      'run_retries_total',
-      (name) =>
-        new prom.Counter({
-          name,
-          help: 'Failed attempts that were tried again',
-          labelNames: ['store', ...job],
-          registers,
-        }),
+    retries = add('run_retries_total', (name) =>
+      aggregated(new AggregatedCounter(name, 'Failed attempts that were tried again')),
     );
     storeErrors = add(
       'store_errors_total',
@@ -250,31 +284,40 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
     );
   }
 
-  const labels = (store: string, jobId: string): Record<string, string> =>
-    perJob ? { store, job: jobId } : { store };
-  const seconds = (from: Date, to: Date) => Math.max(0, to.getTime() - from.getTime()) / 1000;
+  // The series of one store (and, with perJob, one job), made on its first run and kept.
+  const series = new Map<string, Series>();
+  const seriesOf = (store: string, jobId: string): Series => {
+    let byStore = series.get(store);
+    if (byStore === undefined) {
+      byStore = new Series(store, null, runs, duration, lateness, retries);
+      series.set(store, byStore);
+    }
+    if (!perJob) return byStore;
+    let byJob = byStore.jobs.get(jobId);
+    if (byJob === undefined) {
+      byJob = new Series(store, jobId, runs, duration, lateness, retries);
+      byStore.jobs.set(jobId, byJob);
+    }
+    return byJob;
+  };
+  const removeOutcomeListener = instruments.onOutcome((outcome) => {
+    const cells = seriesOf(outcome.jobStore, outcome.job.id).outcome(outcome.status);
+    cells.runs.value++;
+    const { startedMs, finishedMs } = outcome;
+    // A missed run, or one whose executor is missing, never started: counted, but not timed.
+    if (Number.isNaN(startedMs)) return;
+    cells.duration.observe(Math.max(0, finishedMs - startedMs) / 1000);
+    seriesOf(outcome.jobStore, outcome.job.id).lateness.observe(
+      Math.max(0, startedMs - outcome.scheduledRunTime.getTime()) / 1000,
+    );
+  });
   const listener = (event: SchedulerEventUnion): void => {
     switch (event.code) {
-      case EVENT_JOB_EXECUTED:
-      case EVENT_JOB_ERROR: {
-        const outcome = event.code === EVENT_JOB_EXECUTED ? 'success' : event.timedOut ? 'timeout' : 'error';
-        const base = labels(event.jobStore, event.jobId);
-        runs.inc({ ...base, outcome });
-        // A run whose executor is missing never started: counted, but not timed.
-        if (event.startedAt !== undefined && event.finishedAt !== undefined) {
-          duration.observe({ ...base, outcome }, seconds(event.startedAt, event.finishedAt));
-          lateness.observe(base, seconds(event.scheduledRunTime, event.startedAt));
-        }
-        break;
-      }
-      case EVENT_JOB_MISSED:
-        runs.inc({ ...labels(event.jobStore, event.jobId), outcome: 'missed' });
-        break;
       case EVENT_JOB_MAX_INSTANCES:
-        runs.inc({ ...labels(event.jobStore, event.jobId), outcome: 'max_instances' });
+        seriesOf(event.jobStore, event.jobId).outcome('max_instances').runs.value++;
         break;
       case EVENT_JOB_RETRY:
-        retries.inc(labels(event.jobStore, event.jobId));
+        seriesOf(event.jobStore, event.jobId).retries.value++;
         break;
       case EVENT_JOBSTORE_ERROR:
         storeErrors.inc({ store: event.alias });
@@ -296,6 +339,7 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
       if (closed) return;
       closed = true;
       scheduler.removeListener(listener);
+      removeOutcomeListener();
       removeClaimListener();
       for (const name of made) registry.removeSingleMetric(name);
     },

@@ -19,6 +19,12 @@ export interface RunReporterHost {
  * nothing nobody reads matters at 100,000 runs a second.
  */
 export class RunReporter {
+  /**
+   * Told of every outcome as it is reported (`horae/metrics`, through `Instruments.onOutcome`);
+   * `null` when nothing observes. Reads the outcome at once, as `report` does.
+   */
+  observer: ((outcome: RunOutcome) => void) | null = null;
+
   constructor(private readonly host: RunReporterHost) {}
 
   /** Records and announces how a run ended. `outcome` is read at once, not kept. */
@@ -26,6 +32,7 @@ export class RunReporter {
     const { host } = this;
     if (host.retention() > 0) host.history.keep(outcome.jobStore, outcomeRecord(outcome, host.schedulerId()));
     if (host.listeners.wants(outcomeCode(outcome.status))) host.emit(outcomeEvent(outcome));
+    if (this.observer !== null) this.observer(outcome);
   }
 
   /**

@@ -42,10 +42,11 @@ export class Components {
   readonly queues = new Map<string, RunQueue>();
   private readonly queueHost: RunQueueHost;
   /** The hooks `horae/metrics` and `horae/tracing` attach (see `instrumentsOf`). */
-  readonly instruments = new Instruments(this.queues);
+  readonly instruments: Instruments;
 
   constructor(private readonly host: ComponentsHost) {
     const { resolver } = host;
+    this.instruments = new Instruments(this.queues, host.reporter);
     this.queueHost = {
       clock: () => host.settings().clock,
       logger: () => host.settings().logger,
