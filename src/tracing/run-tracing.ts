@@ -98,7 +98,12 @@ class OpenTelemetryRunTracer implements RunTracer {
     if (!span.isRecording()) {
       // Sampled out, its context still goes to the job's own spans (a parent-based sampler reads
       // it); with no SDK at all there is no context to give.
-      return api.isSpanContextValid(span.spanContext()) ? new OpenTelemetryRunSpan(api, span) : UNTRACED;
+      // (The no-op tracer's spans carry the API's one invalid context: compared first, as that
+      // is every run of a process with no SDK.)
+      const spanContext = span.spanContext();
+      return spanContext !== api.INVALID_SPAN_CONTEXT && api.isSpanContextValid(spanContext)
+        ? new OpenTelemetryRunSpan(api, span)
+        : UNTRACED;
     }
     const attributes: Attributes = {
       'horae.job.id': job.id,
