@@ -1,7 +1,12 @@
 import { JobStoreError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { redactUrl } from '../redact-url.js';
-import { openOwnedClient, redisClientSettings, type OwnedRedisClient } from './redis-connection.js';
+import {
+  loadIoredis,
+  openOwnedClient,
+  redisClientSettings,
+  type OwnedRedisClient,
+} from './redis-connection.js';
 
 /** A seed node of a Redis Cluster: `'host:port'` (port 6379 when left out) or `{ host, port }`. */
 export type RedisClusterNode = string | { host: string; port: number };
@@ -149,15 +154,7 @@ export async function connectRedisCluster(
   alias: string,
   commandTimeoutMs: number,
 ): Promise<OwnedRedisClient> {
-  let Cluster: typeof import('ioredis').Cluster;
-  try {
-    ({ Cluster } = await import('ioredis'));
-  } catch (cause) {
-    throw new JobStoreError('RedisJobStore needs the "ioredis" package: npm install ioredis', {
-      jobStore: alias,
-      cause,
-    });
-  }
+  const { Cluster } = await loadIoredis(alias);
   return openOwnedClient({
     alias,
     logger,

@@ -71,6 +71,20 @@ function parseUrl(url: string): URL | null {
   }
 }
 
+/** ioredis, the optional peer dependency of RedisJobStore, imported on first use. */
+export async function loadIoredis(
+  alias: string,
+): Promise<{ Redis: typeof import('ioredis').Redis; Cluster: typeof import('ioredis').Cluster }> {
+  try {
+    return await import('ioredis');
+  } catch (cause) {
+    throw new JobStoreError('RedisJobStore needs the "ioredis" package: npm install ioredis', {
+      jobStore: alias,
+      cause,
+    });
+  }
+}
+
 /**
  * Opens an ioredis connection and waits until it is ready. A server that cannot be reached fails
  * within `connectTimeoutMs` with a `JobStoreError`, without retrying: a scheduler that is starting
@@ -89,15 +103,7 @@ export async function connectRedis(
   alias: string,
   commandTimeoutMs: number = DEFAULT_COMMAND_TIMEOUT_MS,
 ): Promise<OwnedRedisClient> {
-  let Redis: typeof import('ioredis').Redis;
-  try {
-    ({ Redis } = await import('ioredis'));
-  } catch (cause) {
-    throw new JobStoreError('RedisJobStore needs the "ioredis" package: npm install ioredis', {
-      jobStore: alias,
-      cause,
-    });
-  }
+  const { Redis } = await loadIoredis(alias);
   return openOwnedClient({
     alias,
     logger,

@@ -131,7 +131,7 @@ describe('output into a pipe', () => {
   it('stops quietly when the reader goes away (horae next ... | head -2)', async () => {
     const child = spawnHorae(['next', '* * * * * *', '-n', '1000']);
     // Closed before the first line is written, so the first write meets a pipe without a reader.
-    child.stdout.destroy();
+    child.stdout?.destroy();
     const code = await new Promise((resolve) => child.on('close', resolve));
     expect(child.output.stderr).toBe('');
     expect(code).toBe(0);
