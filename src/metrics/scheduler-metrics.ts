@@ -90,7 +90,6 @@ interface OutcomeCells {
  * counts with a map lookup or two and no label object.
  */
 class Series {
-  readonly jobs = new Map<string, Series>();
   readonly lateness: HistogramCell;
   readonly retries: CounterCell;
   private readonly outcomes = new Map<Outcome, OutcomeCells>();
@@ -285,31 +284,31 @@ export function instrumentScheduler(scheduler: Scheduler, options: MetricsOption
   }
 
   // The series of one store (and, with perJob, one job), made on its first run and kept.
-  const series = new Map<string, Series>();
+  // With perJob, a store's series are by job only: no series of the store as a whole.
+  const series = new Map<string, Map<string | null, Series>>();
   const seriesOf = (store: string, jobId: string): Series => {
-    let byStore = series.get(store);
-    if (byStore === undefined) {
-      byStore = new Series(store, null, runs, duration, lateness, retries);
-      series.set(store, byStore);
+    let ofStore = series.get(store);
+    if (ofStore === undefined) {
+      ofStore = new Map();
+      series.set(store, ofStore);
     }
-    if (!perJob) return byStore;
-    let byJob = byStore.jobs.get(jobId);
-    if (byJob === undefined) {
-      byJob = new Series(store, jobId, runs, duration, lateness, retries);
-      byStore.jobs.set(jobId, byJob);
+    const key = perJob ? jobId : null;
+    let found = ofStore.get(key);
+    if (found === undefined) {
+      found = new Series(store, key, runs, duration, lateness, retries);
+      ofStore.set(key, found);
     }
-    return byJob;
+    return found;
   };
   const removeOutcomeListener = instruments.onOutcome((outcome) => {
-    const cells = seriesOf(outcome.jobStore, outcome.job.id).outcome(outcome.status);
+    const of = seriesOf(outcome.jobStore, outcome.job.id);
+    const cells = of.outcome(outcome.status);
     cells.runs.value++;
     const { startedMs, finishedMs } = outcome;
     // A missed run, or one whose executor is missing, never started: counted, but not timed.
     if (Number.isNaN(startedMs)) return;
     cells.duration.observe(Math.max(0, finishedMs - startedMs) / 1000);
-    seriesOf(outcome.jobStore, outcome.job.id).lateness.observe(
-      Math.max(0, startedMs - outcome.scheduledRunTime.getTime()) / 1000,
-    );
+    of.lateness.observe(Math.max(0, startedMs - outcome.scheduledRunTime.getTime()) / 1000);
   });
   const listener = (event: SchedulerEventUnion): void => {
     switch (event.code) {

@@ -162,6 +162,12 @@ describe('horae/metrics', { timeout: 30_000 }, () => {
     expect(value(samples, 'app_run_duration_seconds_sum', { job: 'flaky', outcome: 'success' })).toBe(5);
     expect(value(samples, 'app_runs_running', { executor: 'default' })).toBe(1);
     expect(samples.some((sample) => sample.name.startsWith('horae_'))).toBe(false);
+    // Every run series names its job: no series of the store as a whole beside them.
+    const runSeries = samples.filter((sample) =>
+      /^app_run(s_total|_duration|_lateness|_retries)/.test(sample.name),
+    );
+    expect(runSeries.length).toBeGreaterThan(0);
+    expect(runSeries.filter((sample) => sample.labels.job === undefined)).toEqual([]);
   });
 
   it('counts store errors, from the run loop of a store that fails', async () => {
