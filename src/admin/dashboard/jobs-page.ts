@@ -72,7 +72,7 @@ export function jobsPage(context: PageContext, data: JobsPageData): SafeHtml {
         type="search"
         name="search"
         value="${data.search}"
-        placeholder="Search by id, name or function"
+        placeholder="Search by id or name"
         aria-label="Search jobs"
       />
       <select name="status" aria-label="Status">
