@@ -33,48 +33,43 @@ export class Instruments {
    * from the reporter: no event object is made for it. Returns the function that removes it.
    */
   onOutcome(listener: OutcomeListener): () => void {
-    this.outcomeListeners.add(listener);
-    this.updateObserver();
-    return () => {
-      this.outcomeListeners.delete(listener);
-      this.updateObserver();
-    };
-  }
-
-  private updateObserver(): void {
-    const listeners = [...this.outcomeListeners];
-    this.reporter.observer =
-      listeners.length === 0
-        ? null
-        : listeners.length === 1
-          ? (listeners[0] as OutcomeListener)
-          : (outcome) => {
-              for (const listener of listeners) listener(outcome);
-            };
+    return attach(this.outcomeListeners, listener, (all) => (this.reporter.observer = all));
   }
 
   /** Adds a claim listener; returns the function that removes it. */
   onClaim(listener: ClaimListener): () => void {
-    this.claimListeners.add(listener);
-    this.updateClaimed();
-    return () => {
-      this.claimListeners.delete(listener);
-      this.updateClaimed();
-    };
+    return attach(this.claimListeners, listener, (all) => (this.claimed = all));
   }
+}
 
-  /** One listener is called as it is; several through one function, so the run loop checks one field. */
-  private updateClaimed(): void {
-    const listeners = [...this.claimListeners];
-    this.claimed =
-      listeners.length === 0
+/**
+ * Adds `listener` to `listeners` and hands `install` the function the hot path calls: `null` for
+ * none, the one listener as it is, or one function calling them all, so the caller checks one
+ * field. Returns the function that removes the listener again.
+ */
+function attach<A extends unknown[]>(
+  listeners: Set<(...args: A) => void>,
+  listener: (...args: A) => void,
+  install: (all: ((...args: A) => void) | null) => void,
+): () => void {
+  const update = () => {
+    const current = [...listeners];
+    install(
+      current.length === 0
         ? null
-        : listeners.length === 1
-          ? (listeners[0] as ClaimListener)
-          : (jobStore, count) => {
-              for (const listener of listeners) listener(jobStore, count);
-            };
-  }
+        : current.length === 1
+          ? (current[0] as (...args: A) => void)
+          : (...args: A) => {
+              for (const each of current) each(...args);
+            },
+    );
+  };
+  listeners.add(listener);
+  update();
+  return () => {
+    listeners.delete(listener);
+    update();
+  };
 }
 
 const instruments = new WeakMap<object, Instruments>();
