@@ -34,6 +34,11 @@ export interface JobState {
   /** How a failed run is retried; `null` = not retried. */
   retry: RetryPolicy | null;
   /**
+   * When a node dies during a run of this job (the run is then recorded as interrupted), true runs
+   * it once more on another node (Quartz's `requestsRecovery`); absent or false reports it only.
+   */
+  requestsRecovery?: boolean;
+  /**
    * The W3C trace context that was active when the job was added, kept only when tracing is on
    * (`horae/tracing`): each run's span links to it. Absent otherwise.
    */

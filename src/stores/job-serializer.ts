@@ -23,6 +23,8 @@ export interface SerializedJob {
   retry: RetryPolicy | null;
   /** The trace context of the job's `addJob` (`horae/tracing`); absent when none was kept. */
   traceContext?: SerializedTraceContext;
+  /** Present (and true) only for a job that asks to be run again after an interruption. */
+  requestsRecovery?: true;
 }
 
 export const SERIALIZED_JOB_VERSION = 1;
@@ -61,6 +63,7 @@ export function serializeJob(job: JobState): SerializedJob {
     retry: job.retry,
   };
   if (job.traceContext !== undefined) serialized.traceContext = { version: 1, ...job.traceContext };
+  if (job.requestsRecovery === true) serialized.requestsRecovery = true;
   return serialized;
 }
 
@@ -93,6 +96,7 @@ export function deserializeJob(document: unknown): JobState {
     };
     const traceContext = readTraceContext(doc.traceContext);
     if (traceContext !== undefined) job.traceContext = traceContext;
+    if (doc.requestsRecovery === true) job.requestsRecovery = true;
     return job;
   } catch (cause) {
     throw new SerializationError(`Stored job "${doc.id}" cannot be read: ${(cause as Error).message}`, {

@@ -10,7 +10,12 @@ export interface RunRecord {
   /** `null` for a missed run. */
   startedAt: Date | null;
   finishedAt: Date | null;
-  outcome: 'success' | 'error' | 'missed' | 'timeout';
+  /**
+   * `interrupted`: the node running it stopped heartbeating before its outcome was stored (killed,
+   * cut off); `schedulerId` is then that node's id, and the times are `null` (the run may or may not
+   * have started, and may have finished without its record).
+   */
+  outcome: 'success' | 'error' | 'missed' | 'timeout' | 'interrupted';
   error: { name: string; message: string; stack?: string } | null;
   /** The job's return value when JSON can carry it, else its `String()` form; `null` when none. */
   returnValue: unknown;
@@ -42,6 +47,74 @@ export interface JobStoreContext {
    * may be used on its own; a store must not call it before `start()` or after `shutdown()`.
    */
   wakeup?(): void;
+}
+
+/** What a node does in a cluster (`SchedulerOptions.role`). */
+export type NodeRole = 'both' | 'scheduler' | 'worker' | 'client';
+
+/** A scheduler process as its heartbeat keeps it in a store (`JobStore.heartbeat`). */
+export interface NodeRecord {
+  /** The node id (`SchedulerOptions.nodeId`). */
+  id: string;
+  role: NodeRole;
+  hostname: string;
+  pid: number;
+  /** When the scheduler started. */
+  startedAt: Date;
+  /** Its last heartbeat. */
+  lastHeartbeat: Date;
+  /** When it counts as dead unless it beats again: the last heartbeat plus the lease time. */
+  expiresAt: Date;
+  /** The aliases of the executors it runs jobs on (none for the scheduler and client roles). */
+  executors: string[];
+}
+
+/**
+ * A run kept in the store from the moment a node hands a due job's run times to be executed (or a
+ * run is started by hand) until its outcome is stored: one submission of one job, of one or more
+ * scheduled run times (a catch-up without `coalesce` has several). While its holder's heartbeat
+ * goes on it is that node's; when the holder's lease runs out the run is interrupted
+ * (`JobStore.takeInterruptedRuns`). It counts as an instance of its job (`maxInstances`) the whole
+ * time, in every node.
+ */
+export interface ActiveRun {
+  /** Unique in the store; made by the node that creates the run. */
+  id: string;
+  /**
+   * The job as it was when the run was made: a worker runs this, so the run still ends as it began
+   * when the job is changed or removed meanwhile (a one-shot job leaves the job list when its run is
+   * handed over).
+   */
+  job: JobState;
+  /** The run's scheduled times (jitter included), oldest first; at least one. */
+  scheduledRunTimes: Date[];
+  /** The node holding the run (queued in its executor or running), or `null` while it waits for one. */
+  node: string | null;
+  /** The end of the holder's lease, extended by its heartbeat; `null` while the run waits. */
+  leaseUntil: Date | null;
+  /** Started by hand (`Scheduler.runJob`). */
+  manual: boolean;
+  /** The second run of an interrupted run whose job asked for it (`requestsRecovery`): never recovered again. */
+  recovery: boolean;
+  /** When the run was made (queued runs are handed out oldest first). */
+  createdAt: Date;
+}
+
+/** A run taken by `JobStore.takeInterruptedRuns`: as it was, and what the store did with it. */
+export interface InterruptedRun extends ActiveRun {
+  /** True when the store put the run back for any node to run once more (`requestsRecovery`); false when it deleted it. */
+  requeued: boolean;
+}
+
+/** What `JobStore.releaseJobs` did with the runs it was given. */
+export interface ReleaseResult {
+  /**
+   * Ids of jobs whose release was ignored because the caller no longer held them (the lease ran out,
+   * or a user changed the job): none of their runs was stored, and none may start.
+   */
+  lost: string[];
+  /** Ids of runs not stored because their job already had `job.maxInstances` runs in the store. */
+  refused: string[];
 }
 
 /** The new schedule of a job whose run was just processed; `nextRunTime: null` with `remove` ends it. */
@@ -93,6 +166,11 @@ export interface JobStorePage {
  *   that no longer holds the lease is ignored, so a slow holder cannot overwrite a newer schedule.
  * - `updateJob`, `removeJob`, `lookupJob` and `getAllJobs` ignore leases: user operations always win.
  *   `updateJob` on a leased job ends the lease, so the holder's release of it is ignored.
+ * - The runs a release hands on are stored in the same step (`ActiveRun`): held by a node, which
+ *   keeps them by its heartbeat until it ends them with `finishRuns`, or waiting for a worker node
+ *   (`acquireRuns`). A run whose holder stops beating is taken by `takeInterruptedRuns`. So a run
+ *   is in the store from the claim to its outcome, and a node that dies leaves a trace of each.
+ * - `maxInstances` is counted in the store: the stored runs of a job, held or waiting, on every node.
  *
  * Jobs are ordered by `nextRunTime` ascending, then by `id`; paused jobs (`nextRunTime: null`) come last.
  */
@@ -147,8 +225,65 @@ export interface JobStore {
    */
   acquireDueJobs(schedulerId: string, now: Date, leaseMs: number, limit: number): Promise<JobState[]>;
 
-  /** Ends the leases `schedulerId` holds on these jobs, storing each job's new schedule (see above). */
-  releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void>;
+  /**
+   * Ends the leases `schedulerId` holds on these jobs, storing each job's new schedule (see above),
+   * and stores `runs` (new runs, each with an id not yet stored), all in one atomic step:
+   * - a release of a job the caller no longer holds is ignored, and so are the runs of that job
+   *   (`lost`): they must not start, since another node may own the job's run times now;
+   * - a run is stored only when fewer than `run.job.maxInstances` runs of its job (by id, held or
+   *   waiting, from any node) are stored, counting those stored before it in this call; otherwise
+   *   it is `refused`. Runs are counted in the order given;
+   * - a run of a job not in `releases` (one started by hand) is stored on the count alone.
+   * Releases and runs may each be empty.
+   */
+  releaseJobs(schedulerId: string, releases: JobRelease[], runs?: ActiveRun[]): Promise<ReleaseResult>;
+
+  /**
+   * Claims up to `limit` runs that wait for a node (`node: null`) and whose job's executor is one of
+   * `executors`, oldest first (`createdAt`, then `id`): each becomes `node`'s until `now + leaseMs`.
+   * Two concurrent callers never get the same run.
+   */
+  acquireRuns(
+    node: string,
+    executors: readonly string[],
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ActiveRun[]>;
+
+  /**
+   * Ends runs: deletes the stored runs with these ids that `node` holds and stores `records` as
+   * `addRuns` does, in one step where the store can. An id `node` does not hold (its lease ran out
+   * and another node took the run as interrupted, or it was never stored) is passed over; the
+   * records are stored all the same.
+   */
+  finishRuns(node: string, runIds: string[], records: RunRecord[], retention: number): Promise<void>;
+
+  /**
+   * A node's heartbeat, in one step: stores `node` (by id, replacing its last beat) with
+   * `lastHeartbeat: now` and `expiresAt: now + leaseMs`; moves the `leaseUntil` of every run `node`
+   * holds to `now + leaseMs`; and deletes the nodes that expired before `now - leaseMs`.
+   */
+  heartbeat(node: NodeRecord, now: Date, leaseMs: number): Promise<void>;
+
+  /** Deletes a node (its scheduler shut down). Its runs, if any were left, stay until their lease ends. */
+  removeNode(id: string): Promise<void>;
+
+  /** The nodes whose `expiresAt` is not before `now`, by id. */
+  getNodes(now: Date): Promise<NodeRecord[]>;
+
+  /**
+   * Takes up to `limit` runs whose holder's lease ended before `now` (`leaseUntil < now`), oldest
+   * lease first: each is deleted, or, when its job asks for it (`job.requestsRecovery`) and it is
+   * not itself a recovery, put back in the same step to wait for any node (`node: null`,
+   * `leaseUntil: null`, `recovery: true`, a new `createdAt: now`). Returns each run as it was before
+   * (its old holder and lease), with `requeued`. Two concurrent callers never take the same run, so
+   * each interruption is reported once.
+   */
+  takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]>;
+
+  /** Every stored run, held or waiting, oldest first (`createdAt`, then `id`). */
+  getActiveRuns(): Promise<ActiveRun[]>;
 
   /**
    * Records a run. The store keeps at most `retention` records per job id, dropping the oldest

@@ -63,15 +63,15 @@ export function finishedMs(record: RunRecord): number {
 /**
  * The newest version of the stored form of a run record, the one this Horae reads up to. Bump it
  * with every change to `StoredRunRecord`, and teach `deserializeRunRecord` to read the previous one.
- * Version 2 added `manual`. A record is written in the oldest version that can hold it: a
+ * Version 2 added `manual`; version 3 the `interrupted` outcome. A record is written in the oldest version that can hold it: a
  * scheduled run's record is still version 1, which a Horae from before version 2 can read, so
  * processes of both ages may share a store while they are upgraded one by one.
  */
-export const RUN_RECORD_VERSION = 2;
+export const RUN_RECORD_VERSION = 3;
 
 /** A run record as every persistent store keeps it: JSON, times as epoch ms. */
 interface StoredRunRecord {
-  version: 1 | typeof RUN_RECORD_VERSION;
+  version: 1 | 2 | typeof RUN_RECORD_VERSION;
   jobId: string;
   scheduledRunTime: number;
   startedAt: number | null;
@@ -89,6 +89,7 @@ const OUTCOMES: readonly unknown[] = [
   'error',
   'missed',
   'timeout',
+  'interrupted',
 ] satisfies RunRecord['outcome'][];
 
 /** A run record as JSON text, in the stored form of `RUN_RECORD_VERSION`. */
@@ -97,7 +98,7 @@ export function serializeRunRecord(record: RunRecord): string {
   const finished = finishedMs(record);
   const manual = record.manual === true;
   const stored: StoredRunRecord = {
-    version: manual ? RUN_RECORD_VERSION : 1,
+    version: record.outcome === 'interrupted' ? RUN_RECORD_VERSION : manual ? 2 : 1,
     jobId: record.jobId,
     scheduledRunTime: record.scheduledRunTime.getTime(),
     startedAt: Number.isNaN(started) ? null : started,
@@ -127,7 +128,12 @@ export function deserializeRunRecord(text: unknown): RunRecord {
   if (stored === null || typeof stored !== 'object') {
     throw new SerializationError('Stored run record is not a JSON object');
   }
-  if (stored.version !== undefined && stored.version !== 1 && stored.version !== RUN_RECORD_VERSION) {
+  if (
+    stored.version !== undefined &&
+    stored.version !== 1 &&
+    stored.version !== 2 &&
+    stored.version !== RUN_RECORD_VERSION
+  ) {
     throw new SerializationError(
       `Stored run record has version ${String(stored.version)}; this Horae reads versions 1 to ${RUN_RECORD_VERSION}`,
     );

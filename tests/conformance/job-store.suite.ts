@@ -11,6 +11,7 @@ import type { JobStore, JobStoreContext } from '../../src/stores/job-store.js';
 import { FakeClock } from '../../src/testing.js';
 import { DateTrigger } from '../../src/triggers/date-trigger.js';
 import { T0, makeJob, makeRun, plainJob } from '../helpers/jobs.js';
+import { clusterTests } from './cluster.suite.js';
 import { jobQueryTests } from './job-query.suite.js';
 import { unreadableJobTests, type UnreadableJobs } from './unreadable-jobs.suite.js';
 
@@ -494,6 +495,8 @@ export function runJobStoreConformance(options: JobStoreConformanceOptions): voi
       reports: () => reports,
       unreadableJobs: options.unreadableJobs,
     });
+
+    clusterTests({ store: () => store });
 
     it('skips only tests that exist', () => {
       const unknown = [...skipped.keys()].filter((title) => !seen.has(title));

@@ -3,12 +3,17 @@ import type { JobState } from '../../job-state.js';
 import { matchesJobQuery, searchWords } from '../job-query.js';
 import { compareIds, compareJobs } from '../job-order.js';
 import { TimedRunRecord } from '../run-record.js';
+import { copyActiveRun, copyNode } from '../active-run.js';
 import type {
+  ActiveRun,
+  InterruptedRun,
   JobRelease,
   JobStore,
   JobStoreContext,
   JobStorePage,
   JobStoreQuery,
+  NodeRecord,
+  ReleaseResult,
   RunRecord,
 } from '../job-store.js';
 import { TimeQueue, type QueueEntry } from './time-queue.js';
@@ -121,6 +126,11 @@ function flatId(id: string): string {
   return id;
 }
 
+/** The order waiting runs are handed out in: creation time, then id. */
+function compareRuns(a: ActiveRun, b: ActiveRun): number {
+  return a.createdAt.getTime() - b.createdAt.getTime() || compareIds(a.id, b.id);
+}
+
 /** A run record as the store keeps it: the record itself, its times as numbers (`NaN` for none). */
 type StoredRun = TimedRunRecord;
 
@@ -176,6 +186,12 @@ export class MemoryJobStore implements JobStore {
   ).fill(undefined);
   /** The slot the next orphan history goes to (the oldest one). */
   private orphanNext = 0;
+  /** Runs in progress (`ActiveRun`), by id, in the order they were stored. */
+  private readonly runs = new Map<string, ActiveRun>();
+  /** Stored runs per job id (`maxInstances`), for jobs with at least one. */
+  private readonly instances = new Map<string, number>();
+  /** Nodes by id, as their last heartbeat left them. */
+  private readonly nodes = new Map<string, NodeRecord>();
 
   async start(_context: JobStoreContext): Promise<void> {}
 
@@ -273,10 +289,18 @@ export class MemoryJobStore implements JobStore {
     return acquired;
   }
 
-  async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
+  async releaseJobs(
+    schedulerId: string,
+    releases: JobRelease[],
+    runs?: ActiveRun[],
+  ): Promise<ReleaseResult> {
+    let lost: string[] | null = null;
     for (const release of releases) {
       const entry = this.entries.get(release.id);
-      if (entry === undefined || entry.acquiredBy !== schedulerId) continue;
+      if (entry === undefined || entry.acquiredBy !== schedulerId) {
+        (lost ??= []).push(release.id);
+        continue;
+      }
       this.unlease(entry);
       if (release.remove) {
         this.drop(entry);
@@ -285,6 +309,114 @@ export class MemoryJobStore implements JobStore {
       setTimes(entry, release.nextRunTime, release.nextFireTime);
       this.place(entry);
     }
+    const refused: string[] = [];
+    if (runs !== undefined) {
+      const skip = lost === null ? null : new Set(lost);
+      for (const run of runs) {
+        const jobId = run.job.id;
+        if (skip?.has(jobId) === true) continue;
+        const count = this.instances.get(jobId) ?? 0;
+        if (count >= run.job.maxInstances) {
+          refused.push(run.id);
+          continue;
+        }
+        this.instances.set(jobId, count + 1);
+        this.runs.set(run.id, copyActiveRun(run));
+      }
+    }
+    return { lost: lost ?? [], refused };
+  }
+
+  async acquireRuns(
+    node: string,
+    executors: readonly string[],
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ActiveRun[]> {
+    const waiting: ActiveRun[] = [];
+    for (const run of this.runs.values()) {
+      if (run.node === null && executors.includes(run.job.executor)) waiting.push(run);
+    }
+    waiting.sort(compareRuns);
+    const taken = waiting.slice(0, Math.max(0, limit));
+    for (const run of taken) {
+      run.node = node;
+      run.leaseUntil = new Date(now.getTime() + leaseMs);
+    }
+    return taken.map((run) => copyActiveRun(run));
+  }
+
+  async finishRuns(node: string, runIds: string[], records: RunRecord[], retention: number): Promise<void> {
+    for (const id of runIds) {
+      const run = this.runs.get(id);
+      if (run?.node === node) this.forgetRun(run);
+    }
+    for (const record of records) this.recordRun(record, retention);
+  }
+
+  async heartbeat(node: NodeRecord, now: Date, leaseMs: number): Promise<void> {
+    const nowMs = now.getTime();
+    const beat = copyNode(node);
+    beat.lastHeartbeat = new Date(nowMs);
+    beat.expiresAt = new Date(nowMs + leaseMs);
+    this.nodes.set(node.id, beat);
+    for (const run of this.runs.values()) {
+      if (run.node === node.id) run.leaseUntil = new Date(nowMs + leaseMs);
+    }
+    for (const [id, other] of this.nodes) {
+      if (other.expiresAt.getTime() < nowMs - leaseMs) this.nodes.delete(id);
+    }
+  }
+
+  async removeNode(id: string): Promise<void> {
+    this.nodes.delete(id);
+  }
+
+  async getNodes(now: Date): Promise<NodeRecord[]> {
+    const nowMs = now.getTime();
+    return [...this.nodes.values()]
+      .filter((node) => node.expiresAt.getTime() >= nowMs)
+      .sort((a, b) => compareIds(a.id, b.id))
+      .map(copyNode);
+  }
+
+  async takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
+    const nowMs = now.getTime();
+    const ended: ActiveRun[] = [];
+    for (const run of this.runs.values()) {
+      if (run.node !== null && run.leaseUntil !== null && run.leaseUntil.getTime() < nowMs) ended.push(run);
+    }
+    ended.sort(
+      (a, b) =>
+        (a.leaseUntil as Date).getTime() - (b.leaseUntil as Date).getTime() || compareIds(a.id, b.id),
+    );
+    const taken: InterruptedRun[] = [];
+    for (const run of ended.slice(0, Math.max(0, limit))) {
+      const requeued = run.job.requestsRecovery === true && !run.recovery;
+      taken.push({ ...copyActiveRun(run), requeued });
+      if (requeued) {
+        // Out and back in: a run put back waits in order of its new creation time.
+        this.runs.delete(run.id);
+        this.runs.set(run.id, { ...run, node: null, leaseUntil: null, recovery: true, createdAt: new Date(nowMs) });
+      } else {
+        this.forgetRun(run);
+      }
+    }
+    return taken;
+  }
+
+  async getActiveRuns(): Promise<ActiveRun[]> {
+    return [...this.runs.values()].sort(compareRuns).map((run) => copyActiveRun(run));
+  }
+
+  /** Deletes a stored run and its instance. */
+  private forgetRun(run: ActiveRun): void {
+    this.runs.delete(run.id);
+    const jobId = run.job.id;
+    const count = (this.instances.get(jobId) ?? 1) - 1;
+    if (count > 0) this.instances.set(jobId, count);
+    else this.instances.delete(jobId);
   }
 
   async addRun(record: RunRecord, retention: number): Promise<void> {

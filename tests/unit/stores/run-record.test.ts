@@ -44,11 +44,23 @@ describe('run record serializer', () => {
   it('writes a manual run as version 2 with manual: true, and reads it back so', () => {
     const manual = makeRun('j', T0, { manual: true });
     const text = serializeRunRecord(manual);
-    expect(JSON.parse(text)).toMatchObject({ version: RUN_RECORD_VERSION, manual: true });
-    expect(RUN_RECORD_VERSION).toBe(2);
+    expect(JSON.parse(text)).toMatchObject({ version: 2, manual: true });
     expect(deserializeRunRecord(text)).toEqual(manual);
     const timed = new TimedRunRecord('j', T0, T0 + 5, T0 + 9, 'success', null, 1, 's', true);
     expect(deserializeRunRecord(serializeRunRecord(timed)).manual).toBe(true);
+  });
+
+  it('writes an interrupted run as version 3, which older readers refuse rather than misread', () => {
+    const interrupted = makeRun('j', T0, {
+      outcome: 'interrupted',
+      startedAt: null,
+      finishedAt: null,
+      schedulerId: 'dead-node',
+    });
+    const text = serializeRunRecord(interrupted);
+    expect(JSON.parse(text)).toMatchObject({ version: RUN_RECORD_VERSION, outcome: 'interrupted' });
+    expect(RUN_RECORD_VERSION).toBe(3);
+    expect(deserializeRunRecord(text)).toEqual(interrupted);
   });
 
   it('reads a record as the SQL stores wrote it (version 1)', () => {
