@@ -47,5 +47,10 @@ export const EVENT_JOB_RETRY = 131072; // 1 << 17
 export const EVENT_JOB_UNREADABLE = 262144; // 1 << 18
 /** The `code` of a `JobStoreErrorEvent`: a job store failed. Not in APScheduler. */
 export const EVENT_JOBSTORE_ERROR = 524288; // 1 << 19
+/**
+ * The `code` of a `JobInterruptedEvent`: the node running a job stopped heartbeating before the
+ * run's outcome was stored (killed, cut off), and another node found it. Not in APScheduler.
+ */
+export const EVENT_JOB_INTERRUPTED = 1048576; // 1 << 20
 /** Every code above: the default mask of `addListener`. */
-export const EVENT_ALL = 1048575; // (1 << 20) - 1
+export const EVENT_ALL = 2097151; // (1 << 21) - 1

@@ -133,6 +133,18 @@ export const EVENT_TABLE = {
       retryIn: number;
     }
   >(),
+  job_interrupted: row(codes.EVENT_JOB_INTERRUPTED).carrying<
+    JobFields & {
+      /** The run times of the interrupted run, oldest first. */
+      scheduledRunTimes: Date[];
+      /** The id of the node that held the run and stopped heartbeating. */
+      interruptedNode: string;
+      /** True when the job asked for it (`requestsRecovery`) and the run was put back to run once more. */
+      recovered: boolean;
+      /** True for a run started by hand (`Scheduler.runJob`); absent for a scheduled one. */
+      manual?: true;
+    }
+  >(),
 } as const;
 
 export type EventTable = typeof EVENT_TABLE;

@@ -17,7 +17,17 @@ type Flat<T> = { [K in keyof T]: T[K] } & {};
 /** The event type delivered for each name: `{ code }` and the fields of the name's row. */
 export type EventMap = {
   [N in EventName]: EventTable[N] extends EventRow<infer Code, infer Payload>
-    ? Flat<{ code: Code } & Payload>
+    ? Flat<
+        {
+          code: Code;
+          /**
+           * The node the event happened on (`SchedulerOptions.nodeId`), set on the events a cluster
+           * listener gets (`addListener(listener, mask, { cluster: true })`): its own node's and,
+           * through the event broker, the other nodes'. Absent on the events of other listeners.
+           */
+          nodeId?: string;
+        } & Payload
+      >
     : never;
 };
 
@@ -88,6 +98,12 @@ export type JobRetryEvent = EventMap['job_retry'];
 export type JobUnreadableEvent = EventMap['job_unreadable'];
 /** The job store `alias` failed; the scheduler tries it again with backoff and carries on when it is back. */
 export type JobStoreErrorEvent = EventMap['jobstore_error'];
+/**
+ * A run was interrupted: its node stopped heartbeating before the run's outcome was stored. Emitted
+ * once, by the node that found it; the run history has an `interrupted` record of each of its run
+ * times, under the dead node's id.
+ */
+export type JobInterruptedEvent = EventMap['job_interrupted'];
 
 /** The scheduler started, shut down, paused or resumed. */
 export type SchedulerEvent =

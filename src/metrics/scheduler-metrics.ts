@@ -77,7 +77,7 @@ const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 /** Events the metrics count; run outcomes come straight from the reporter (`onOutcome`). */
 const EVENTS = EVENT_JOB_MAX_INSTANCES | EVENT_JOB_RETRY | EVENT_JOBSTORE_ERROR;
 
-type Outcome = 'success' | 'error' | 'timeout' | 'missed' | 'max_instances';
+type Outcome = 'success' | 'error' | 'timeout' | 'missed' | 'interrupted' | 'max_instances';
 
 /** The cells of one outcome in one series: its count and its durations. */
 interface OutcomeCells {

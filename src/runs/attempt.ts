@@ -79,6 +79,11 @@ export class Run implements RunSubmission, RunOutcome {
   taken = false;
   /** Started by hand (`Scheduler.runJob`) rather than by the job's trigger. */
   manual = false;
+  /**
+   * The id of the run as its store keeps it (`ActiveRun`), held by this node until the run queue
+   * ends it (`RunQueueHost.runEnded`); `null` for a run not kept in a store.
+   */
+  storeRunId: string | null = null;
   attempt = 1;
   /** When the first attempt of the current run time started (epoch ms), or `NaN`. */
   firstStartedAt = NaN;

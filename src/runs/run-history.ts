@@ -12,6 +12,8 @@ export interface RunHistoryHost {
   logger(): Logger;
   /** Records kept per job; passed to the store with each write. */
   retention(): number;
+  /** This node's id: the holder of the runs it ends (`JobStore.finishRuns`). */
+  nodeId(): string;
 }
 
 /**
@@ -24,6 +26,10 @@ export interface RunHistoryHost {
 export class RunHistory {
   /** Records not yet handed to their stores, by store alias (see `keep`). */
   private pending = new Map<string, RunRecord[]>();
+  /** Ids of stored runs that ended and are not yet ended in their stores, by store alias (see `end`). */
+  private pendingEnded = new Map<string, string[]>();
+  /** Ended runs a store failed to take, by store alias, ended with the kept records when it is back. */
+  private readonly keptEnded = new Map<string, string[]>();
   private flushScheduled = false;
   /** Writes in progress. */
   private readonly writes = new Set<Promise<void>>();
@@ -42,6 +48,24 @@ export class RunHistory {
       this.pending.set(jobStore, records);
     }
     records.push(record);
+    this.scheduleFlush(jobStore);
+  }
+
+  /**
+   * Ends a stored run (`ActiveRun`) of store `jobStore` whose last run time is done: written with
+   * the records of the same turn, in one `finishRuns` call.
+   */
+  end(jobStore: string, runId: string): void {
+    let ended = this.pendingEnded.get(jobStore);
+    if (ended === undefined) {
+      ended = [];
+      this.pendingEnded.set(jobStore, ended);
+    }
+    ended.push(runId);
+    this.scheduleFlush(jobStore);
+  }
+
+  private scheduleFlush(jobStore: string): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // A store in this process takes the records of the runs that ended in the same microtask
@@ -66,7 +90,7 @@ export class RunHistory {
 
   /** A store works again (the processor just read from it): write what was kept for it. */
   storeWorking(alias: string): void {
-    if (this.kept.has(alias)) this.writeKeptAnd(alias, []);
+    if (this.kept.has(alias) || this.keptEnded.has(alias)) this.writeKeptAnd(alias, [], []);
   }
 
   /**
@@ -76,33 +100,49 @@ export class RunHistory {
    */
   private writePending(withKept: boolean): void {
     const pending = this.pending;
-    if (pending.size === 0 && (!withKept || this.kept.size === 0)) return;
+    const pendingEnded = this.pendingEnded;
+    if (
+      pending.size === 0 &&
+      pendingEnded.size === 0 &&
+      (!withKept || (this.kept.size === 0 && this.keptEnded.size === 0))
+    )
+      return;
     this.pending = new Map();
-    const aliases = withKept ? new Set([...pending.keys(), ...this.kept.keys()]) : pending.keys();
+    this.pendingEnded = new Map();
+    const aliases = new Set([...pending.keys(), ...pendingEnded.keys()]);
+    if (withKept) for (const alias of [...this.kept.keys(), ...this.keptEnded.keys()]) aliases.add(alias);
     for (const alias of aliases) {
       const records = pending.get(alias) ?? [];
-      if (!withKept && this.kept.has(alias)) this.keepUnwritten(alias, records);
-      else this.writeKeptAnd(alias, records);
+      const ended = pendingEnded.get(alias) ?? [];
+      if (!withKept && (this.kept.has(alias) || this.keptEnded.has(alias)))
+        this.keepUnwritten(alias, records, ended);
+      else this.writeKeptAnd(alias, records, ended);
     }
   }
 
-  /** Writes the records kept for a store, then `records`; a store no longer there drops them. */
-  private writeKeptAnd(alias: string, records: RunRecord[]): void {
+  /** Writes what was kept for a store, then `records` and `ended`; a store no longer there drops them. */
+  private writeKeptAnd(alias: string, records: RunRecord[], ended: string[]): void {
     const kept = this.kept.get(alias);
+    const keptEnded = this.keptEnded.get(alias);
     this.kept.delete(alias);
+    this.keptEnded.delete(alias);
     const store = this.host.store(alias);
     const all = kept === undefined ? records : kept.concat(records);
-    if (store !== undefined && all.length > 0) this.write(alias, store, all);
+    const allEnded = keptEnded === undefined ? ended : keptEnded.concat(ended);
+    if (store !== undefined && (all.length > 0 || allEnded.length > 0))
+      this.write(alias, store, all, allEnded);
   }
 
-  private write(alias: string, store: JobStore, records: RunRecord[]): void {
+  private write(alias: string, store: JobStore, records: RunRecord[], ended: string[]): void {
     const retention = this.host.retention();
     let written: Promise<unknown>;
     try {
       written =
-        store.addRuns !== undefined
-          ? store.addRuns(records, retention)
-          : Promise.all(records.map((record) => store.addRun(record, retention)));
+        ended.length > 0
+          ? store.finishRuns(this.host.nodeId(), ended, records, retention)
+          : store.addRuns !== undefined
+            ? store.addRuns(records, retention)
+            : Promise.all(records.map((record) => store.addRun(record, retention)));
     } catch (error) {
       written = Promise.reject(error);
     }
@@ -110,14 +150,17 @@ export class RunHistory {
       () => this.written(alias),
       (error: unknown) => {
         const logger = this.host.logger();
-        const runs = records.length === 1 ? `a run of job ${records[0]?.jobId}` : `${records.length} runs`;
+        const runs =
+          records.length === 1
+            ? `a run of job ${records[0]?.jobId}`
+            : `${Math.max(records.length, ended.length)} runs`;
         // A record the store cannot take (a value it cannot serialize) would fail again.
         if (error instanceof SerializationError) {
           logger.error(`Could not record ${runs} in job store "${alias}"`, error);
           return;
         }
-        const first = !this.kept.has(alias);
-        this.keepUnwritten(alias, records);
+        const first = !this.kept.has(alias) && !this.keptEnded.has(alias);
+        this.keepUnwritten(alias, records, ended);
         const message = `Could not record ${runs} in job store "${alias}"; kept to write when it works again`;
         if (first) logger.error(message, error);
         else logger.debug(message, error);
@@ -132,7 +175,14 @@ export class RunHistory {
    * the oldest are dropped (memory stays bounded however long the outage), with one warning when
    * it starts and a count when the store works again.
    */
-  private keepUnwritten(alias: string, records: RunRecord[]): void {
+  private keepUnwritten(alias: string, records: RunRecord[], ended: string[]): void {
+    if (ended.length > 0) {
+      // Not capped: an id is small, and an ended run left in the store would look interrupted.
+      const earlierEnded = this.keptEnded.get(alias);
+      if (earlierEnded === undefined) this.keptEnded.set(alias, ended);
+      else for (const id of ended) earlierEnded.push(id);
+    }
+    if (records.length === 0 && !this.kept.has(alias)) return;
     const earlier = this.kept.get(alias);
     let kept = records;
     if (earlier !== undefined) {

@@ -25,6 +25,11 @@ export interface RunQueueHost {
   reference(func: JobState['func']): string | undefined;
   /** The run tracer (`horae/tracing`), read as each run starts; `null` when tracing is off. */
   readonly instruments: { readonly tracer: RunTracer | null };
+  /**
+   * Told when a submission kept in a store (`Run.storeRunId`) is done with all its run times, its
+   * last outcome reported, so the store's run can end with its record.
+   */
+  runEnded(run: Run): void;
 }
 
 /**
@@ -441,8 +446,12 @@ export class RunQueue {
 
   /** Moves a run on to its submission's next run time, or ends the submission. */
   private nextRun(run: Run): void {
-    if (run.advance() && this.mode !== 'aborting') this.queue.push(run);
-    else this.finishInstance(run.job.id);
+    if (run.advance() && this.mode !== 'aborting') {
+      this.queue.push(run);
+      return;
+    }
+    this.finishInstance(run.job.id);
+    if (run.storeRunId !== null) this.host.runEnded(run);
   }
 
   private finishInstance(jobId: string): void {

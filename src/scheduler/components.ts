@@ -26,6 +26,10 @@ export interface ComponentsHost {
   emit(event: SchedulerEventUnion): void;
   /** Checks for due jobs now (a store saw another process change its jobs). */
   wakeup(): void;
+  /** A run kept in store `jobStore` ended on this node (see `RunQueueHost.runEnded`). */
+  endRun(jobStore: string, runId: string): void;
+  /** Called once the runs have ended and their records are written, before the stores close. */
+  leave(): Promise<void>;
 }
 
 /**
@@ -54,6 +58,9 @@ export class Components {
       resolveFunction: (name) => resolver.cached(name) ?? resolver.resolve(name),
       reference: (func) => (typeof func === 'function' ? undefined : (resolver.taskReference(func) ?? func)),
       instruments: this.instruments,
+      runEnded: (run) => {
+        if (run.storeRunId !== null) host.endRun(run.jobStore, run.storeRunId);
+      },
     };
   }
 
@@ -68,7 +75,10 @@ export class Components {
       this.queues.set(alias, new RunQueue(executor, alias, this.queueHost));
   }
 
-  /** Makes and starts the stores and executors, the default ones too when none was given. */
+  /**
+   * Makes and starts the stores and executors, the default ones too when none was given. A node
+   * that runs no jobs (the scheduler and client roles) starts no executor.
+   */
   async start(): Promise<void> {
     if (!this.queues.has('default'))
       this.queues.set('default', new RunQueue(new AsyncExecutor(), 'default', this.queueHost));
@@ -77,8 +87,16 @@ export class Components {
     }
     for (const [alias, spec] of this.storeSpecs) this.stores.set(alias, await toStore(spec, alias));
     this.storeSpecs.clear();
-    for (const [alias, queue] of this.queues) await queue.start(this.executorContext(alias));
+    if (this.runsJobs()) {
+      for (const [alias, queue] of this.queues) await queue.start(this.executorContext(alias));
+    }
     for (const [alias, store] of this.stores) await this.startStore(alias, store);
+  }
+
+  /** Whether this node runs jobs: the roles `both` and `worker`. */
+  runsJobs(): boolean {
+    const { role } = this.host.settings();
+    return role === 'both' || role === 'worker';
   }
 
   /**
@@ -89,6 +107,7 @@ export class Components {
     const results = [
       ...(await Promise.allSettled([...this.queues.values()].map((queue) => queue.shutdown(wait)))),
       ...(await Promise.allSettled([this.host.flushRuns()])),
+      ...(await Promise.allSettled([this.host.leave()])),
       ...(await Promise.allSettled([...this.stores.values()].map((store) => store.shutdown()))),
     ];
     for (const result of results) {
@@ -135,7 +154,7 @@ export class Components {
       });
     }
     const queue = new RunQueue(toExecutor(executor), alias, this.queueHost);
-    if (started) await queue.start(this.executorContext(alias));
+    if (started && this.runsJobs()) await queue.start(this.executorContext(alias));
     this.queues.set(alias, queue);
   }
 
@@ -176,6 +195,8 @@ export class Components {
    */
   validateForExecutor(state: JobState, started: boolean): void {
     const queue = this.queues.get(state.executor);
+    // A node that runs nothing cannot know the executors of the nodes that do.
+    if (queue === undefined && !this.runsJobs()) return;
     if (queue !== undefined) return queue.executor.validateJob?.(state, this.queueHost.reference(state.func));
     if (!started && (this.queues.size === 0 || state.executor === 'default')) return;
     const known = [...new Set(['default', ...this.queues.keys()])].join(', ');

@@ -18,7 +18,11 @@ export interface JobHealth {
    * The newest run that failed, timed out or was missed: when it ended (a missed run: its
    * scheduled time), how, and its error (`null` for a missed run).
    */
-  lastFailure: { at: Date; outcome: 'error' | 'timeout' | 'missed'; error: RunRecord['error'] } | null;
+  lastFailure: {
+    at: Date;
+    outcome: 'error' | 'timeout' | 'missed' | 'interrupted';
+    error: RunRecord['error'];
+  } | null;
   /**
    * Runs that ended in `error` or `timeout` since the last success (missed runs are not counted).
    * Counted in the kept history, so at most the scheduler's `runRetention`.

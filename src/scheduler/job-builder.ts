@@ -137,6 +137,11 @@ export function buildJob(func: unknown, trigger: unknown, options: unknown, cont
     timeout: readTimeout(jobOptions.timeout),
     retry: readRetry(jobOptions.retry),
   };
+  if (
+    jobOptions.requestsRecovery !== undefined &&
+    readBoolean(jobOptions.requestsRecovery, 'requestsRecovery')
+  )
+    state.requestsRecovery = true;
   const explicitNextRunTime = 'nextRunTime' in jobOptions;
   if (explicitNextRunTime) {
     state.nextRunTime = readNextRunTime(jobOptions.nextRunTime, context.timezone);

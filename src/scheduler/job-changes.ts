@@ -68,6 +68,10 @@ export async function applyJobChanges(
       case 'retry':
         state.retry = readRetry(value);
         break;
+      case 'requestsRecovery':
+        if (readBoolean(value, 'requestsRecovery')) state.requestsRecovery = true;
+        else delete state.requestsRecovery;
+        break;
       default:
         throw new InvalidArgumentError(
           `Cannot modify "${key}"; modifiable job options are: ${JOB_CHANGE_KEYS.join(', ')}`,

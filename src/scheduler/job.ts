@@ -43,6 +43,8 @@ export class Job {
   timeout: number | null;
   /** How a failed run is retried; `null` = not retried. */
   retry: RetryPolicy | null;
+  /** Whether a run interrupted by its node's death runs once more on another node. */
+  requestsRecovery: boolean;
   /** When the job runs next (jitter included); `null` while paused. */
   nextRunTime: Date | null;
   /** The trigger's fire time behind `nextRunTime` (before jitter); `null` while paused. */
@@ -69,6 +71,7 @@ export class Job {
     this.maxInstances = state.maxInstances;
     this.timeout = state.timeout;
     this.retry = state.retry;
+    this.requestsRecovery = state.requestsRecovery === true;
     this.nextRunTime = state.nextRunTime;
     this.nextFireTime = state.nextFireTime;
     this.jobStore = jobStore;
@@ -147,6 +150,7 @@ export class Job {
     this.maxInstances = job.maxInstances;
     this.timeout = job.timeout;
     this.retry = job.retry;
+    this.requestsRecovery = job.requestsRecovery;
     this.nextRunTime = job.nextRunTime;
     this.nextFireTime = job.nextFireTime;
     this.pending = job.pending;

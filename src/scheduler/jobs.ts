@@ -28,7 +28,8 @@ export interface JobsHost {
   started(): boolean;
   emit(event: SchedulerEventUnion): void;
   /** A job was stored or changed: make sure the run loop looks at it by `nextRunTime`. */
-  scheduleCheck(nextRunTime: Date | null): void;
+  /** A job of store `jobStore` was stored with this next run time (`null`: paused). */
+  scheduleCheck(nextRunTime: Date | null, jobStore: string): void;
 }
 
 /** A job found by id: its state, its store's alias, and whether it is still pending. */
@@ -103,7 +104,7 @@ export class Jobs {
     if (host.listeners.wants(EVENT_JOB_ADDED)) {
       host.emit({ code: EVENT_JOB_ADDED, jobId: state.id, jobStore: built.jobStore });
     }
-    host.scheduleCheck(state.nextRunTime);
+    host.scheduleCheck(state.nextRunTime, built.jobStore);
     return state;
   }
 
@@ -166,7 +167,7 @@ export class Jobs {
     assertStorable(state, store.persistent, found.alias);
     await store.updateJob(state);
     host.emit({ code: EVENT_JOB_MODIFIED, jobId: state.id, jobStore: found.alias });
-    host.scheduleCheck(state.nextRunTime);
+    host.scheduleCheck(state.nextRunTime, found.alias);
     return this.handle(state, found.alias, false);
   }
 

@@ -5,6 +5,7 @@ import type { AsyncExecutorOptions } from '../executors/async-executor.js';
 import type { Executor } from '../executors/executor.js';
 import type { PoolExecutorOptions } from '../executors/pool-executor.js';
 import type { Logger } from '../logger.js';
+import type { EventBroker } from '../events/event-broker.js';
 import type { JobStore } from '../stores/job-store.js';
 import type { JobStoreType, JobStoreTypes } from '../stores/store-types.js';
 import type { RetryPolicy } from '../job-state.js';
@@ -75,12 +76,48 @@ export interface SchedulerOptions {
   logger?: Logger;
   /** The source of time. Default: the system clock. Tests pass a `FakeClock` from `horae/testing`. */
   clock?: Clock;
-  /** Identifies this scheduler in job leases. Default: a random UUID. */
+  /**
+   * This scheduler's node id: in leases, in the runs it holds, in run records (`schedulerId`), in
+   * `getNodes()` and on the events it sends to the cluster. Unique per process. Default
+   * `<hostname>:<pid>:<6 random hex digits>`.
+   */
+  nodeId?: string;
+  /** APScheduler-style name of `nodeId`; give one or the other (or both, equal). */
   schedulerId?: string;
+  /**
+   * What this node does in a cluster of schedulers on one store (`docs/cluster.md`):
+   * - `'both'` (default): claims due jobs and runs them, and runs handed-over runs;
+   * - `'scheduler'`: claims due jobs and hands their runs to workers through the store; runs nothing;
+   * - `'worker'`: runs the runs handed over through the store; claims no jobs;
+   * - `'client'`: only adds, changes and reads jobs: `start()` connects the stores (and the broker)
+   *   and registers the node; nothing is claimed, held or run here.
+   */
+  role?: 'both' | 'scheduler' | 'worker' | 'client';
   /** Longest the scheduler sleeps between checks for due jobs, in seconds. Default 30. */
   maxSleep?: number;
-  /** How long a claimed due job stays leased to this scheduler, in seconds. Default 60. */
+  /**
+   * How long this node's claims and runs stay leased to it without a heartbeat, in seconds: a node
+   * that dies (or is cut off) this long loses them, and its runs in progress are recorded as
+   * interrupted. Default 30. Must be more than twice `heartbeatInterval`.
+   */
   leaseTime?: number;
+  /**
+   * Seconds between heartbeats: each one stores the node (`getNodes()`), extends the leases of its
+   * runs, takes over the interrupted runs of dead nodes, and (for worker nodes) looks for
+   * handed-over runs when no broker announces them. Default 5.
+   */
+  heartbeatInterval?: number;
+  /**
+   * An event broker (`horae/brokers/postgres`, `/redis`, `/mqtt`): a change on one node wakes the
+   * others at once, and cluster listeners get every node's events. Without it, nodes poll.
+   */
+  eventBroker?: EventBroker;
+  /**
+   * The events this node publishes through its broker for cluster listeners (a mask of `EVENT_*`
+   * codes). Default 0: none, so a busy node pays nothing for it; set `EVENT_ALL` (or a narrower
+   * mask) on the nodes whose events you want to follow elsewhere.
+   */
+  clusterEvents?: number;
   /** Run history kept in the job stores: `{ retention }` records per job (default 10), or `false` for none. */
   runHistory?: { retention?: number } | false;
 }
@@ -108,6 +145,11 @@ export interface JobOptions {
   timeout?: number | null;
   /** Retry a failed run: a number of attempts, or a policy. */
   retry?: number | Partial<RetryPolicy> | null;
+  /**
+   * When the node running the job dies mid-run (the run is recorded as interrupted), run it once
+   * more on another node (Quartz's `requestsRecovery`). Default false: report it only.
+   */
+  requestsRecovery?: boolean;
 }
 
 /**
@@ -146,6 +188,7 @@ export interface JobChanges {
   executor?: string;
   timeout?: number | null;
   retry?: number | Partial<RetryPolicy> | null;
+  requestsRecovery?: boolean;
 }
 
 export const JOB_OPTION_KEYS = [
@@ -161,6 +204,7 @@ export const JOB_OPTION_KEYS = [
   'replaceExisting',
   'timeout',
   'retry',
+  'requestsRecovery',
 ] as const;
 
 export const JOB_CHANGE_KEYS = [
@@ -175,6 +219,7 @@ export const JOB_CHANGE_KEYS = [
   'executor',
   'timeout',
   'retry',
+  'requestsRecovery',
 ] as const;
 
 export const SCHEDULER_OPTION_KEYS = [
@@ -185,9 +230,14 @@ export const SCHEDULER_OPTION_KEYS = [
   'baseDir',
   'logger',
   'clock',
+  'nodeId',
   'schedulerId',
+  'role',
   'maxSleep',
   'leaseTime',
+  'heartbeatInterval',
+  'eventBroker',
+  'clusterEvents',
   'runHistory',
 ] as const;
 

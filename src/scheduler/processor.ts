@@ -16,7 +16,7 @@ import type { RunHistory } from '../runs/run-history.js';
 import { jitterMs, planRuns, type RunPlan } from '../runs/run-plan.js';
 import type { RunQueue } from '../runs/run-queue.js';
 import type { RunReporter } from '../runs/run-reporter.js';
-import type { JobRelease, JobStore } from '../stores/job-store.js';
+import type { ActiveRun, JobRelease, JobStore, NodeRole, ReleaseResult } from '../stores/job-store.js';
 import { durationInWords } from './duration-words.js';
 import type { Instruments } from './instruments.js';
 
@@ -41,14 +41,23 @@ export interface ProcessorHost {
   readonly instruments: Pick<Instruments, 'claimed'>;
   settings(): ProcessorSettings;
   emit(event: SchedulerEventUnion): void;
+  /** Runs were stored to wait for a worker node (the scheduler role hands them all over). */
+  handedOver(jobStore: string): void;
 }
 
 export interface ProcessorSettings {
   clock: Clock;
   logger: Logger;
   schedulerId: string;
+  role: NodeRole;
   leaseMs: number;
   maxSleepMs: number;
+}
+
+/** Releases and runs a store could not take, retried first when it works again (`flushReleases`). */
+interface Unreleased {
+  submissions: Submission[];
+  runs: ActiveRun[];
 }
 
 /**
@@ -92,9 +101,22 @@ export class JobProcessor {
   /** The earliest run time of jobs added or changed while a pass was in progress (see `scheduleCheck`). */
   private checkAt = Infinity;
   private readonly failures = new Map<string, number>();
-  private readonly unreleased = new Map<string, JobRelease[]>();
+  private readonly unreleased = new Map<string, Unreleased>();
+  /** Set when runs handed over through a store may be waiting for this node (`wakeupForRuns`). */
+  private runsWanted = false;
+  /** Numbers the runs this node stores (`ActiveRun.id` is the node id and this). */
+  private runCount = 0;
 
   constructor(private readonly host: ProcessorHost) {}
+
+  /**
+   * Checks now for runs handed over through the stores (a heartbeat, a broker message, a recovered
+   * run), as well as for due jobs. Worker nodes look on every pass anyway.
+   */
+  wakeupForRuns(): Promise<void> {
+    this.runsWanted = true;
+    return this.wakeup();
+  }
 
   /** Checks for due jobs now. */
   wakeup(): Promise<void> {
@@ -144,9 +166,12 @@ export class JobProcessor {
         this.processAgain = false;
         if (!this.host.isRunning()) return;
         const settings = this.host.settings();
+        const role = settings.role;
+        const wantRuns = role === 'worker' || (role === 'both' && this.runsWanted);
+        this.runsWanted = false;
         let wakeAt = Infinity;
         for (const [alias, store] of [...this.host.stores]) {
-          wakeAt = Math.min(wakeAt, await this.processStore(alias, store, settings));
+          wakeAt = Math.min(wakeAt, await this.processStore(alias, store, settings, wantRuns));
         }
         if (this.processAgain) continue;
         if (this.host.isRunning()) {
@@ -160,16 +185,23 @@ export class JobProcessor {
     }
   }
 
-  /** Runs the due jobs of one store; returns when the store wants the next check. */
-  private async processStore(alias: string, store: JobStore, settings: ProcessorSettings): Promise<number> {
+  /** Runs the due jobs of one store (and its handed-over runs); returns when it wants the next check. */
+  private async processStore(
+    alias: string,
+    store: JobStore,
+    settings: ProcessorSettings,
+    wantRuns: boolean,
+  ): Promise<number> {
+    const claims = settings.role !== 'worker';
     for (;;) {
       const now = settings.clock.now();
       let more: boolean;
       try {
         await this.flushReleases(alias, store, settings);
-        more = await this.processBatch(alias, store, now, settings);
+        more = claims && (await this.processBatch(alias, store, now, settings));
         if (!more || !this.host.isRunning()) {
-          const next = await store.getNextRunTime();
+          if (wantRuns) await this.takeHandedOverRuns(alias, store, now, settings);
+          const next = claims ? await store.getNextRunTime() : null;
           this.storeRecovered(alias, settings);
           this.host.history.storeWorking(alias);
           return next === null ? Infinity : next.getTime();
@@ -180,7 +212,12 @@ export class JobProcessor {
     }
   }
 
-  /** Claims, dispatches and releases one batch; true when the store may have more due jobs. */
+  /**
+   * Claims one batch of due jobs, plans their runs, and releases them with their next run times
+   * while storing their runs (held by this node, or waiting for a worker in the scheduler role) in
+   * one `releaseJobs` call; then hands the runs the store took to their run queues. True when the
+   * store may have more due jobs.
+   */
   private async processBatch(alias: string, store: JobStore, now: number, settings: ProcessorSettings) {
     const due = await store.acquireDueJobs(
       settings.schedulerId,
@@ -190,39 +227,173 @@ export class JobProcessor {
     );
     if (due.length === 0) return false;
     this.host.instruments.claimed?.(alias, due.length);
-    // The usual due job has its runs planned and nothing missed: those go to their executor
-    // together (`submitAll`); the others one by one, with their missed runs reported.
+    const handsOver = settings.role === 'scheduler';
+    const holder = handsOver ? null : settings.schedulerId;
+    const leaseUntil = handsOver ? null : new Date(now + settings.leaseMs);
+    const createdAt = new Date(now);
     const submissions: Submission[] = [];
-    let usual: Submission[] = [];
+    const runs: ActiveRun[] = [];
     for (const job of due) {
       const plan = planRuns(job, now, jitterMs);
       const submission = new Submission(job, alias, plan.runTimes, plan.nextRunTime, plan.nextFireTime);
       submissions.push(submission);
-      if (plan.missed.length === 0 && !plan.truncated) {
-        if (plan.runTimes.length > 0) usual.push(submission);
+      if (plan.missed.length > 0 || plan.truncated) this.reportMissed(submission, now, plan, settings);
+      if (plan.runTimes.length === 0) continue;
+      if (!handsOver && !this.host.queues.has(job.executor)) {
+        this.failWithoutExecutor(submission, settings);
         continue;
       }
-      this.submitAll(usual, settings);
-      usual = [];
-      this.dispatch(submission, now, plan, settings);
+      submission.storeRunId = this.newRunId(settings);
+      runs.push({
+        id: submission.storeRunId,
+        job,
+        scheduledRunTimes: plan.runTimes,
+        node: holder,
+        leaseUntil,
+        manual: false,
+        recovery: false,
+        createdAt,
+      });
     }
-    this.submitAll(usual, settings);
-    // The runs have started: keep their releases until the store takes them, or they would run again.
-    const earlier = this.unreleased.get(alias);
-    this.unreleased.set(alias, earlier === undefined ? submissions : [...earlier, ...submissions]);
-    await this.flushReleases(alias, store, settings);
+    await this.release(alias, store, { submissions, runs }, settings);
     return due.length === ACQUIRE_BATCH;
   }
 
+  /** A new run id, unique in every store: this node's id and a count. */
+  private newRunId(settings: ProcessorSettings): string {
+    return `${settings.schedulerId}/${++this.runCount}`;
+  }
+
+  /**
+   * Writes releases and their runs; when the store fails, keeps them to write first when it works
+   * again (nothing has started, so nothing is lost meanwhile: the claims hold the jobs).
+   */
+  private async release(
+    alias: string,
+    store: JobStore,
+    batch: Unreleased,
+    settings: ProcessorSettings,
+  ): Promise<void> {
+    let result: ReleaseResult;
+    try {
+      result = await store.releaseJobs(settings.schedulerId, batch.submissions, batch.runs);
+    } catch (error) {
+      const earlier = this.unreleased.get(alias);
+      this.unreleased.set(
+        alias,
+        earlier === undefined
+          ? batch
+          : {
+              submissions: [...earlier.submissions, ...batch.submissions],
+              runs: [...earlier.runs, ...batch.runs],
+            },
+      );
+      throw error;
+    }
+    this.released(alias, batch.submissions, result, settings);
+  }
+
+  /** Writes the releases a failing store could not take; see `retried`. */
   private async flushReleases(alias: string, store: JobStore, settings: ProcessorSettings): Promise<void> {
-    const releases = this.unreleased.get(alias);
-    if (releases === undefined) return;
-    await store.releaseJobs(settings.schedulerId, releases);
+    const batch = this.unreleased.get(alias);
+    if (batch === undefined) return;
+    const result = await store.releaseJobs(settings.schedulerId, batch.submissions, batch.runs);
     this.unreleased.delete(alias);
-    if (this.host.listeners.wants(EVENT_JOB_REMOVED)) {
-      for (const release of releases) {
-        if (release.remove) this.host.emit({ code: EVENT_JOB_REMOVED, jobId: release.id, jobStore: alias });
+    await this.retried(alias, store, batch, result, settings);
+    this.released(alias, batch.submissions, result, settings);
+  }
+
+  /**
+   * A release written again after a store failure reads as lost when the failed call had in fact
+   * been stored (its claim then ended there): the runs it stored were never started here. They
+   * are ended in the store, and each is logged, so none waits forever under this node's heartbeat.
+   */
+  private async retried(
+    alias: string,
+    store: JobStore,
+    batch: Unreleased,
+    result: ReleaseResult,
+    settings: ProcessorSettings,
+  ): Promise<void> {
+    if (result.lost.length === 0) return;
+    const lost = new Set(result.lost);
+    const ended: string[] = [];
+    for (const submission of batch.submissions) {
+      if (!lost.has(submission.job.id) || submission.storeRunId === null) continue;
+      ended.push(submission.storeRunId);
+      const { job } = submission;
+      settings.logger.warn(
+        `Job store "${alias}" failed while taking the run of job "${job.name}" (id ${job.id}) at ${submission.scheduledRunTimes[0]?.toISOString()}; that run may not happen`,
+      );
+    }
+    if (ended.length > 0) await store.finishRuns(settings.schedulerId, ended, [], 0);
+  }
+
+  /** After a release: removed jobs reported, refused runs reported, the others handed on. */
+  private released(
+    alias: string,
+    submissions: Submission[],
+    result: ReleaseResult,
+    settings: ProcessorSettings,
+  ): void {
+    const lost = result.lost.length === 0 ? null : new Set(result.lost);
+    const refused = result.refused.length === 0 ? null : new Set(result.refused);
+    const wantsRemoved = this.host.listeners.wants(EVENT_JOB_REMOVED);
+    const handsOver = settings.role === 'scheduler';
+    const usual: Submission[] = [];
+    let handed: Submission[] | null = null;
+    for (const submission of submissions) {
+      const { job } = submission;
+      if (lost?.has(job.id) === true) {
+        // A user changed the job (or the claim ran out) meanwhile: the new schedule wins.
+        settings.logger.debug(`Job "${job.name}" (id ${job.id}) changed while claimed; its run is dropped`);
+        continue;
       }
+      if (wantsRemoved && submission.remove)
+        this.host.emit({ code: EVENT_JOB_REMOVED, jobId: job.id, jobStore: alias });
+      const runId = submission.storeRunId;
+      if (runId === null) continue;
+      if (refused?.has(runId) === true) this.refuse(submission, settings);
+      else if (handsOver) (handed ??= []).push(submission);
+      else usual.push(submission);
+    }
+    if (usual.length > 0) this.submitAll(usual, settings);
+    if (handed !== null) {
+      this.submitted(handed, null);
+      this.host.handedOver(alias);
+    }
+  }
+
+  /**
+   * Takes runs handed over through the store (by scheduler nodes, by hand on client nodes, or
+   * recovered after an interruption), as many as each executor has room for, and runs them.
+   */
+  private async takeHandedOverRuns(
+    alias: string,
+    store: JobStore,
+    now: number,
+    settings: ProcessorSettings,
+  ): Promise<void> {
+    for (const [executor, queue] of this.host.queues) {
+      if (!queue.running) continue;
+      const { running, queued } = queue.load();
+      const room = Math.min(ACQUIRE_BATCH, queue.executor.concurrency - running - queued);
+      if (room <= 0) continue;
+      const runs = await store.acquireRuns(
+        settings.schedulerId,
+        [executor],
+        new Date(now),
+        settings.leaseMs,
+        room,
+      );
+      if (runs.length === 0) continue;
+      const submissions = runs.map((run) => {
+        const submission = new Submission(run.job, alias, run.scheduledRunTimes, null, null);
+        submission.manual = run.manual;
+        submission.storeRunId = run.id;
+        return submission;
+      });
+      this.submitAll(submissions, settings);
     }
   }
 
@@ -245,8 +416,13 @@ export class JobProcessor {
     settings.logger.warn(`Job store "${alias}" is working again after ${failures} failed attempts`);
   }
 
-  /** Reports one due job's missed runs and submits the others. */
-  private dispatch(submission: Submission, now: number, plan: RunPlan, settings: ProcessorSettings): void {
+  /** Reports one due job's missed runs (and a backlog cut short). */
+  private reportMissed(
+    submission: Submission,
+    now: number,
+    plan: RunPlan,
+    settings: ProcessorSettings,
+  ): void {
     const { job, jobStore: alias } = submission;
     if (plan.truncated) {
       settings.logger.warn(
@@ -260,7 +436,6 @@ export class JobProcessor {
         `Job "${job.name}" (id ${job.id}) missed its run time ${scheduledRunTime.toISOString()} by ${durationInWords(now - scheduledRunTime.getTime())}${grace}; that run is skipped`,
       );
     }
-    if (plan.runTimes.length > 0) this.submitAll([submission], settings);
   }
 
   /**
@@ -281,7 +456,13 @@ export class JobProcessor {
         continue;
       }
       const refused = queue.submitAll(group);
-      for (const submission of refused) this.refuse(submission as Submission, settings);
+      for (const submission of refused) {
+        // Counted in the store but over this queue's own count (a run started here by hand just
+        // now): the store's run ends unrun.
+        const { storeRunId, jobStore } = submission as Submission;
+        if (storeRunId !== null) this.host.history.end(jobStore, storeRunId);
+        this.refuse(submission as Submission, settings);
+      }
       this.submitted(group, refused.length === 0 ? null : new Set(refused));
     }
   }
@@ -311,7 +492,9 @@ export class JobProcessor {
     for (const submission of submissions) {
       if (refused?.has(submission) === true) continue;
       const { job, jobStore, scheduledRunTimes } = submission;
-      host.emit({ code: EVENT_JOB_SUBMITTED, jobId: job.id, jobStore, scheduledRunTimes });
+      if (submission.manual) {
+        host.emit({ code: EVENT_JOB_SUBMITTED, jobId: job.id, jobStore, scheduledRunTimes, manual: true });
+      } else host.emit({ code: EVENT_JOB_SUBMITTED, jobId: job.id, jobStore, scheduledRunTimes });
     }
   }
 
@@ -319,7 +502,15 @@ export class JobProcessor {
   private refuse(submission: Submission, settings: ProcessorSettings): void {
     const { job, jobStore, scheduledRunTimes } = submission;
     settings.logger.warn(new MaxInstancesReachedError(job.id, job.maxInstances).message);
-    this.host.emit({ code: EVENT_JOB_MAX_INSTANCES, jobId: job.id, jobStore, scheduledRunTimes });
+    if (submission.manual) {
+      this.host.emit({
+        code: EVENT_JOB_MAX_INSTANCES,
+        jobId: job.id,
+        jobStore,
+        scheduledRunTimes,
+        manual: true,
+      });
+    } else this.host.emit({ code: EVENT_JOB_MAX_INSTANCES, jobId: job.id, jobStore, scheduledRunTimes });
   }
 
   private armTimer(at: number): void {

@@ -19,15 +19,15 @@ import {
 import { eventCodeOf, ListenerRegistry } from '../events/listeners.js';
 import type { Executor } from '../executors/executor.js';
 import { copyJobState, type JobFunction, type JobState } from '../job-state.js';
-import { RunHistory } from '../runs/run-history.js';
-import { RunReporter } from '../runs/run-reporter.js';
-import type { RunRecord } from '../stores/job-store.js';
+import type { RunHistory } from '../runs/run-history.js';
+import type { ActiveRun, NodeRecord, RunRecord } from '../stores/job-store.js';
 import type { TriggerAlias } from '../triggers/registry.js';
 import type { Trigger } from '../triggers/trigger.js';
-import { Components, type StoreSpec } from './components.js';
+import type { ClusterNode } from './cluster-node.js';
+import type { Components, StoreSpec } from './components.js';
 import { FunctionResolver } from './function-resolver.js';
 import { registerInstruments } from './instruments.js';
-import { jobHealth, schedulerHealth, type HealthHost, type HealthOptions } from './health.js';
+import { jobHealth, schedulerHealth, type HealthOptions } from './health.js';
 import type { JobHealth, SchedulerHealth } from './health.js';
 import { applyJobChanges, readRescheduleOptions } from './job-changes.js';
 import { Job } from './job.js';
@@ -42,10 +42,11 @@ import {
   type SchedulerOptions,
 } from './options.js';
 import { queryJobs, type JobPage, type JobQuery } from './job-query.js';
-import { Jobs } from './jobs.js';
-import { previewFireTimes, type PreviewHost, type PreviewOptions } from './previews.js';
-import { JobProcessor } from './processor.js';
-import { runJobNow, type RunNowHost } from './run-now.js';
+import type { Jobs } from './jobs.js';
+import { previewFireTimes, type PreviewOptions } from './previews.js';
+import type { JobProcessor } from './processor.js';
+import { runJobNow } from './run-now.js';
+import { assembleScheduler, type SchedulerOps } from './scheduler-parts.js';
 import { defaultSettings, readSchedulerOptions, type SchedulerSettings } from './settings.js';
 
 export type SchedulerState = 'stopped' | 'running' | 'paused';
@@ -77,62 +78,27 @@ export class Scheduler {
   private readonly history: RunHistory;
   private readonly components: Components;
   private readonly processor: JobProcessor;
+  private readonly cluster: ClusterNode;
   /** What run-now.ts, previews.ts and health.ts read. */
-  private readonly ops: RunNowHost & PreviewHost & HealthHost;
+  private readonly ops: SchedulerOps;
   private stopWaiters: (() => void)[] = [];
   /** The shutdown in progress, which a second `shutdown()` waits for. */
   private stopping: Promise<void> | null = null;
   private signalHandler: (() => void) | null = null;
 
   constructor(options: SchedulerOptions = {}) {
-    const settings = () => this.settings;
-    const emit = (event: SchedulerEventUnion) => this.emit(event);
-    const { listeners } = this;
-    const history = new RunHistory({
-      store: (alias) => this.components.stores.get(alias),
-      logger: () => this.settings.logger,
-      retention: () => this.settings.runRetention,
-    });
-    this.history = history;
-    const reporter = new RunReporter({
-      listeners,
-      history,
-      schedulerId: () => this.settings.schedulerId,
-      retention: () => this.settings.runRetention,
-      emit,
-    });
-    this.components = new Components({
-      settings,
-      reporter,
-      resolver: this.resolver,
-      flushRuns: () => history.flush(),
-      emit,
+    const parts = assembleScheduler({
+      settings: () => this.settings,
+      state: () => this.currentState,
+      emit: (event) => this.emit(event),
       wakeup: () => this.wakeup(),
-    });
-    this.processor = new JobProcessor({
-      isRunning: () => this.currentState === 'running',
-      stores: this.components.stores,
-      queues: this.components.queues,
-      listeners,
-      reporter,
-      history,
-      instruments: this.components.instruments,
-      settings,
-      emit,
-    });
-    registerInstruments(this, this.components.instruments);
-    this.jobs = new Jobs({
-      components: this.components,
-      listeners,
-      settings,
-      started: () => this.currentState !== 'stopped',
-      emit,
-      scheduleCheck: (time) => this.processor.scheduleCheck(time),
+      listeners: this.listeners,
+      resolver: this.resolver,
       handles: this,
     });
-    const { stores, queues } = this.components;
-    const state = () => this.currentState;
-    this.ops = { state, settings, jobs: this.jobs, stores, queues, reporter, history, emit };
+    ({ history: this.history, components: this.components, processor: this.processor } = parts);
+    ({ cluster: this.cluster, jobs: this.jobs, ops: this.ops } = parts);
+    registerInstruments(this, this.components.instruments);
     this.applyOptions(options);
   }
 
@@ -173,6 +139,7 @@ export class Scheduler {
     try {
       await this.components.start();
       await this.jobs.storePending();
+      await this.cluster.start();
     } catch (error) {
       this.currentState = 'stopped';
       await this.components.stop(false);
@@ -293,14 +260,19 @@ export class Scheduler {
     return this.resolver.registerTask(name, fn);
   }
 
-  /** Calls `callback` for every event whose code is in `mask` (default: all events). */
-  addListener(callback: EventListener, mask: number = EVENT_ALL): void {
+  /**
+   * Calls `callback` for every event whose code is in `mask` (default: all events). With
+   * `{ cluster: true }`, for the events of every node of the cluster: this one's, and those the
+   * other nodes publish through the event broker (`clusterEvents`), each with its `nodeId`.
+   */
+  addListener(callback: EventListener, mask: number = EVENT_ALL, options: { cluster?: boolean } = {}): void {
     if (typeof callback !== 'function') throw invalidOption('callback', callback, 'a function');
-    this.listeners.add(callback, mask);
+    if (options.cluster === true) this.cluster.addListener(callback, mask);
+    else this.listeners.add(callback, mask);
   }
 
   removeListener(callback: EventListener): void {
-    this.listeners.remove(callback);
+    if (!this.cluster.removeListener(callback)) this.listeners.remove(callback);
   }
 
   /** Typed listener for one event by name: `scheduler.on('job_executed', (event) => event.retval)`. */
@@ -494,5 +466,17 @@ export class Scheduler {
   /** Liveness, readiness, each store's answer and each executor's load, for health probes. */
   health(options?: HealthOptions): Promise<SchedulerHealth> {
     return schedulerHealth(this.ops, options);
+  }
+
+  // ---------------------------------------------------------------- cluster: cluster-node.ts
+
+  /** The live nodes (schedulers) sharing store `jobStore` (default `'default'`), by id. */
+  getNodes(selector: StoreSelector = {}): Promise<NodeRecord[]> {
+    return this.cluster.getNodes(this.components.lookupStore(selector.jobStore ?? 'default'));
+  }
+
+  /** The runs in progress in store `jobStore` (default `'default'`), held by a node or waiting. */
+  getActiveRuns(selector: StoreSelector = {}): Promise<ActiveRun[]> {
+    return this.components.lookupStore(selector.jobStore ?? 'default').getActiveRuns();
   }
 }

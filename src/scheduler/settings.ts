@@ -1,7 +1,11 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { SystemClock, type Clock } from '../clock.js';
 import { InvalidArgumentError } from '../errors.js';
+import type { EventBroker } from '../events/event-broker.js';
+import { EVENT_ALL } from '../events/codes.js';
 import { defaultLogger, toLogger, type Logger } from '../logger.js';
+import type { NodeRole } from '../stores/job-store.js';
 import { assertTimeZone, systemTimeZone } from '../time/zone.js';
 import {
   SCHEDULER_OPTION_KEYS,
@@ -20,9 +24,15 @@ export interface SchedulerSettings {
   baseDir: string;
   logger: Logger;
   clock: Clock;
+  /** The node id (`SchedulerOptions.nodeId`, or its older name `schedulerId`). */
   schedulerId: string;
+  role: NodeRole;
   maxSleepMs: number;
   leaseMs: number;
+  heartbeatMs: number;
+  eventBroker: EventBroker | null;
+  /** The mask of the events published through the broker (`clusterEvents`). */
+  clusterEvents: number;
   /** Run records kept per job; 0 = no run history. */
   runRetention: number;
   jobDefaults: Required<JobDefaults>;
@@ -34,9 +44,13 @@ export function defaultSettings(): SchedulerSettings {
     baseDir: process.cwd(),
     logger: defaultLogger,
     clock: new SystemClock(),
-    schedulerId: randomUUID(),
+    schedulerId: defaultNodeId(),
+    role: 'both',
     maxSleepMs: 30_000,
-    leaseMs: 60_000,
+    leaseMs: 30_000,
+    heartbeatMs: 5_000,
+    eventBroker: null,
+    clusterEvents: 0,
     runRetention: 10,
     jobDefaults: { misfireGraceTime: 1, coalesce: true, maxInstances: 1 },
   };
@@ -92,6 +106,29 @@ export function readSchedulerOptions(
   }
   if (options.maxSleep !== undefined) next.maxSleepMs = readSeconds(options.maxSleep, 'maxSleep') * 1000;
   if (options.leaseTime !== undefined) next.leaseMs = readSeconds(options.leaseTime, 'leaseTime') * 1000;
+  if (options.heartbeatInterval !== undefined)
+    next.heartbeatMs = readSeconds(options.heartbeatInterval, 'heartbeatInterval') * 1000;
+  if (next.leaseMs <= 2 * next.heartbeatMs) {
+    const field = options.leaseTime !== undefined ? 'leaseTime' : 'heartbeatInterval';
+    throw new InvalidArgumentError(
+      `leaseTime (${next.leaseMs / 1000} s) must be more than twice heartbeatInterval (${next.heartbeatMs / 1000} s), or a live node would lose its runs between two heartbeats`,
+      { field, value: field === 'leaseTime' ? options.leaseTime : options.heartbeatInterval },
+    );
+  }
+  if (options.role !== undefined) {
+    if (!(ROLES as readonly unknown[]).includes(options.role)) {
+      throw invalidOption('role', options.role, `one of ${ROLES.map((role) => `'${role}'`).join(', ')}`);
+    }
+    next.role = options.role;
+  }
+  if (options.eventBroker !== undefined) next.eventBroker = readBroker(options.eventBroker);
+  if (options.clusterEvents !== undefined) {
+    const mask = options.clusterEvents;
+    if (typeof mask !== 'number' || !Number.isInteger(mask) || mask < 0 || (mask & ~EVENT_ALL) !== 0) {
+      throw invalidOption('clusterEvents', mask, 'a mask of EVENT_* codes (0 to EVENT_ALL)');
+    }
+    next.clusterEvents = mask;
+  }
   const runHistory = options.runHistory;
   if (runHistory === false) next.runRetention = 0;
   else if (runHistory !== undefined) {
@@ -107,9 +144,44 @@ export function readSchedulerOptions(
   if (options.baseDir !== undefined) next.baseDir = readNonEmptyString(options.baseDir, 'baseDir');
   if (options.schedulerId !== undefined)
     next.schedulerId = readNonEmptyString(options.schedulerId, 'schedulerId');
+  if (options.nodeId !== undefined) {
+    const nodeId = readNonEmptyString(options.nodeId, 'nodeId');
+    if (options.schedulerId !== undefined && options.schedulerId !== nodeId) {
+      throw new InvalidArgumentError(
+        `nodeId ${JSON.stringify(nodeId)} and schedulerId ${JSON.stringify(options.schedulerId)} differ; they are two names of one id, give one`,
+        { field: 'nodeId', value: nodeId },
+      );
+    }
+    next.schedulerId = nodeId;
+  }
   if (options.logger !== undefined) next.logger = toLogger(options.logger);
   if (options.clock !== undefined) next.clock = readClock(options.clock);
   return next;
+}
+
+const ROLES: readonly NodeRole[] = ['both', 'scheduler', 'worker', 'client'];
+
+/** `<hostname>:<pid>:<6 random hex digits>`: readable in `getNodes()`, unique per process. */
+function defaultNodeId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+}
+
+function readBroker(value: unknown): EventBroker | null {
+  if (value === null) return null;
+  const broker = value as Partial<EventBroker>;
+  if (
+    typeof broker !== 'object' ||
+    typeof broker.start !== 'function' ||
+    typeof broker.publish !== 'function' ||
+    typeof broker.shutdown !== 'function'
+  ) {
+    throw invalidOption(
+      'eventBroker',
+      value,
+      'an EventBroker (start, publish, shutdown), e.g. new RedisEventBroker({ url }) from horae/brokers/redis',
+    );
+  }
+  return broker as EventBroker;
 }
 
 function readSeconds(value: unknown, field: string): number {

@@ -170,14 +170,20 @@ export function clusterTests(fixture: ClusterFixture): void {
       const store = fixture.store();
       const onDefault = makeJob('d', T0);
       const onCpu = makeJob('c', T0, { executor: 'cpu', maxInstances: 5 });
-      await store.releaseJobs(A, [], [
-        makeActiveRun('late', onDefault, null, { createdAt: new Date(T0 + 20) }),
-        makeActiveRun('cpu-1', onCpu, null, { createdAt: new Date(T0 + 5) }),
-        makeActiveRun('held', onCpu, A),
-      ]);
-      await store.releaseJobs(A, [], [
-        makeActiveRun('early', makeJob('e', T0), null, { createdAt: new Date(T0 + 1) }),
-      ]);
+      await store.releaseJobs(
+        A,
+        [],
+        [
+          makeActiveRun('late', onDefault, null, { createdAt: new Date(T0 + 20) }),
+          makeActiveRun('cpu-1', onCpu, null, { createdAt: new Date(T0 + 5) }),
+          makeActiveRun('held', onCpu, A),
+        ],
+      );
+      await store.releaseJobs(
+        A,
+        [],
+        [makeActiveRun('early', makeJob('e', T0), null, { createdAt: new Date(T0 + 1) })],
+      );
       const now = new Date(T0 + 100);
       const first = await store.acquireRuns(B, ['default'], now, LEASE, 1);
       expect(runIds(first)).toEqual(['early']);
@@ -271,11 +277,11 @@ export function clusterTests(fixture: ClusterFixture): void {
       const store = fixture.store();
       const job = makeJob('j', T0, { maxInstances: 5 });
       await store.addJob(job);
-      await store.releaseJobs(A, [], [
-        makeActiveRun('a', job, A),
-        makeActiveRun('b', job, B),
-        makeActiveRun('w', job, null),
-      ]);
+      await store.releaseJobs(
+        A,
+        [],
+        [makeActiveRun('a', job, A), makeActiveRun('b', job, B), makeActiveRun('w', job, null)],
+      );
       await store.heartbeat(makeNode(A), new Date(T0 + 10_000), LEASE);
       const leases = Object.fromEntries(
         (await store.getActiveRuns()).map((run) => [run.id, run.leaseUntil?.getTime() ?? null]),
@@ -291,13 +297,17 @@ export function clusterTests(fixture: ClusterFixture): void {
       const recover = makeJob('recover', T0, { requestsRecovery: true });
       const recovered = makeJob('again', T0, { requestsRecovery: true });
       for (const job of [plain, recover, recovered]) await store.addJob(job);
-      await store.releaseJobs(A, [], [
-        makeActiveRun('r-plain', plain, A, { leaseUntil: new Date(T0 + 1000) }),
-        makeActiveRun('r-recover', recover, A, { leaseUntil: new Date(T0 + 2000) }),
-        makeActiveRun('r-again', recovered, A, { leaseUntil: new Date(T0 + 500), recovery: true }),
-        makeActiveRun('r-live', makeJob('live', T0), B, { leaseUntil: new Date(T0 + 60_000) }),
-        makeActiveRun('r-waiting', makeJob('waiting', T0), null),
-      ]);
+      await store.releaseJobs(
+        A,
+        [],
+        [
+          makeActiveRun('r-plain', plain, A, { leaseUntil: new Date(T0 + 1000) }),
+          makeActiveRun('r-recover', recover, A, { leaseUntil: new Date(T0 + 2000) }),
+          makeActiveRun('r-again', recovered, A, { leaseUntil: new Date(T0 + 500), recovery: true }),
+          makeActiveRun('r-live', makeJob('live', T0), B, { leaseUntil: new Date(T0 + 60_000) }),
+          makeActiveRun('r-waiting', makeJob('waiting', T0), null),
+        ],
+      );
       const now = new Date(T0 + 5000);
       const taken = await store.takeInterruptedRuns(now, 10);
       expect(taken.map((run) => [run.id, run.node, run.leaseUntil?.getTime(), run.requeued])).toEqual([
@@ -329,14 +339,15 @@ export function clusterTests(fixture: ClusterFixture): void {
       const store = fixture.store();
       const runs: ActiveRun[] = [];
       for (let i = 0; i < 10; i++) {
-        runs.push(
-          makeActiveRun(`r${i}`, makeJob(`j${i}`, T0), A, { leaseUntil: new Date(T0 + 100 + i) }),
-        );
+        runs.push(makeActiveRun(`r${i}`, makeJob(`j${i}`, T0), A, { leaseUntil: new Date(T0 + 100 + i) }));
       }
       await store.releaseJobs(A, [], runs);
       const now = new Date(T0 + 1000);
       expect(runIds(await store.takeInterruptedRuns(now, 3))).toEqual(['r0', 'r1', 'r2']);
-      const [x, y] = await Promise.all([store.takeInterruptedRuns(now, 10), store.takeInterruptedRuns(now, 10)]);
+      const [x, y] = await Promise.all([
+        store.takeInterruptedRuns(now, 10),
+        store.takeInterruptedRuns(now, 10),
+      ]);
       const all = [...runIds(x as ActiveRun[]), ...runIds(y as ActiveRun[])].sort();
       expect(all).toEqual(['r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
     });

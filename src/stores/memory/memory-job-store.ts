@@ -289,11 +289,7 @@ export class MemoryJobStore implements JobStore {
     return acquired;
   }
 
-  async releaseJobs(
-    schedulerId: string,
-    releases: JobRelease[],
-    runs?: ActiveRun[],
-  ): Promise<ReleaseResult> {
+  async releaseJobs(schedulerId: string, releases: JobRelease[], runs?: ActiveRun[]): Promise<ReleaseResult> {
     let lost: string[] | null = null;
     for (const release of releases) {
       const entry = this.entries.get(release.id);
@@ -388,8 +384,7 @@ export class MemoryJobStore implements JobStore {
       if (run.node !== null && run.leaseUntil !== null && run.leaseUntil.getTime() < nowMs) ended.push(run);
     }
     ended.sort(
-      (a, b) =>
-        (a.leaseUntil as Date).getTime() - (b.leaseUntil as Date).getTime() || compareIds(a.id, b.id),
+      (a, b) => (a.leaseUntil as Date).getTime() - (b.leaseUntil as Date).getTime() || compareIds(a.id, b.id),
     );
     const taken: InterruptedRun[] = [];
     for (const run of ended.slice(0, Math.max(0, limit))) {
@@ -398,7 +393,13 @@ export class MemoryJobStore implements JobStore {
       if (requeued) {
         // Out and back in: a run put back waits in order of its new creation time.
         this.runs.delete(run.id);
-        this.runs.set(run.id, { ...run, node: null, leaseUntil: null, recovery: true, createdAt: new Date(nowMs) });
+        this.runs.set(run.id, {
+          ...run,
+          node: null,
+          leaseUntil: null,
+          recovery: true,
+          createdAt: new Date(nowMs),
+        });
       } else {
         this.forgetRun(run);
       }

@@ -17,10 +17,11 @@ describe('event codes', () => {
   });
 
   it('keep the values of APScheduler 3 and of Horae 0.1', () => {
-    expect(codes).toEqual(Array.from({ length: 20 }, (_, n) => 2 ** n));
+    expect(codes).toEqual(Array.from({ length: 21 }, (_, n) => 2 ** n));
     expect(events.EVENT_JOB_EXECUTED).toBe(4096);
     expect(events.EVENT_JOB_MAX_INSTANCES).toBe(65536);
     expect(events.EVENT_JOBSTORE_ERROR).toBe(524288);
+    expect(events.EVENT_JOB_INTERRUPTED).toBe(1048576);
     expect(events.EVENT_SCHEDULER_START).toBe(events.EVENT_SCHEDULER_STARTED);
   });
 

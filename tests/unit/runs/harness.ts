@@ -101,6 +101,7 @@ export async function startRuns(executor: Executor, options: RunsOptions = {}) {
     store: (storeAlias): JobStore | undefined => components.stores.get(storeAlias),
     logger: () => logger,
     retention: () => settings.runRetention,
+    nodeId: () => settings.schedulerId,
   });
   const reporter = new RunReporter({
     listeners,
@@ -116,6 +117,8 @@ export async function startRuns(executor: Executor, options: RunsOptions = {}) {
     flushRuns: () => history.flush(),
     emit,
     wakeup: () => undefined,
+    endRun: (jobStore, runId) => history.end(jobStore, runId),
+    leave: async () => undefined,
   });
   /** Each record as the run history received it (before its store has it), with its store. */
   const kept: { jobStore: string; record: RunRecord }[] = [];

@@ -78,10 +78,10 @@ describe('run record serializer', () => {
   });
 
   it('refuses a newer version, text that is not JSON and a record without its fields', () => {
-    const newer = serializeRunRecord(makeRun('j', T0)).replace('"version":1', '"version":3');
+    const newer = serializeRunRecord(makeRun('j', T0)).replace('"version":1', '"version":4');
     for (const text of [newer, '{"jobId":', 'null', '{"version":1,"jobId":"j"}']) {
       expect(() => deserializeRunRecord(text)).toThrow(SerializationError);
     }
-    expect(() => deserializeRunRecord(newer)).toThrow(/version 3; this Horae reads versions 1 to 2/);
+    expect(() => deserializeRunRecord(newer)).toThrow(/version 4; this Horae reads versions 1 to 3/);
   });
 });
