@@ -32,7 +32,13 @@ export type {
   JobStorePage,
   JobStoreQuery,
   RunRecord,
+  ActiveRun,
+  InterruptedRun,
+  NodeRecord,
+  NodeRole,
+  ReleaseResult,
 } from './stores/job-store.js';
+export type { EventBroker, BrokerContext, BrokerMessage } from './events/event-broker.js';
 export type { JobStoreType, JobStoreTypes, MemoryJobStoreOptions } from './stores/store-types.js';
 export { MemoryJobStore } from './stores/memory/index.js';
 export { registerJobStoreType, registerJobStoreScheme, createJobStoreFromUrl } from './stores/registry.js';

@@ -8,6 +8,7 @@ import {
   EVENT_EXECUTOR_REMOVED,
   EVENT_JOBSTORE_ADDED,
   EVENT_JOBSTORE_ERROR,
+  EVENT_JOB_INTERRUPTED,
   EVENT_JOBSTORE_REMOVED,
   EVENT_JOB_ADDED,
   EVENT_JOB_ERROR,
@@ -38,6 +39,7 @@ import {
   type JobMissedEvent,
   type JobRetryEvent,
   type JobStoreErrorEvent,
+  type JobInterruptedEvent,
   type JobSubmissionEvent,
   type JobSubmittedEvent,
   type JobUnreadableEvent,
@@ -80,13 +82,19 @@ describe('event types', () => {
       | typeof EVENT_JOB_RETRY
       | typeof EVENT_JOB_UNREADABLE
       | typeof EVENT_JOBSTORE_ERROR
+      | typeof EVENT_JOB_INTERRUPTED
     >();
     expectTypeOf<SchedulerEventUnion>().toEqualTypeOf<EventMap[EventName]>();
   });
 
   it('gives each name its own event type', () => {
-    expectTypeOf<EventMap['scheduler_started']>().toEqualTypeOf<{ code: 1 }>();
-    expectTypeOf<EventMap['executor_added']>().toEqualTypeOf<{ code: 16; alias: string }>();
+    expectTypeOf<EventMap['scheduler_started']>().toEqualTypeOf<{ code: 1; nodeId?: string }>();
+    expectTypeOf<EventMap['executor_added']>().toEqualTypeOf<{
+      code: 16;
+      nodeId?: string;
+      alias: string;
+    }>();
+    expectTypeOf<EventMap['job_interrupted']>().toEqualTypeOf<JobInterruptedEvent>();
     expectTypeOf<EventMap['job_executed']>().toEqualTypeOf<JobExecutedEvent>();
     expectTypeOf<EventMap['job_error']>().toEqualTypeOf<JobErrorEvent>();
     expectTypeOf<EventMap['job_missed']>().toEqualTypeOf<JobMissedEvent>();
@@ -98,6 +106,7 @@ describe('event types', () => {
     expectTypeOf<EventMap['all_jobs_removed']>().toEqualTypeOf<AllJobsRemovedEvent>();
     expectTypeOf<JobMissedEvent>().toEqualTypeOf<{
       code: 16384;
+      nodeId?: string;
       jobId: string;
       jobStore: string;
       scheduledRunTime: Date;

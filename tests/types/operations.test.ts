@@ -55,7 +55,7 @@ describe('operations types', () => {
       expectTypeOf(job.health()).toEqualTypeOf<Promise<JobHealth>>();
       expectTypeOf<JobHealth['lastRun']>().toEqualTypeOf<RunRecord | null>();
       expectTypeOf<NonNullable<JobHealth['lastFailure']>['outcome']>().toEqualTypeOf<
-        'error' | 'timeout' | 'missed'
+        'error' | 'timeout' | 'missed' | 'interrupted'
       >();
       expectTypeOf<JobHealth['overdueSince']>().toEqualTypeOf<Date | null>();
       expectTypeOf(scheduler.health()).toEqualTypeOf<Promise<SchedulerHealth>>();
