@@ -9,9 +9,11 @@ const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 const LOCK_NAME = "LEFT(CONCAT('horae:', DATABASE(), ':', ?), 64)";
 
 /**
- * MySQL 8 and MariaDB 10.6+ (InnoDB): BIGINT epoch ms; claims in a READ COMMITTED transaction that
- * selects the due rows `FOR UPDATE SKIP LOCKED` and then marks them leased (neither has UPDATE ...
- * RETURNING). Indexes are declared inside CREATE TABLE, since MySQL has no CREATE INDEX IF NOT EXISTS.
+ * MySQL 8 and MariaDB 10.6+ (InnoDB): BIGINT epoch ms; claims (of due jobs, of waiting runs) in a
+ * READ COMMITTED transaction that selects the rows `FOR UPDATE SKIP LOCKED` and then marks them
+ * (neither has UPDATE ... RETURNING; for the same reason a release learns which jobs it still holds
+ * from a `SELECT ... FOR UPDATE` in its transaction). Indexes are declared inside CREATE TABLE,
+ * since MySQL has no CREATE INDEX IF NOT EXISTS.
  */
 export const mysqlDialect: SqlDialect = {
   label: 'MySQL',
@@ -26,6 +28,16 @@ export const mysqlDialect: SqlDialect = {
       `INDEX \`${tables.bare.runs}_job\` (job_id, scheduled_run_time)) ${TABLE_OPTIONS}`,
     `CREATE TABLE IF NOT EXISTS ${tables.version} (version INT NOT NULL) ${TABLE_OPTIONS}`,
   ],
+  createClusterTables: (tables) => [
+    `CREATE TABLE IF NOT EXISTS ${tables.activeRuns} (id ${ID} NOT NULL, job_id ${ID} NOT NULL, ` +
+      `executor ${ID} NOT NULL, node ${ID} NULL, lease_until BIGINT NULL, created_at BIGINT NOT NULL, ` +
+      `run LONGTEXT NOT NULL, PRIMARY KEY (id), ` +
+      `INDEX \`${tables.bare.activeRuns}_holder\` (node, created_at, id), ` +
+      `INDEX \`${tables.bare.activeRuns}_lease\` (lease_until, id), ` +
+      `INDEX \`${tables.bare.activeRuns}_job\` (job_id)) ${TABLE_OPTIONS}`,
+    `CREATE TABLE IF NOT EXISTS ${tables.nodes} (id ${ID} NOT NULL, expires_at BIGINT NOT NULL, ` +
+      `node LONGTEXT NOT NULL, PRIMARY KEY (id), INDEX \`${tables.bare.nodes}_expires_at\` (expires_at)) ${TABLE_OPTIONS}`,
+  ],
   tableExists: (tables, table) => ({
     sql: 'SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
     params: [tables.bare[table]],
@@ -37,6 +49,16 @@ export const mysqlDialect: SqlDialect = {
     params: (word) => [word],
   },
   contains: (haystack) => `INSTR(${haystack}, ?) > 0`,
+  // VALUES(column) is deprecated in MySQL 8.0.20 but still works there, and MariaDB knows no other way.
+  upsert: (table, columns, key) =>
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
+    `ON DUPLICATE KEY UPDATE ${columns
+      .filter((column) => column !== key)
+      .map((column) => `${column} = VALUES(${column})`)
+      .join(', ')}`,
+  returning: false,
+  forUpdate: ' FOR UPDATE',
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
   isDuplicateKey: (error) => (error as { errno?: unknown } | null)?.errno === 1062,
   withSchemaLock: (db, tables, work) =>
     db.transaction(async (session) => {
@@ -49,5 +71,5 @@ export const mysqlDialect: SqlDialect = {
         await session.run(`SELECT RELEASE_LOCK(${LOCK_NAME})`, [tables.prefix]);
       }
     }),
-  claimDueJobs: (db, tables, request) => claimInTransaction(db, tables, request, ' FOR UPDATE SKIP LOCKED'),
+  claimRows: (db, claim) => claimInTransaction(db, claim, mysqlDialect.skipLocked),
 };

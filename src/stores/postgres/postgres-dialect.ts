@@ -1,5 +1,6 @@
 import { claimInOneStatement } from '../sql/sql-claim.js';
 import type { SqlDialect } from '../sql/sql-dialect.js';
+import { upsertOnConflict } from '../sql/sql-statements.js';
 
 const quote = (identifier: string) => `"${identifier}"`;
 
@@ -22,6 +23,17 @@ export const postgresDialect: SqlDialect = {
     `CREATE INDEX IF NOT EXISTS "${tables.bare.runs}_job" ON ${tables.runs} (job_id, scheduled_run_time)`,
     `CREATE TABLE IF NOT EXISTS ${tables.version} (version INTEGER NOT NULL)`,
   ],
+  createClusterTables: (tables) => [
+    `CREATE TABLE IF NOT EXISTS ${tables.activeRuns} (id TEXT COLLATE "C" NOT NULL PRIMARY KEY, ` +
+      `job_id TEXT COLLATE "C" NOT NULL, executor TEXT NOT NULL, node TEXT COLLATE "C", lease_until BIGINT, ` +
+      `created_at BIGINT NOT NULL, run TEXT NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS "${tables.bare.activeRuns}_holder" ON ${tables.activeRuns} (node, created_at, id)`,
+    `CREATE INDEX IF NOT EXISTS "${tables.bare.activeRuns}_lease" ON ${tables.activeRuns} (lease_until, id)`,
+    `CREATE INDEX IF NOT EXISTS "${tables.bare.activeRuns}_job" ON ${tables.activeRuns} (job_id)`,
+    `CREATE TABLE IF NOT EXISTS ${tables.nodes} (id TEXT COLLATE "C" NOT NULL PRIMARY KEY, ` +
+      `expires_at BIGINT NOT NULL, node TEXT NOT NULL)`,
+    `CREATE INDEX IF NOT EXISTS "${tables.bare.nodes}_expires_at" ON ${tables.nodes} (expires_at)`,
+  ],
   tableExists: (tables, table) => ({
     sql: 'SELECT 1 WHERE to_regclass(?) IS NOT NULL',
     params: [tables[table]],
@@ -43,6 +55,10 @@ export const postgresDialect: SqlDialect = {
     params: (word) => [JSON.stringify(word).slice(1, -1)],
   },
   contains: (haystack) => `strpos(${haystack}, ?) > 0`,
+  upsert: upsertOnConflict,
+  returning: true,
+  forUpdate: ' FOR UPDATE',
+  skipLocked: ' FOR UPDATE SKIP LOCKED',
   isDuplicateKey: (error) => (error as { code?: unknown } | null)?.code === '23505',
   withSchemaLock: (db, tables, work) =>
     db.transaction(async (session) => {
@@ -50,5 +66,5 @@ export const postgresDialect: SqlDialect = {
       await session.run('SELECT pg_advisory_xact_lock(hashtext(?))', [`horae:${tables.jobs}`]);
       return work(session);
     }),
-  claimDueJobs: (db, tables, request) => claimInOneStatement(db, tables, request, ' FOR UPDATE SKIP LOCKED'),
+  claimRows: (db, claim) => claimInOneStatement(db, claim, postgresDialect.skipLocked),
 };

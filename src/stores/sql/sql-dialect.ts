@@ -1,3 +1,4 @@
+import type { RowClaim } from './sql-claim.js';
 import type { SqlConnection, SqlSession } from './sql-connection.js';
 import type { TableNames } from './sql-tables.js';
 
@@ -31,7 +32,12 @@ export interface SqlDialect {
   quote(identifier: string): string;
   /** The statements that create the tables and indexes of the current schema version, in order. */
   createTables(tables: TableNames): string[];
-  /** A query returning one row when the table (`'jobs'`, `'runs'` or `'version'`) exists, none otherwise. */
+  /**
+   * The statements that create the cluster tables (`activeRuns`, `nodes`) and their indexes, when
+   * missing: added beside tables of schema version 1 made before them (see `prepareSchema`).
+   */
+  createClusterTables(tables: TableNames): string[];
+  /** A query returning one row when the table (a key of `TableNames['bare']`) exists, none otherwise. */
   tableExists(tables: TableNames, table: keyof TableNames['bare']): { sql: string; params: unknown[] };
   /**
    * A `?` placeholder for a BIGINT value where nothing else tells the database its type
@@ -53,6 +59,26 @@ export interface SqlDialect {
   readonly searchHint?: { sql: string; params: (word: string) => unknown[] };
   /** SQL that is true when the text of one `?` parameter occurs in the text expression `haystack`. */
   contains(haystack: string): string;
+  /**
+   * An INSERT of one row (`?` per column) that replaces the non-key columns of the row with the
+   * same `key` when there is one.
+   */
+  upsert(table: string, columns: readonly string[], key: string): string;
+  /**
+   * True when UPDATE and DELETE take `RETURNING` (SQLite 3.35, PostgreSQL), so a statement reports
+   * which rows it changed; without it (MySQL) the store learns that from a locking SELECT first.
+   */
+  readonly returning: boolean;
+  /**
+   * Appended to a SELECT in a transaction to lock the rows it reads until the commit: `FOR UPDATE`,
+   * or nothing on SQLite, whose transactions (`BEGIN IMMEDIATE`) hold the database's write lock.
+   */
+  readonly forUpdate: string;
+  /**
+   * Like `forUpdate`, but rows another transaction has locked are passed over instead of waited
+   * for (`FOR UPDATE SKIP LOCKED`), so concurrent takers split the rows between them.
+   */
+  readonly skipLocked: string;
   /** True when `error` is the driver's unique-key violation. */
   isDuplicateKey(error: unknown): boolean;
   /**
@@ -65,9 +91,10 @@ export interface SqlDialect {
     work: (session: SqlSession) => Promise<T>,
   ): Promise<T>;
   /**
-   * Atomically leases up to `request.limit` due jobs to `request.schedulerId` and returns them (in
-   * any order). Two concurrent calls, from any process, never return the same job. The strategies
-   * are in `sql-claim.ts`: one statement (PostgreSQL) or a locking transaction.
+   * Atomically marks the rows `claim` selects (up to its limit) and returns them, in any order: due
+   * jobs leased to a scheduler, waiting runs taken by a node. Two concurrent calls, from any
+   * process, never return the same row. The strategies are in `sql-claim.ts`: one statement
+   * (SQLite, PostgreSQL; rows as marked) or a locking transaction (MySQL; rows as they were).
    */
-  claimDueJobs(db: SqlConnection, tables: TableNames, request: ClaimRequest): Promise<JobRow[]>;
+  claimRows(db: SqlConnection, claim: RowClaim): Promise<Record<string, unknown>[]>;
 }

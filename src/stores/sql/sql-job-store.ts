@@ -10,21 +10,29 @@ import type { Logger } from '../../logger.js';
 import { serializeJob } from '../job-serializer.js';
 import { compareJobs } from '../job-order.js';
 import type {
+  ActiveRun,
+  InterruptedRun,
   JobRelease,
   JobStore,
   JobStoreContext,
   JobStorePage,
   JobStoreQuery,
+  NodeRecord,
+  ReleaseResult,
   RunRecord,
 } from '../job-store.js';
-import { deserializeRunRecord, serializeRunRecord, startedMs } from '../run-record.js';
-import { IN_LIST_CHUNK, placeholders } from './sql-claim.js';
+import { deserializeRunRecord } from '../run-record.js';
+import * as activeRuns from './sql-active-runs.js';
+import { IN_LIST_CHUNK, dueJobsClaim } from './sql-claim.js';
 import type { SqlConnection } from './sql-connection.js';
 import type { JobRow, SqlDialect } from './sql-dialect.js';
-import { readJobRow, toMs } from './sql-rows.js';
+import { getNodes, heartbeat } from './sql-nodes.js';
+import { readActiveRunRow, readJobRow, toMs } from './sql-rows.js';
 import { queryJobRows } from './sql-query.js';
+import { writeRunRecords } from './sql-records.js';
+import { releaseJobs } from './sql-release.js';
 import { prepareSchema } from './sql-schema.js';
-import { statements } from './sql-statements.js';
+import { statements, type SqlParts } from './sql-statements.js';
 import type { TableNames } from './sql-tables.js';
 
 /** What a backend hands the shared SQL store. */
@@ -38,12 +46,6 @@ export interface SqlJobStoreConfig {
 }
 
 /**
- * Run records per INSERT statement (four parameters each): the scheduler's batch of a turn is
- * one statement; only a larger batch (written after an outage) takes more.
- */
-const RUN_INSERT_CHUNK = 1000;
-
-/**
  * The job store shared by the SQL backends: one row per job holding the serialized job (JSON) with
  * its next run time in an indexed BIGINT column (epoch ms) and its lease in `acquired_by` /
  * `acquired_until`; run records in a second table. Portable SQL lives here; what differs between
@@ -53,19 +55,32 @@ const RUN_INSERT_CHUNK = 1000;
  * does not know, hand-edited) is never deleted: listing skips it, `lookupJob` throws
  * `SerializationError`, and a claim leases it without returning it, so it is reported once per lease
  * period instead of waking the scheduler in a loop. Updating or removing it works as for any job.
+ *
+ * The cluster half of the contract (runs in progress, nodes) lives in two more tables, `activeRuns`
+ * and `nodes`; see `sql-release.ts`, `sql-active-runs.ts` and `sql-nodes.ts`. A stored run that
+ * cannot be read is kept as it is, reported once by each process and passed over from then on.
  */
 export class SqlJobStore implements JobStore {
   readonly persistent = true;
   private db: SqlConnection | null = null;
   private context: JobStoreContext | null = null;
   private readonly sql: ReturnType<typeof statements>;
+  private readonly parts: SqlParts;
+  /** Ids of stored runs found unreadable, passed over by the calls that take runs (`ActiveRunReader`). */
+  private readonly unreadableRuns = new Set<string>();
+  private readonly runReader: activeRuns.ActiveRunReader = {
+    read: (row, holder) => this.readRun(row, holder),
+    unreadable: () => [...this.unreadableRuns],
+  };
 
   constructor(private readonly config: SqlJobStoreConfig) {
     this.sql = statements(config.tables, config.dialect);
+    this.parts = { tables: config.tables, dialect: config.dialect, sql: this.sql };
   }
 
   async start(context: JobStoreContext): Promise<void> {
     this.context = context;
+    this.unreadableRuns.clear();
     if (this.db !== null) return;
     let db: SqlConnection;
     try {
@@ -149,62 +164,71 @@ export class SqlJobStore implements JobStore {
   async acquireDueJobs(schedulerId: string, now: Date, leaseMs: number, limit: number): Promise<JobState[]> {
     const request = { schedulerId, now: now.getTime(), until: now.getTime() + leaseMs, limit };
     const rows = await this.guard('claim due jobs', (db) =>
-      this.config.dialect.claimDueJobs(db, this.config.tables, request),
+      this.config.dialect.claimRows(db, dueJobsClaim(this.config.tables, request)),
     );
     // Claim order is the database's; the contract's is next run time, then id.
-    return this.readRows(rows).sort(compareJobs);
+    return this.readRows(rows as unknown as JobRow[]).sort(compareJobs);
   }
 
-  async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
-    await this.guard('release jobs', async (db) => {
-      const removed = releases.filter((release) => release.remove).map((release) => release.id);
-      for (let start = 0; start < removed.length; start += IN_LIST_CHUNK) {
-        const ids = removed.slice(start, start + IN_LIST_CHUNK);
-        await db.run(`${this.sql.deleteLeased}(${placeholders(ids.length)})`, [schedulerId, ...ids]);
-      }
-      const kept = releases.filter((release) => !release.remove);
-      for (let start = 0; start < kept.length; start += IN_LIST_CHUNK) {
-        const chunk = kept.slice(start, start + IN_LIST_CHUNK);
-        const params: unknown[] = [];
-        for (const release of chunk) params.push(release.id, ms(release.nextRunTime));
-        for (const release of chunk) params.push(release.id, ms(release.nextFireTime));
-        params.push(schedulerId, ...chunk.map((release) => release.id));
-        await db.run(this.sql.release(chunk.length), params);
-      }
-    });
+  async releaseJobs(
+    schedulerId: string,
+    releases: JobRelease[],
+    runs: ActiveRun[] = [],
+  ): Promise<ReleaseResult> {
+    return this.guard('release jobs', (db) => releaseJobs(db, this.parts, schedulerId, releases, runs));
+  }
+
+  async acquireRuns(
+    node: string,
+    executors: readonly string[],
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ActiveRun[]> {
+    const request = { node, executors, until: now.getTime() + leaseMs, limit };
+    return this.guard('claim waiting runs', (db) =>
+      activeRuns.acquireRuns(db, this.parts, this.runReader, request),
+    );
+  }
+
+  async finishRuns(node: string, runIds: string[], records: RunRecord[], retention: number): Promise<void> {
+    await this.guard('finish runs', (db) =>
+      activeRuns.finishRuns(db, this.parts, node, runIds, records, retention),
+    );
+  }
+
+  async takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
+    return this.guard('take interrupted runs', (db) =>
+      activeRuns.takeInterruptedRuns(db, this.parts, this.runReader, now, limit),
+    );
+  }
+
+  async getActiveRuns(): Promise<ActiveRun[]> {
+    return this.guard('list runs in progress', (db) =>
+      activeRuns.getActiveRuns(db, this.parts, this.runReader),
+    );
+  }
+
+  async heartbeat(node: NodeRecord, now: Date, leaseMs: number): Promise<void> {
+    await this.guard('store a heartbeat', (db) => heartbeat(db, this.parts, node, now, leaseMs));
+  }
+
+  async removeNode(id: string): Promise<void> {
+    await this.guard('remove a node', (db) => db.run(this.sql.deleteNode, [id]));
+  }
+
+  async getNodes(now: Date): Promise<NodeRecord[]> {
+    return this.guard('list nodes', (db) => getNodes(db, this.parts, now, this.context?.logger));
   }
 
   async addRun(record: RunRecord, retention: number): Promise<void> {
     await this.addRuns([record], retention);
   }
 
-  /**
-   * Writes what it is given, as it is given (the scheduler batches the records of a turn): one
-   * multi-row INSERT, then one DELETE trimming the jobs of these records to their newest `retention`.
-   */
+  /** Writes what it is given, as it is given (`writeRunRecords`). */
   async addRuns(records: RunRecord[], retention: number): Promise<void> {
     if (records.length === 0) return;
-    const rows = records.map((record) => {
-      const started = startedMs(record);
-      return [
-        record.jobId,
-        record.scheduledRunTime.getTime(),
-        Number.isNaN(started) ? null : started,
-        serializeRunRecord(record),
-      ];
-    });
-    await this.guard('record runs', async (db) => {
-      for (let start = 0; start < rows.length; start += RUN_INSERT_CHUNK) {
-        const chunk = rows.slice(start, start + RUN_INSERT_CHUNK);
-        const values = chunk.map(() => '(?, ?, ?, ?)').join(', ');
-        await db.run(`${this.sql.insertRuns}${values}`, chunk.flat());
-      }
-      const jobIds = [...new Set(records.map((record) => record.jobId))];
-      for (let start = 0; start < jobIds.length; start += IN_LIST_CHUNK) {
-        const ids = jobIds.slice(start, start + IN_LIST_CHUNK);
-        await db.run(this.sql.trimRuns(placeholders(ids.length)), [...ids, retention]);
-      }
-    });
+    await this.guard('record runs', (db) => writeRunRecords(db, this.sql, records, retention));
   }
 
   async getRuns(jobId: string, limit: number): Promise<RunRecord[]> {
@@ -241,6 +265,28 @@ export class SqlJobStore implements JobStore {
       }
     }
     return jobs;
+  }
+
+  /** Reads a stored run; reports one that cannot be read (once) and returns `null` for it. */
+  private readRun(
+    row: Record<string, unknown>,
+    holder?: { node: string | null; leaseUntil: Date | null },
+  ): ActiveRun | null {
+    try {
+      return readActiveRunRow(row, holder);
+    } catch (error) {
+      const id = String(row.id);
+      const jobId = String(row.job_id);
+      const context = this.context;
+      context?.logger.error(
+        `Run "${id}" of job "${jobId}" in job store "${context.alias}" cannot be read, so it is skipped ` +
+          `(and kept in the store): ${(error as Error).message}`,
+        error,
+      );
+      if (error instanceof SerializationError) context?.reportUnreadableJob?.(jobId, error);
+      if (this.unreadableRuns.size < IN_LIST_CHUNK) this.unreadableRuns.add(id);
+      return null;
+    }
   }
 
   /** Runs `work` on the open connection; a driver error becomes a `JobStoreError` naming the action. */

@@ -1,6 +1,8 @@
 import { SerializationError } from '../../errors.js';
 import type { JobState } from '../../job-state.js';
+import { deserializeActiveRun } from '../active-run.js';
 import { deserializeJob } from '../job-serializer.js';
+import type { ActiveRun } from '../job-store.js';
 import type { JobRow } from './sql-dialect.js';
 
 /** A BIGINT column as epoch ms: drivers return numbers (SQLite, mysql2) or strings (pg). */
@@ -34,4 +36,26 @@ export function readJobRow(row: JobRow): JobState {
   const job = deserializeJob(document);
   if (job.id !== id) throw new SerializationError(`Stored job "${id}" holds the document of job "${job.id}"`);
   return job;
+}
+
+/**
+ * Reads a row of the `activeRuns` table (`ACTIVE_RUN_COLUMNS`). Its holder comes from the `node`
+ * and `lease_until` columns, which heartbeats and claims change without rewriting the text, or
+ * from `holder` when the caller knows the row's new ones. Throws `SerializationError`.
+ */
+export function readActiveRunRow(
+  row: Record<string, unknown>,
+  holder?: { node: string | null; leaseUntil: Date | null },
+): ActiveRun {
+  const id = String(row.id);
+  const leaseUntil = toMs(row.lease_until);
+  const run = deserializeActiveRun(
+    row.run,
+    holder ?? {
+      node: row.node === null || row.node === undefined ? null : String(row.node),
+      leaseUntil: leaseUntil === null ? null : new Date(leaseUntil),
+    },
+  );
+  if (run.id !== id) throw new SerializationError(`Stored run "${id}" holds the run "${run.id}"`);
+  return run;
 }

@@ -6,6 +6,11 @@ import type { TableNames } from './sql-tables.js';
 /**
  * The layout of the tables this Horae writes (see docs/stores.md). Bump it with every change to a
  * table, and teach `prepareSchema` to migrate from the previous version or to refuse it.
+ *
+ * Adding a table that an older Horae never reads is not such a change: the cluster tables
+ * (`active_runs`, `nodes`) came after version 1 and are created at start where missing, so
+ * processes of both ages can share the tables while they are upgraded one by one (a version bump
+ * would make the older ones refuse them).
  */
 export const SQL_SCHEMA_VERSION = 1;
 
@@ -37,14 +42,21 @@ export async function prepareSchema(
     }
     const versions = rows.map((row) => Number(row.version));
     const found = versions[0] as number;
-    if (versions.length === 1 && found === SQL_SCHEMA_VERSION) return;
-    throw wrongVersion(dialect, tables, versions);
+    if (versions.length !== 1 || found !== SQL_SCHEMA_VERSION) throw wrongVersion(dialect, tables, versions);
+    // Tables of version 1 made before the cluster tables existed get them now.
+    if (!(await exists('activeRuns')) || !(await exists('nodes'))) {
+      await runAll(session, dialect.createClusterTables(tables));
+    }
   });
 }
 
 async function createTables(session: SqlSession, dialect: SqlDialect, tables: TableNames): Promise<void> {
-  for (const statement of dialect.createTables(tables)) await session.run(statement);
+  await runAll(session, [...dialect.createTables(tables), ...dialect.createClusterTables(tables)]);
   await session.run(`INSERT INTO ${tables.version} (version) VALUES (?)`, [SQL_SCHEMA_VERSION]);
+}
+
+async function runAll(session: SqlSession, statements: string[]): Promise<void> {
+  for (const statement of statements) await session.run(statement);
 }
 
 function unversioned(dialect: SqlDialect, tables: TableNames): JobStoreError {

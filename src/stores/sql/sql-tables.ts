@@ -9,8 +9,12 @@ export interface TableNames {
   jobs: string;
   runs: string;
   version: string;
+  /** `active_runs`: the runs in progress (`ActiveRun`), from the claim to their outcome. */
+  activeRuns: string;
+  /** `nodes`: one row per scheduler process, kept by its heartbeat (`NodeRecord`). */
+  nodes: string;
   /** Unquoted names, for catalog lookups and index names. */
-  bare: { jobs: string; runs: string; version: string };
+  bare: { jobs: string; runs: string; version: string; activeRuns: string; nodes: string };
   /** The schema (PostgreSQL) the tables live in, or `null` for the connection's default. */
   schema: string | null;
   prefix: string;
@@ -43,12 +47,20 @@ export function tableNames(
 ): TableNames {
   checkIdentifier(prefix, 'tablePrefix', true);
   if (schema !== null) checkIdentifier(schema, 'schema');
-  const bare = { jobs: `${prefix}jobs`, runs: `${prefix}runs`, version: `${prefix}schema_version` };
+  const bare = {
+    jobs: `${prefix}jobs`,
+    runs: `${prefix}runs`,
+    version: `${prefix}schema_version`,
+    activeRuns: `${prefix}active_runs`,
+    nodes: `${prefix}nodes`,
+  };
   const qualify = (name: string) => (schema === null ? quote(name) : `${quote(schema)}.${quote(name)}`);
   return {
     jobs: qualify(bare.jobs),
     runs: qualify(bare.runs),
     version: qualify(bare.version),
+    activeRuns: qualify(bare.activeRuns),
+    nodes: qualify(bare.nodes),
     bare,
     schema,
     prefix,
