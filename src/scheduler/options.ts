@@ -104,7 +104,7 @@ export interface SchedulerOptions {
   /**
    * Seconds between heartbeats: each one stores the node (`getNodes()`), extends the leases of its
    * runs, takes over the interrupted runs of dead nodes, and (for worker nodes) looks for
-   * handed-over runs when no broker announces them. Default 5.
+   * handed-over runs when no broker announces them. Default: a third of `leaseTime`, at most 5.
    */
   heartbeatInterval?: number;
   /**

@@ -29,7 +29,10 @@ export interface SchedulerSettings {
   role: NodeRole;
   maxSleepMs: number;
   leaseMs: number;
+  /** Seconds between heartbeats (ms): as given, else a third of the lease time, at most 5 s. */
   heartbeatMs: number;
+  /** `heartbeatInterval` as given (ms), or `null` for the default. */
+  heartbeatOption: number | null;
   eventBroker: EventBroker | null;
   /** The mask of the events published through the broker (`clusterEvents`). */
   clusterEvents: number;
@@ -49,6 +52,7 @@ export function defaultSettings(): SchedulerSettings {
     maxSleepMs: 30_000,
     leaseMs: 30_000,
     heartbeatMs: 5_000,
+    heartbeatOption: null,
     eventBroker: null,
     clusterEvents: 0,
     runRetention: 10,
@@ -107,7 +111,8 @@ export function readSchedulerOptions(
   if (options.maxSleep !== undefined) next.maxSleepMs = readSeconds(options.maxSleep, 'maxSleep') * 1000;
   if (options.leaseTime !== undefined) next.leaseMs = readSeconds(options.leaseTime, 'leaseTime') * 1000;
   if (options.heartbeatInterval !== undefined)
-    next.heartbeatMs = readSeconds(options.heartbeatInterval, 'heartbeatInterval') * 1000;
+    next.heartbeatOption = readSeconds(options.heartbeatInterval, 'heartbeatInterval') * 1000;
+  next.heartbeatMs = next.heartbeatOption ?? Math.min(5_000, next.leaseMs / 3);
   if (next.leaseMs <= 2 * next.heartbeatMs) {
     const field = options.leaseTime !== undefined ? 'leaseTime' : 'heartbeatInterval';
     throw new InvalidArgumentError(
