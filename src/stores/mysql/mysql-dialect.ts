@@ -1,5 +1,5 @@
 import { JobStoreError } from '../../errors.js';
-import { claimInTransaction } from '../sql/sql-claim.js';
+import { claimInTransaction, placeholders } from '../sql/sql-claim.js';
 import type { SqlDialect } from '../sql/sql-dialect.js';
 
 /** Ids are compared byte for byte (utf8mb4_bin), as in the other stores, and may be 255 characters long. */
@@ -51,7 +51,7 @@ export const mysqlDialect: SqlDialect = {
   contains: (haystack) => `INSTR(${haystack}, ?) > 0`,
   // VALUES(column) is deprecated in MySQL 8.0.20 but still works there, and MariaDB knows no other way.
   upsert: (table, columns, key) =>
-    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')}) ` +
+    `INSERT INTO ${table} (${columns.join(', ')}) VALUES (${placeholders(columns.length)}) ` +
     `ON DUPLICATE KEY UPDATE ${columns
       .filter((column) => column !== key)
       .map((column) => `${column} = VALUES(${column})`)

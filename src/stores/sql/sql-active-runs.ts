@@ -5,6 +5,7 @@ import { IN_LIST_CHUNK, placeholders, type RowClaim } from './sql-claim.js';
 import type { SqlConnection, SqlSession } from './sql-connection.js';
 import { writeRunRecords } from './sql-records.js';
 import { ACTIVE_RUN_COLUMNS, notIn, type SqlParts } from './sql-statements.js';
+import type { TableNames } from './sql-tables.js';
 
 /**
  * How the store reads the rows of the `activeRuns` table: `read` returns the run, or `null` for a
@@ -32,20 +33,16 @@ export interface RunClaimRequest {
 }
 
 /**
- * `JobStore.acquireRuns`: the dialect's claim (`claimRows`) of the oldest waiting runs of these
- * executors, by the `(node, created_at, id)` index. A run that cannot be read is claimed with the
- * others (the claim cannot tell), then given back in a second statement.
+ * The waiting runs of these executors, oldest first, by the `(node, created_at, id)` index (but for
+ * the `skipped` ids), each taken by `request.node` until `request.until`.
  */
-export async function acquireRuns(
-  db: SqlConnection,
-  { tables, dialect, sql }: SqlParts,
-  reader: ActiveRunReader,
+export function waitingRunsClaim(
+  tables: TableNames,
   request: RunClaimRequest,
-): Promise<ActiveRun[]> {
+  skipped: readonly string[],
+): RowClaim {
   const { node, executors, until, limit } = request;
-  if (limit <= 0 || executors.length === 0) return [];
-  const skipped = reader.unreadable();
-  const claim: RowClaim = {
+  return {
     table: tables.activeRuns,
     columns: ACTIVE_RUN_COLUMNS,
     where:
@@ -55,7 +52,21 @@ export async function acquireRuns(
     set: 'node = ?, lease_until = ?',
     setParams: [node, until],
   };
-  const rows = await dialect.claimRows(db, claim);
+}
+
+/**
+ * `JobStore.acquireRuns`: the dialect's claim (`claimRows`) of `waitingRunsClaim`. A run that cannot
+ * be read is claimed with the others (the claim cannot tell), then given back in a second statement.
+ */
+export async function acquireRuns(
+  db: SqlConnection,
+  { tables, dialect, sql }: SqlParts,
+  reader: ActiveRunReader,
+  request: RunClaimRequest,
+): Promise<ActiveRun[]> {
+  const { node, executors, until, limit } = request;
+  if (limit <= 0 || executors.length === 0) return [];
+  const rows = await dialect.claimRows(db, waitingRunsClaim(tables, request, reader.unreadable()));
   // Rows come back as marked or as they were, depending on the dialect: the holder is known.
   const holder = { node, leaseUntil: new Date(until) };
   const runs: ActiveRun[] = [];

@@ -12,7 +12,8 @@ import type { ActiveRun, JobStore, JobStoreContext, NodeRecord } from '../../../
 import { mysqlDialect } from '../../../src/stores/mysql/mysql-dialect.js';
 import { postgresDialect } from '../../../src/stores/postgres/postgres-dialect.js';
 import type { SqlDialect } from '../../../src/stores/sql/sql-dialect.js';
-import { notIn, statements } from '../../../src/stores/sql/sql-statements.js';
+import { waitingRunsClaim } from '../../../src/stores/sql/sql-active-runs.js';
+import { statements } from '../../../src/stores/sql/sql-statements.js';
 import { tableNames } from '../../../src/stores/sql/sql-tables.js';
 import { sqliteDialect } from '../../../src/stores/sqlite/sqlite-dialect.js';
 import { FakeClock } from '../../../src/testing.js';
@@ -85,7 +86,7 @@ for (const target of persistentTargets()) {
       return stores;
     }
 
-    /** Runs `sql` with the store's `?` placeholders, naming the tables of `prefix`. */
+    /** The store's statements and table names for the tables of `prefix`, as this test names them. */
     function storeStatements(prefix: string) {
       const dialect = DIALECTS[target.storeModule] as SqlDialect;
       const tables = {
@@ -332,12 +333,14 @@ for (const target of persistentTargets()) {
       await store.releaseJobs('a', [], runs);
       const { sql, tables } = storeStatements(prefix);
       const explain = await explainer(target, tables.activeRuns);
+      const waiting = waitingRunsClaim(
+        tables,
+        { node: 'n', executors: ['default'], until: T0, limit: 10 },
+        [],
+      );
       const plans = {
         heartbeat: await explain(sql.extendLeases, [T0 + LEASE, 'idle']),
-        acquireRuns: await explain(
-          `SELECT id FROM ${tables.activeRuns} WHERE node IS NULL AND executor IN (?)${notIn(0)} ORDER BY created_at, id LIMIT ?`,
-          ['default', 10],
-        ),
+        acquireRuns: await explain(`SELECT id FROM ${waiting.table} ${waiting.where}`, waiting.params),
         takeInterruptedRuns: await explain(sql.selectEndedRuns('id', 0), [T0, 10]),
         maxInstances: await explain(sql.countInstances(1), ['j7']),
         finishRuns: await explain(sql.deleteHeldRuns(1), ['idle', 'r501']),
