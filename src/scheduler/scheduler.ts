@@ -471,12 +471,12 @@ export class Scheduler {
   // ---------------------------------------------------------------- cluster: cluster-node.ts
 
   /** The live nodes (schedulers) sharing store `jobStore` (default `'default'`), by id. */
-  getNodes(selector: StoreSelector = {}): Promise<NodeRecord[]> {
+  async getNodes(selector: StoreSelector = {}): Promise<NodeRecord[]> {
     return this.cluster.getNodes(this.components.lookupStore(selector.jobStore ?? 'default'));
   }
 
   /** The runs in progress in store `jobStore` (default `'default'`), held by a node or waiting. */
-  getActiveRuns(selector: StoreSelector = {}): Promise<ActiveRun[]> {
+  async getActiveRuns(selector: StoreSelector = {}): Promise<ActiveRun[]> {
     return this.components.lookupStore(selector.jobStore ?? 'default').getActiveRuns();
   }
 }
