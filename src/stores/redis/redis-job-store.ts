@@ -8,10 +8,20 @@ import {
 import type { JobState } from '../../job-state.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { deserializeJob, serializeJob } from '../job-serializer.js';
-import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
+import type {
+  ActiveRun,
+  InterruptedRun,
+  JobRelease,
+  JobStore,
+  JobStoreContext,
+  NodeRecord,
+  ReleaseResult,
+  RunRecord,
+} from '../job-store.js';
 import { compareJobs } from '../job-order.js';
 import { redactUrl } from '../redact-url.js';
-import { deserializeRunRecord, serializeRunRecord, startedMs } from '../run-record.js';
+import { deserializeRunRecord } from '../run-record.js';
+import { RedisActiveRuns, UNREADABLE_RETRY_MS } from './redis-active-runs.js';
 import {
   boundedClient,
   closeRedis,
@@ -22,74 +32,25 @@ import {
 } from './redis-connection.js';
 import {
   clusterKeyPrefix,
-  clusterTargetFromNodes,
-  clusterTargetFromUrl,
   connectRedisCluster,
-  isClusterUrl,
   normalizeClusterUrl,
-  type RedisClusterNode,
   type RedisClusterTarget,
 } from './redis-cluster.js';
-import { KEY_NAMES, RUN_MEMBER_PREFIX, SCRIPTS, type LuaScript } from './redis-scripts.js';
-import { findUnknownOption, unknownOptionMessage } from '../../unknown-option.js';
+import { checkOptions, clusterTargetOf, type RedisJobStoreOptions } from './redis-options.js';
+import { KEY_NAMES, RUN_MEMBER_PREFIX, runRecordChunks, SCRIPTS, type LuaScript } from './redis-scripts.js';
+
+export type { RedisJobStoreOptions } from './redis-options.js';
 
 /** The layout of the keys this version reads and writes; kept in `<prefix>version`. */
 export const REDIS_SCHEMA_VERSION = 1;
 
 /**
- * Run records written per script call: the scheduler's batch of a turn is one call; a larger batch
- * (written after an outage) takes more, so no one script keeps Redis busy for long.
- */
-const RUN_SCRIPT_CHUNK = 500;
-
-/** How long an unreadable job is parked before it is tried (and reported) again. */
-const UNREADABLE_RETRY_MS = 60_000;
-
-export interface RedisJobStoreOptions {
-  /**
-   * `redis://[user:password@]host:port[/db]` or `rediss://` for TLS. Default `redis://127.0.0.1:6379`.
-   * A Redis Cluster: `redis+cluster://[user:password@]host:port,host:port` (`rediss+cluster://`
-   * for TLS), whose hosts are seed nodes (more may follow in a `nodes=host:port,...` parameter).
-   */
-  url?: string;
-  /**
-   * A client you opened (an ioredis `Redis` or `Cluster`, or anything with its `call` method). The
-   * store uses it as it is and never closes it. Takes precedence over `url`. A client whose
-   * `isCluster` is `true` (an ioredis `Cluster`) gets the cluster key layout.
-   */
-  client?: RedisClient;
-  /**
-   * The seed nodes of a Redis Cluster (`'host:port'` or `{ host, port }`), instead of `url` or
-   * `client`; the store opens an ioredis `Cluster` to them. For a password or TLS use the
-   * `redis+cluster://` URL, or pass a `Cluster` of your own as `client`.
-   */
-  nodes?: RedisClusterNode[];
-  /**
-   * For a cluster the store opens: the address to dial for each address the cluster announces
-   * (`{ '10.0.0.5:7000': { host: 'redis-a.example', port: 7000 } }`), when the nodes are reached
-   * through NAT, containers or a proxy. ioredis's `natMap`.
-   */
-  natMap?: Record<string, { host: string; port: number }>;
-  /**
-   * Put before every key, so several applications can share one Redis. Default `'horae:'`. On a
-   * cluster the keys use it as a hash tag: see `keyPrefix`.
-   */
-  prefix?: string;
-  /** How long `start()` waits for Redis before failing with `JobStoreError`, in ms. Default 5000. */
-  connectTimeout?: number;
-  /**
-   * Milliseconds to wait for the reply to one command before failing it (and reconnecting), so a
-   * connection gone silent is reported and retried instead of hanging the scheduler. Also read
-   * from the URL (`?commandTimeout=5000`). Default 10000.
-   */
-  commandTimeout?: number;
-}
-
-/**
  * A job store in Redis, shared safely by several scheduler processes: every write is one Lua script,
  * so claiming due jobs is atomic and each run fires once. Jobs are JSON in one hash; scheduled jobs
  * sit in a sorted set by next run time, leased ones in another by lease end; each job's run history
- * is a capped sorted set. Needs the `ioredis` package unless you pass your own `client`.
+ * is a capped sorted set. Runs in progress and node heartbeats (the cluster half of the contract)
+ * live in keys of their own beside them (`redis-active-runs.ts`). Needs the `ioredis` package
+ * unless you pass your own `client`.
  *
  * On a Redis Cluster (a `redis+cluster://` URL, `nodes`, or a `Cluster` as `client`) every key of a
  * store carries one hash tag made from its prefix (`keyPrefix`), so all of them live in one slot
@@ -98,7 +59,8 @@ export interface RedisJobStoreOptions {
  * A stored job this version cannot read (corrupt, or written by a newer Horae) is reported through
  * the scheduler's logger and as `EVENT_JOB_UNREADABLE`, and left in Redis untouched: `getAllJobs`
  * passes over it, `lookupJob` throws its `SerializationError`, and when due it is parked for a minute
- * at a time rather than retried in a loop. `updateJob` and `removeJob` still work on it.
+ * at a time rather than retried in a loop. `updateJob` and `removeJob` still work on it. A stored run
+ * it cannot read is reported (with its job's id) and kept the same way.
  *
  * @example
  * const scheduler = new Scheduler({
@@ -125,6 +87,26 @@ export class RedisJobStore implements JobStore {
   private logger: Logger = defaultLogger;
   private reportUnreadable: JobStoreContext['reportUnreadableJob'];
   private readonly commandTimeout: number;
+  /** Runs in progress and nodes (the cluster half of the contract). */
+  private readonly active = new RedisActiveRuns({
+    script: (operation, script, ...args) => this.script(operation, script, ...args),
+    unreadableRun: (runId, jobId, error) => {
+      this.logger.error(
+        `Run "${runId}"${jobId === null ? '' : ` of job "${jobId}"`} in Redis job store "${this.alias}" ` +
+          `cannot be read; it is skipped and kept in Redis (key ${this.keyPrefix}active:${runId}) for ` +
+          'you to fix or remove',
+        error,
+      );
+      this.reportUnreadable?.(jobId ?? runId, error);
+    },
+    unreadableNode: (nodeId, error) => {
+      this.logger.error(
+        `Node "${nodeId}" in Redis job store "${this.alias}" cannot be read and is not listed ` +
+          `(key ${this.keyPrefix}nodes, field ${nodeId}); its next heartbeat replaces it`,
+        error,
+      );
+    },
+  });
 
   private get url(): string {
     return this.options.url ?? 'redis://127.0.0.1:6379';
@@ -255,18 +237,46 @@ export class RedisJobStore implements JobStore {
     return jobs;
   }
 
-  async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
-    if (releases.length === 0) return;
-    const args: (string | number)[] = [schedulerId];
-    for (const release of releases) {
-      args.push(
-        release.id,
-        timeArg(release.nextRunTime, 'null'),
-        timeArg(release.nextFireTime, 'null'),
-        release.remove ? '1' : '0',
-      );
-    }
-    await this.script('release jobs', SCRIPTS.release, ...args);
+  async releaseJobs(
+    schedulerId: string,
+    releases: JobRelease[],
+    runs: ActiveRun[] = [],
+  ): Promise<ReleaseResult> {
+    return this.active.release(schedulerId, releases, runs);
+  }
+
+  async acquireRuns(
+    node: string,
+    executors: readonly string[],
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ActiveRun[]> {
+    return this.active.acquire(node, executors, now, leaseMs, limit);
+  }
+
+  async finishRuns(node: string, runIds: string[], records: RunRecord[], retention: number): Promise<void> {
+    await this.active.finish(node, runIds, records, retention);
+  }
+
+  async heartbeat(node: NodeRecord, now: Date, leaseMs: number): Promise<void> {
+    await this.active.heartbeat(node, now, leaseMs);
+  }
+
+  async removeNode(id: string): Promise<void> {
+    await this.active.removeNode(id);
+  }
+
+  async getNodes(now: Date): Promise<NodeRecord[]> {
+    return this.active.getNodes(now);
+  }
+
+  async takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
+    return this.active.takeInterrupted(now, limit);
+  }
+
+  async getActiveRuns(): Promise<ActiveRun[]> {
+    return this.active.getActive();
   }
 
   async addRun(record: RunRecord, retention: number): Promise<void> {
@@ -275,25 +285,8 @@ export class RedisJobStore implements JobStore {
 
   /** Writes what it is given, as it is given (the scheduler batches the records of a turn): one script call. */
   async addRuns(records: RunRecord[], retention: number): Promise<void> {
-    const args = records.flatMap((record) => {
-      // Ties on scheduled time order by start time: 16 digits of it lead the member.
-      const started = startedMs(record);
-      const startedKey = String(Number.isNaN(started) ? 0 : Math.max(0, started)).padStart(16, '0');
-      return [
-        record.jobId,
-        record.scheduledRunTime.getTime(),
-        startedKey,
-        serializeRunRecord(record),
-        retention,
-      ];
-    });
-    const perRecord = 5;
-    for (let start = 0; start < args.length; start += RUN_SCRIPT_CHUNK * perRecord) {
-      await this.script(
-        'record runs',
-        SCRIPTS.addRuns,
-        ...args.slice(start, start + RUN_SCRIPT_CHUNK * perRecord),
-      );
+    for (const chunk of runRecordChunks(records, retention)) {
+      await this.script('record runs', SCRIPTS.addRuns, ...chunk);
     }
   }
 
@@ -359,7 +352,7 @@ export class RedisJobStore implements JobStore {
   }
 
   private script(operation: string, script: LuaScript, ...args: (string | number)[]): Promise<unknown> {
-    return this.guard(operation, (client) => script.run(client, this.keys, [this.runsPrefix, ...args]));
+    return this.guard(operation, (client) => script.run(client, this.keys, [this.keyPrefix, ...args]));
   }
 
   private command(operation: string, command: string, ...args: (string | number)[]): Promise<unknown> {
@@ -390,58 +383,6 @@ export class RedisJobStore implements JobStore {
       { jobStore: this.alias, cause },
     );
   }
-}
-
-const OPTION_KEYS = [
-  'url',
-  'client',
-  'nodes',
-  'natMap',
-  'prefix',
-  'connectTimeout',
-  'commandTimeout',
-] as const satisfies readonly (keyof RedisJobStoreOptions)[];
-
-function checkOptions(options: unknown): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new JobStoreError(
-      `RedisJobStore options must be an object such as { url: 'redis://127.0.0.1:6379' }, not ${
-        JSON.stringify(options) ?? String(options)
-      }`,
-    );
-  }
-  const unknown = findUnknownOption(options, OPTION_KEYS);
-  if (unknown !== undefined)
-    throw new JobStoreError(unknownOptionMessage('RedisJobStore', unknown, OPTION_KEYS));
-}
-
-/**
- * The cluster the store is to open: from `nodes` or a cluster URL (`undefined` for a single Redis
- * or a `client`). Throws `JobStoreError` for `nodes` beside `url` or `client`, and for `natMap`
- * without a cluster to open.
- */
-function clusterTargetOf(options: RedisJobStoreOptions): RedisClusterTarget | undefined {
-  if (options.nodes !== undefined && (options.url !== undefined || options.client !== undefined)) {
-    throw new JobStoreError(
-      'RedisJobStore: give one of url, client and nodes (nodes are the seeds of a cluster the store opens)',
-    );
-  }
-  const target =
-    options.client !== undefined
-      ? undefined
-      : options.nodes !== undefined
-        ? clusterTargetFromNodes(options.nodes)
-        : options.url !== undefined && isClusterUrl(options.url)
-          ? clusterTargetFromUrl(options.url)
-          : undefined;
-  if (options.natMap === undefined) return target;
-  if (target === undefined) {
-    throw new JobStoreError(
-      'RedisJobStore: natMap applies to a cluster the store opens (a redis+cluster:// url or nodes); ' +
-        'with a client of your own, give natMap to its constructor',
-    );
-  }
-  return { ...target, natMap: options.natMap };
 }
 
 /**

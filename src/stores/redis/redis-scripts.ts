@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { RunRecord } from '../job-store.js';
+import { serializeRunRecord, startedMs } from '../run-record.js';
 import type { RedisClient } from './redis-connection.js';
 
 /**
@@ -12,19 +14,49 @@ import type { RedisClient } from './redis-connection.js';
  * 5. `orphans`  sorted set: ids whose run history outlives their job, oldest first
  * 6. `seq`      counter that orders run records and orphans
  *
- * ARGV[1] is always the prefix of the per-job run-history keys (`<prefix>runs:`); a job's run records
- * live in the sorted set `<prefix>runs:<id>`, scored by scheduled run time.
+ * 7. `active`      sorted set: id of each stored run in progress (`ActiveRun`), scored by creation time
+ * 8. `held`        sorted set: id of each run a node holds, scored by its lease end
+ * 9. `parked`      sorted set: id of each waiting run set aside (unreadable to a node that took it),
+ *                  scored by when it waits again
+ * 10. `instances`  hash: job id → its stored runs (`maxInstances`)
+ * 11. `nodes`      hash: node id → stored node (`serializeNode`)
+ * 12. `node-expiry` sorted set: node id, scored by its expiry
+ *
+ * Keys 7 to 12 are given only to the scripts of `redis-run-scripts.ts`, which also build these
+ * from the prefix: `active:<run id>` (hash: the run), `waiting:<executor>` (sorted set: the runs
+ * that wait for a node of that executor, by creation time), `holding:<node id>` (set: the runs it
+ * holds).
+ *
+ * ARGV[1] is always the store's key prefix; a job's run records live in the sorted set
+ * `<prefix>runs:<id>`, scored by scheduled run time.
  *
  * Times cross into Lua as decimal strings and go back to Redis unchanged, so no epoch millisecond is
  * ever formatted by Lua's number printing.
  */
-export const KEY_NAMES = ['jobs', 'next', 'leased', 'holders', 'orphans', 'seq'] as const;
+export const KEY_NAMES = [
+  'jobs',
+  'next',
+  'leased',
+  'holders',
+  'orphans',
+  'seq',
+  'active',
+  'held',
+  'parked',
+  'instances',
+  'nodes',
+  'node-expiry',
+] as const;
+
+/** How many of `KEY_NAMES` the scripts of jobs and run records get. */
+const JOB_KEY_COUNT = 6;
 
 /** Run histories kept for jobs that no longer exist (as the memory store). */
 const MAX_ORPHAN_HISTORIES = 1000;
 
-const COMMON = `
-local runs = ARGV[1]
+/** The helpers every script starts with; `redis-run-scripts.ts` builds on them. */
+export const COMMON = `
+local runs = ARGV[1] .. 'runs:'
 local function markOrphan(id)
   if redis.call('EXISTS', runs .. id) == 1 then
     redis.call('ZADD', KEYS[5], redis.call('INCR', KEYS[6]), id)
@@ -41,9 +73,42 @@ local function drop(id)
   redis.call('HDEL', KEYS[4], id)
   markOrphan(id)
 end
+-- Ends holder's lease on job id, storing its next times (or deleting it when remove is '1'); false
+-- when holder does not hold it. A document without its leading time fields is left leased, to be
+-- reported when next claimed.
+local function releaseJob(holder, id, nextRun, nextFire, remove)
+  local held = redis.call('HGET', KEYS[4], id)
+  if not held or string.sub(held, string.find(held, '|', 1, true) + 1) ~= holder then return false end
+  if remove == '1' then
+    drop(id)
+    return true
+  end
+  local doc = redis.call('HGET', KEYS[1], id)
+  local _, stop = string.find(doc or '', '^{"nextRunTime":[^,]*,"nextFireTime":[^,]*,')
+  if stop then
+    local head = '{"nextRunTime":' .. nextRun .. ',"nextFireTime":' .. nextFire .. ','
+    redis.call('HSET', KEYS[1], id, head .. string.sub(doc, stop + 1))
+    redis.call('ZREM', KEYS[3], id)
+    redis.call('HDEL', KEYS[4], id)
+    if nextRun ~= 'null' then redis.call('ZADD', KEYS[2], nextRun, id) end
+  end
+  return true
+end
+-- Stores the run records of ARGV[from..], five values each (see ADD_RUNS).
+local function addRunRecords(from)
+  for i = from, #ARGV, 5 do
+    local id = ARGV[i]
+    local key = runs .. id
+    local fresh = redis.call('EXISTS', key) == 0
+    local member = ARGV[i + 2] .. string.format('%016d', redis.call('INCR', KEYS[6])) .. ARGV[i + 3]
+    redis.call('ZADD', key, ARGV[i + 1], member)
+    redis.call('ZREMRANGEBYRANK', key, 0, -tonumber(ARGV[i + 4]) - 1)
+    if fresh and redis.call('HEXISTS', KEYS[1], id) == 0 then markOrphan(id) end
+  end
+end
 `;
 
-/** ARGV: runs, id, document, nextRunTime ('' when paused). Returns 0 when the id exists. */
+/** ARGV: prefix, id, document, nextRunTime ('' when paused). Returns 0 when the id exists. */
 const ADD = `
 local id = ARGV[2]
 if redis.call('HSETNX', KEYS[1], id, ARGV[3]) == 0 then return 0 end
@@ -52,7 +117,7 @@ redis.call('ZREM', KEYS[5], id)
 return 1
 `;
 
-/** ARGV: runs, id, document, nextRunTime. Returns 0 when the id does not exist. Ends any lease. */
+/** ARGV: prefix, id, document, nextRunTime. Returns 0 when the id does not exist. Ends any lease. */
 const UPDATE = `
 local id = ARGV[2]
 if redis.call('HEXISTS', KEYS[1], id) == 0 then return 0 end
@@ -63,7 +128,7 @@ if ARGV[4] ~= '' then redis.call('ZADD', KEYS[2], ARGV[4], id) else redis.call('
 return 1
 `;
 
-/** ARGV: runs, id. Returns 0 when the id does not exist. */
+/** ARGV: prefix, id. Returns 0 when the id does not exist. */
 const REMOVE = `
 if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 0 then return 0 end
 drop(ARGV[2])
@@ -77,7 +142,7 @@ return 1
 `;
 
 /**
- * ARGV: runs, schedulerId, now, leaseEnd, limit. Frees leases that ran out (their jobs go back to
+ * ARGV: prefix, schedulerId, now, leaseEnd, limit. Frees leases that ran out (their jobs go back to
  * `next` at their old run time), then leases the earliest due jobs. Returns [id, document, ...].
  */
 const ACQUIRE = `
@@ -107,36 +172,7 @@ end
 return out
 `;
 
-/**
- * ARGV: runs, schedulerId, then per job: id, nextRunTime, nextFireTime ('null' or digits), remove
- * ('1' or '0'). Jobs this scheduler does not hold are skipped. The document's leading time fields
- * are rewritten in place; a document without them is left leased, to be reported when next claimed.
- */
-const RELEASE = `
-local holder = ARGV[2]
-for i = 3, #ARGV, 4 do
-  local id = ARGV[i]
-  local held = redis.call('HGET', KEYS[4], id)
-  if held and string.sub(held, string.find(held, '|', 1, true) + 1) == holder then
-    if ARGV[i + 3] == '1' then
-      drop(id)
-    else
-      local doc = redis.call('HGET', KEYS[1], id)
-      local _, stop = string.find(doc or '', '^{"nextRunTime":[^,]*,"nextFireTime":[^,]*,')
-      if stop then
-        local head = '{"nextRunTime":' .. ARGV[i + 1] .. ',"nextFireTime":' .. ARGV[i + 2] .. ','
-        redis.call('HSET', KEYS[1], id, head .. string.sub(doc, stop + 1))
-        redis.call('ZREM', KEYS[3], id)
-        redis.call('HDEL', KEYS[4], id)
-        if ARGV[i + 1] ~= 'null' then redis.call('ZADD', KEYS[2], ARGV[i + 1], id) end
-      end
-    end
-  end
-end
-return 1
-`;
-
-/** ARGV: runs, schedulerId, leaseEnd, ids... Extends this scheduler's leases (to park unreadable jobs). */
+/** ARGV: prefix, schedulerId, leaseEnd, ids... Extends this scheduler's leases (to park unreadable jobs). */
 const HOLD = `
 for i = 4, #ARGV do
   local held = redis.call('HGET', KEYS[4], ARGV[i])
@@ -155,34 +191,62 @@ return { first[2] or false, lease[2] or false }
 `;
 
 /**
- * ARGV: runs, then per record: jobId, scheduledRunTime, sort prefix (startedAt, 16 digits), record
+ * ARGV: prefix, then per record: jobId, scheduledRunTime, sort prefix (startedAt, 16 digits), record
  * JSON, retention. Members are `<startedAt><seq><json>`, so ties on scheduled time order by start,
  * then by insertion.
  */
 const ADD_RUNS = `
-for i = 2, #ARGV, 5 do
-  local id = ARGV[i]
-  local key = runs .. id
-  local fresh = redis.call('EXISTS', key) == 0
-  local member = ARGV[i + 2] .. string.format('%016d', redis.call('INCR', KEYS[6])) .. ARGV[i + 3]
-  redis.call('ZADD', key, ARGV[i + 1], member)
-  redis.call('ZREMRANGEBYRANK', key, 0, -tonumber(ARGV[i + 4]) - 1)
-  if fresh and redis.call('HEXISTS', KEYS[1], id) == 0 then markOrphan(id) end
-end
+addRunRecords(2)
 return 1
 `;
 
 /** Length of the sort prefix before a run record's JSON: 16 digits of startedAt and 16 of sequence. */
 export const RUN_MEMBER_PREFIX = 32;
 
-/** A script sent by SHA1, and in full only when the server does not have it cached yet. */
+/**
+ * Run records written per script call: the scheduler's batch of a turn is one call; a larger batch
+ * (written after an outage) takes more, so no one script keeps Redis busy for long.
+ */
+const RUN_SCRIPT_CHUNK = 500;
+
+/** The ARGV of `ADD_RUNS` (after the prefix) for these records, in chunks of one script call each. */
+export function runRecordChunks(records: RunRecord[], retention: number): (string | number)[][] {
+  const chunks: (string | number)[][] = [];
+  for (let start = 0; start < records.length; start += RUN_SCRIPT_CHUNK) {
+    chunks.push(
+      records.slice(start, start + RUN_SCRIPT_CHUNK).flatMap((record) => {
+        // Ties on scheduled time order by start time: 16 digits of it lead the member.
+        const started = startedMs(record);
+        const startedKey = String(Number.isNaN(started) ? 0 : Math.max(0, started)).padStart(16, '0');
+        return [
+          record.jobId,
+          record.scheduledRunTime.getTime(),
+          startedKey,
+          serializeRunRecord(record),
+          retention,
+        ];
+      }),
+    );
+  }
+  return chunks;
+}
+
+/**
+ * A script sent by SHA1, and in full only when the server does not have it cached yet. It gets the
+ * first `keyCount` of the keys it is run with (`KEY_NAMES`), so a script of jobs does not carry the
+ * names of the keys of runs and nodes on every call.
+ */
 export class LuaScript {
   readonly sha: string;
-  constructor(readonly source: string) {
+  constructor(
+    readonly source: string,
+    readonly keyCount: number,
+  ) {
     this.sha = createHash('sha1').update(source).digest('hex');
   }
 
-  async run(client: RedisClient, keys: readonly string[], args: (string | number)[]): Promise<unknown> {
+  async run(client: RedisClient, allKeys: readonly string[], args: (string | number)[]): Promise<unknown> {
+    const keys = allKeys.length > this.keyCount ? allKeys.slice(0, this.keyCount) : allKeys;
     try {
       return await client.call('EVALSHA', this.sha, keys.length, ...keys, ...args);
     } catch (error) {
@@ -192,7 +256,7 @@ export class LuaScript {
   }
 }
 
-const script = (body: string) => new LuaScript(COMMON + body);
+const script = (body: string) => new LuaScript(COMMON + body, JOB_KEY_COUNT);
 
 export const SCRIPTS = {
   add: script(ADD),
@@ -200,7 +264,6 @@ export const SCRIPTS = {
   remove: script(REMOVE),
   removeAll: script(REMOVE_ALL),
   acquire: script(ACQUIRE),
-  release: script(RELEASE),
   hold: script(HOLD),
   nextRunTime: script(NEXT_RUN_TIME),
   addRuns: script(ADD_RUNS),

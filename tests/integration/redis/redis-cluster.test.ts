@@ -1,6 +1,6 @@
 // RedisJobStore on a Redis Cluster: the ways to reach one (URL, nodes, a Cluster of your own), the
-// key layout (one hash tag per prefix) and bad options. Outages: tests/integration/stores/
-// redis-cluster-faults.test.ts.
+// key layout (one hash tag per prefix, for runs in progress and nodes too) and bad options. Outages:
+// tests/integration/stores/redis-cluster-faults.test.ts.
 import { Cluster } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../src/clock.js';
@@ -10,6 +10,7 @@ import { RedisJobStore } from '../../../src/stores/redis/index.js';
 import { clusterTargetFromUrl } from '../../../src/stores/redis/redis-cluster.js';
 import { createJobStoreFromUrl } from '../../../src/stores/registry.js';
 import { T0, collectingLogger, makeJob, makeRun } from '../../helpers/jobs.js';
+import { makeActiveRun } from '../../conformance/cluster.suite.js';
 import { serviceUrl } from '../../helpers/services.js';
 import { deleteClusterKeys, openCluster } from './redis-cluster-env.js';
 import { randomPrefix } from './redis-test-env.js';
@@ -156,7 +157,7 @@ describe.skipIf(url === undefined)('Redis job store on a real Redis Cluster', ()
     return slots;
   }
 
-  it('keeps all the keys of a store, run histories included, in one slot', async () => {
+  it('keeps all the keys of a store, run histories, runs in progress and nodes included, in one slot', async () => {
     const store = track(new RedisJobStore({ url: clusterUrl, prefix: `${runPrefix}${++count}:` }));
     await store.start(context());
     for (const id of ['a', 'b', 'c']) await store.addJob(makeJob(id, T0));
@@ -166,7 +167,30 @@ describe.skipIf(url === undefined)('Redis job store on a real Redis Cluster', ()
     );
     await store.acquireDueJobs('s', new Date(T0), 60_000, 2);
     await store.removeJob('c');
-    expect(await raw.exists(`${store.keyPrefix}runs:a`, `${store.keyPrefix}jobs`)).toBe(2);
+    await store.releaseJobs(
+      's',
+      [],
+      [
+        makeActiveRun('held', makeJob('a', T0), 's'),
+        makeActiveRun('waiting', makeJob('b', T0, { executor: 'cpu' }), null),
+      ],
+    );
+    await store.heartbeat(
+      {
+        id: 's',
+        role: 'both',
+        hostname: 'h',
+        pid: 1,
+        startedAt: new Date(T0),
+        lastHeartbeat: new Date(T0),
+        expiresAt: new Date(T0),
+        executors: ['default'],
+      },
+      new Date(T0),
+      60_000,
+    );
+    const keys = ['runs:a', 'jobs', 'active:held', 'waiting:cpu', 'holding:s', 'instances', 'nodes'];
+    expect(await raw.exists(...keys.map((key) => store.keyPrefix + key))).toBe(keys.length);
     expect((await slotsOf(store.keyPrefix)).size).toBe(1);
   });
 
