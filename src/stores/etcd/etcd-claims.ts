@@ -5,7 +5,7 @@ import type { JobRelease } from '../job-store.js';
 import { compareJobs } from '../job-order.js';
 import type { EtcdCompare, EtcdKeyValue, EtcdRequestOp, EtcdTxnResponse } from './etcd-connection.js';
 import { absent, keyAfter, ops, prefixEnd, stamp, unchanged, type EtcdKeys } from './etcd-keys.js';
-import { MAX_TXN_OPS, PAGE, chunks, opBytes, type EtcdRequests } from './etcd-requests.js';
+import { MAX_TXN_OPS, PAGE, chunks, type EtcdRequests } from './etcd-requests.js';
 
 /** How long an unreadable job is parked before it is tried (and reported) again. */
 const UNREADABLE_RETRY_MS = 60_000;
@@ -17,7 +17,7 @@ const HELD_LIMIT = 20_000;
 const LEASE_SHARE_MS = 1000;
 
 /** A claim this store made: what its release compares, so it needs no read. */
-interface Held {
+export interface Held {
   doc: string;
   docRevision: string;
   claimRevision: string;
@@ -32,13 +32,13 @@ interface Claim {
 }
 
 /**
- * The lease half of the etcd store: finding due jobs through the index, claiming them and releasing
- * them. A claim is a transaction that succeeds only if neither the job nor its claim key changed
- * since they were read (their mod revisions), and writes the claim key `{ by, until }` under an etcd
- * lease; a release compares the same two revisions, so a release by a scheduler whose claim ended
- * (taken over, or the job changed by the user) changes nothing. The claim key's `until`, on the
- * scheduler's clock, decides whether a claim is live; the etcd lease only removes the keys of a
- * holder that is gone.
+ * The lease half of the etcd store: finding due jobs through the index, claiming them, and what a
+ * release of them writes and compares (`etcd-release.ts` runs the release). A claim is a transaction
+ * that succeeds only if neither the job nor its claim key changed since they were read (their mod
+ * revisions), and writes the claim key `{ by, until }` under an etcd lease; a release compares the
+ * same two revisions, so a release by a scheduler whose claim ended (taken over, or the job changed
+ * by the user) changes nothing. The claim key's `until`, on the scheduler's clock, decides whether a
+ * claim is live; the etcd lease only removes the keys of a holder that is gone.
  */
 export class EtcdClaims {
   private readonly held = new Map<string, Held>();
@@ -139,37 +139,39 @@ export class EtcdClaims {
     return claimed.sort(compareJobs);
   }
 
-  /** See `JobStore.releaseJobs`. */
-  async release(schedulerId: string, releases: JobRelease[]): Promise<void> {
-    if (releases.length === 0) return;
-    const missing = releases.filter((release) => !this.held.has(heldKey(schedulerId, release.id)));
-    if (missing.length > 0)
-      await this.readHeld(
-        schedulerId,
-        missing.map((release) => release.id),
-      );
-    const writes: { release: JobRelease; held: Held; ops: EtcdRequestOp[] }[] = [];
-    for (const release of releases) {
-      const key = heldKey(schedulerId, release.id);
+  /**
+   * The claims `schedulerId` holds on `ids`, in order (`undefined` where it holds none), read back
+   * for those this store does not remember. Each is forgotten here: its release ends it, or finds it lost.
+   */
+  async takeHeld(schedulerId: string, ids: string[]): Promise<(Held | undefined)[]> {
+    const missing = ids.filter((id) => !this.held.has(heldKey(schedulerId, id)));
+    if (missing.length > 0) await this.readHeld(schedulerId, missing);
+    return ids.map((id) => {
+      const key = heldKey(schedulerId, id);
       const held = this.held.get(key);
       this.held.delete(key);
-      if (held !== undefined) writes.push({ release, held, ops: this.releaseOps(release, held) });
-    }
-    const size = (write: (typeof writes)[number]) => write.ops.reduce((sum, op) => sum + opBytes(op), 0);
-    for (const group of chunks(writes, MAX_TXN_OPS / 4, size)) {
-      const compare = (write: (typeof writes)[number]) => [
-        unchanged(this.keys.job(write.release.id), write.held.docRevision),
-        unchanged(this.keys.claim(write.release.id), write.held.claimRevision),
-      ];
-      const all = await this.requests.txn(
-        'release jobs',
-        group.flatMap(compare),
-        group.flatMap((w) => w.ops),
-      );
-      if (all.succeeded || group.length === 1) continue;
-      // Some lease ended meanwhile (taken over, or the user changed the job): release the others alone.
-      for (const write of group) await this.requests.txn('release jobs', compare(write), write.ops);
-    }
+      return held;
+    });
+  }
+
+  /** What a release compares: that neither the job nor its claim changed since the claim. */
+  releaseGuards(id: string, held: Held): EtcdCompare[] {
+    return [
+      unchanged(this.keys.job(id), held.docRevision),
+      unchanged(this.keys.claim(id), held.claimRevision),
+    ];
+  }
+
+  /** The reads that tell, after a release failed, whether its claim still stands (`stillHeld`). */
+  releaseChecks(id: string): EtcdRequestOp[] {
+    return [this.keys.job(id), this.keys.claim(id)].map((key) => ({
+      request_range: { key, keys_only: true },
+    }));
+  }
+
+  /** Whether the job and claim keys as `releaseChecks` read them are those of the claim. */
+  stillHeld(held: Held, job: EtcdKeyValue | undefined, claim: EtcdKeyValue | undefined): boolean {
+    return job?.mod_revision === held.docRevision && claim?.mod_revision === held.claimRevision;
   }
 
   /** The due jobs not held by a live claim, earliest first, with their documents and claim revisions. */
@@ -269,7 +271,7 @@ export class EtcdClaims {
   }
 
   /** The writes that store a release's schedule (or delete the job) and end its claim. */
-  private releaseOps(release: JobRelease, held: Held): EtcdRequestOp[] {
+  releaseOps(release: JobRelease, held: Held): EtcdRequestOp[] {
     const { id } = release;
     const writes = [ops.delete(this.keys.claim(id))];
     if (release.remove) {

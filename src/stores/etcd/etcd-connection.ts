@@ -24,10 +24,12 @@ export interface EtcdRangeResponse {
   count: string;
 }
 
+/** A condition of a transaction, on one key or (with `range_end`) on every key of a range. */
 export interface EtcdCompare {
   key: Buffer;
+  range_end?: Buffer;
   target: 'Mod' | 'Create';
-  result: 'Equal';
+  result: 'Equal' | 'Less';
   mod_revision?: string;
   create_revision?: string;
 }

@@ -3,7 +3,16 @@ import type { JobState } from '../../job-state.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { findUnknownOption, unknownOptionMessage } from '../../unknown-option.js';
 import { deserializeJob, serializeJob, type SerializedJob } from '../job-serializer.js';
-import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
+import type {
+  ActiveRun,
+  InterruptedRun,
+  JobRelease,
+  JobStore,
+  JobStoreContext,
+  NodeRecord,
+  ReleaseResult,
+  RunRecord,
+} from '../job-store.js';
 import { compareJobs } from '../job-order.js';
 import {
   DEFAULT_COMMAND_TIMEOUT_MS,
@@ -16,8 +25,11 @@ import {
   type EtcdRequestOp,
   type OwnedEtcdClient,
 } from './etcd-connection.js';
+import { EtcdActiveRuns } from './etcd-active-runs.js';
 import { EtcdClaims, parseDocument } from './etcd-claims.js';
 import { EtcdKeys, absent, ops, unchanged } from './etcd-keys.js';
+import { EtcdNodes } from './etcd-nodes.js';
+import { EtcdRelease } from './etcd-release.js';
 import { EtcdRequests } from './etcd-requests.js';
 import { EtcdRuns } from './etcd-runs.js';
 import { EtcdWatch } from './etcd-watch.js';
@@ -76,6 +88,9 @@ export class EtcdJobStore implements JobStore {
   private readonly requests: EtcdRequests;
   private readonly runs: EtcdRuns;
   private readonly claims: EtcdClaims;
+  private readonly activeRuns: EtcdActiveRuns;
+  private readonly release: EtcdRelease;
+  private readonly nodes: EtcdNodes;
   private owned: OwnedEtcdClient | null = null;
   private watch: EtcdWatch | null = null;
   private alias = 'default';
@@ -105,6 +120,13 @@ export class EtcdJobStore implements JobStore {
     this.runs = new EtcdRuns(this.keys, this.requests);
     this.claims = new EtcdClaims(this.keys, this.requests, (id, error) =>
       this.reportUnreadableJob(id, error),
+    );
+    this.activeRuns = new EtcdActiveRuns(this.keys, this.requests, this.runs, (runId, jobId, error) =>
+      this.reportUnreadableRun(runId, jobId, error),
+    );
+    this.release = new EtcdRelease(this.keys, this.requests, this.claims, this.activeRuns);
+    this.nodes = new EtcdNodes(this.keys, this.requests, this.activeRuns, (message, error) =>
+      this.logger.warn(`${this.describe()}: ${message}`, error),
     );
   }
 
@@ -138,6 +160,8 @@ export class EtcdJobStore implements JobStore {
     this.owned = null;
     this.watch = null;
     this.claims.forget();
+    this.activeRuns.forget();
+    this.nodes.forget();
     this.requests.forget();
     await watch?.stop(this.commandTimeout);
     owned?.close();
@@ -208,8 +232,42 @@ export class EtcdJobStore implements JobStore {
     return this.claims.acquire(schedulerId, now.getTime(), leaseMs, limit);
   }
 
-  releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
-    return this.claims.release(schedulerId, releases);
+  releaseJobs(schedulerId: string, releases: JobRelease[], runs: ActiveRun[] = []): Promise<ReleaseResult> {
+    return this.release.release(schedulerId, releases, runs);
+  }
+
+  acquireRuns(
+    node: string,
+    executors: readonly string[],
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ActiveRun[]> {
+    return this.activeRuns.acquire(node, executors, now.getTime(), leaseMs, limit);
+  }
+
+  finishRuns(node: string, runIds: string[], records: RunRecord[], retention: number): Promise<void> {
+    return this.activeRuns.finish(node, runIds, records, retention);
+  }
+
+  heartbeat(node: NodeRecord, now: Date, leaseMs: number): Promise<void> {
+    return this.nodes.heartbeat(node, now.getTime(), leaseMs);
+  }
+
+  removeNode(id: string): Promise<void> {
+    return this.nodes.removeNode(id);
+  }
+
+  getNodes(now: Date): Promise<NodeRecord[]> {
+    return this.nodes.getNodes(now.getTime());
+  }
+
+  takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
+    return this.activeRuns.takeInterrupted(now.getTime(), limit);
+  }
+
+  getActiveRuns(): Promise<ActiveRun[]> {
+    return this.activeRuns.all();
   }
 
   async addRun(record: RunRecord, retention: number): Promise<void> {
@@ -309,6 +367,15 @@ export class EtcdJobStore implements JobStore {
       error,
     );
     this.reportUnreadable?.(id, error);
+  }
+
+  private reportUnreadableRun(runId: string, jobId: string, error: unknown): void {
+    this.logger.error(
+      `Run "${runId}" of job "${jobId}" in ${this.describe()} cannot be read; it is skipped and kept in ` +
+        `etcd (key ${this.keys.activeOf(jobId)}${runId}) for a node that can read it, or for you to remove`,
+      error,
+    );
+    this.reportUnreadable?.(jobId, error);
   }
 
   private describe(): string {

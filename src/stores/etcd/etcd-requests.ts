@@ -78,10 +78,13 @@ export class EtcdRequests {
     for (const chunk of chunks(requests, MAX_TXN_OPS, opBytes)) await this.txn(operation, [], chunk);
   }
 
-  /** Every key under `prefix`, a page at a time (so no one reply grows past gRPC's message limit). */
-  async scan(operation: string, prefix: string): Promise<EtcdKeyValue[]> {
+  /**
+   * Every key under `prefix` (from `start` on, when given), a page at a time (so no one reply grows
+   * past gRPC's message limit).
+   */
+  async scan(operation: string, prefix: string, start?: Buffer): Promise<EtcdKeyValue[]> {
     const kvs: EtcdKeyValue[] = [];
-    let from: Buffer = Buffer.from(prefix);
+    let from: Buffer = start ?? Buffer.from(prefix);
     const end = prefixEnd(prefix);
     for (;;) {
       const page = await this.range(operation, { key: from, range_end: end, limit: PAGE });
@@ -110,6 +113,13 @@ export class EtcdRequests {
     }
   }
 
+  /** The error of a write whose keys others kept changing under it, attempt after attempt. */
+  contended(operation: string): JobStoreError {
+    return new JobStoreError(`${this.describe()} failed to ${operation}: its keys kept changing meanwhile`, {
+      jobStore: this.alias(),
+    });
+  }
+
   failure(operation: string, cause: unknown): HoraeError {
     if (cause instanceof HoraeError) return cause;
     return new JobStoreError(`${this.describe()} failed to ${operation}: ${(cause as Error).message}`, {
@@ -129,22 +139,32 @@ export class EtcdRequests {
 }
 
 /**
- * `items` in groups small enough for one transaction each: at most `maxCount` items and
- * `MAX_TXN_BYTES` bytes (by `sizeOf`); a single item larger than that is a group of its own.
+ * `items` in groups small enough for one transaction each: at most `maxCount` items (or, with
+ * `countOf`, that many operations) and `MAX_TXN_BYTES` bytes (by `sizeOf`); a single item larger
+ * than that is a group of its own.
  */
-export function chunks<T>(items: T[], maxCount: number, sizeOf: (item: T) => number): T[][] {
+export function chunks<T>(
+  items: T[],
+  maxCount: number,
+  sizeOf: (item: T) => number,
+  countOf: (item: T) => number = () => 1,
+): T[][] {
   const groups: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
+  let count = 0;
   for (const item of items) {
     const size = sizeOf(item);
-    if (current.length > 0 && (current.length >= maxCount || bytes + size > MAX_TXN_BYTES)) {
+    const n = countOf(item);
+    if (current.length > 0 && (count + n > maxCount || bytes + size > MAX_TXN_BYTES)) {
       groups.push(current);
       current = [];
       bytes = 0;
+      count = 0;
     }
     current.push(item);
     bytes += size;
+    count += n;
   }
   if (current.length > 0) groups.push(current);
   return groups;

@@ -25,7 +25,13 @@ export class EtcdRuns {
 
   async add(records: RunRecord[], retention: number): Promise<void> {
     if (records.length === 0) return;
-    const puts = records.map((record) => {
+    await this.requests.writeAll('record runs', this.puts(records));
+    await this.trim(records, retention);
+  }
+
+  /** The writes that store `records` (each under a key of its own); `trim` them afterwards. */
+  puts(records: RunRecord[]): EtcdRequestOp[] {
+    return records.map((record) => {
       const started = startedMs(record);
       const name =
         stamp(record.scheduledRunTime.getTime()) +
@@ -34,15 +40,15 @@ export class EtcdRuns {
         this.tag;
       return ops.put(Buffer.from(this.keys.runsOf(record.jobId) + name), serializeRunRecord(record));
     });
-    await this.requests.writeAll('record runs', puts);
-    await this.trim([...new Set(records.map((record) => record.jobId))], retention);
   }
 
-  /** Drops the oldest records of each job beyond `retention`. */
-  private async trim(jobIds: string[], retention: number): Promise<void> {
+  /** Drops the oldest records of the jobs of `records` beyond `retention`. */
+  async trim(records: RunRecord[], retention: number): Promise<void> {
+    const jobIds = [...new Set(records.map((record) => record.jobId))];
+    if (jobIds.length === 0) return;
     const counts = await this.requests.readAll(
       'count run records',
-      jobIds.map((id) => rangeOf(this.keys.runsOf(id), { count_only: true })),
+      jobIds.map((id) => ops.range(this.keys.runsOf(id), { count_only: true })),
     );
     const over = jobIds
       .map((id, i) => ({ id, excess: Number(counts[i]?.count ?? 0) - Math.max(0, retention) }))
@@ -50,7 +56,7 @@ export class EtcdRuns {
     if (over.length === 0) return;
     const oldest = await this.requests.readAll(
       'find old run records',
-      over.map(({ id, excess }) => rangeOf(this.keys.runsOf(id), { keys_only: true, limit: excess })),
+      over.map(({ id, excess }) => ops.range(this.keys.runsOf(id), { keys_only: true, limit: excess })),
     );
     const deletes: EtcdRequestOp[] = [];
     over.forEach(({ id }, i) => {
@@ -83,8 +89,4 @@ export class EtcdRuns {
     }
     return records;
   }
-}
-
-function rangeOf(prefix: string, options: { count_only?: boolean; keys_only?: boolean; limit?: number }) {
-  return { request_range: { key: Buffer.from(prefix), range_end: prefixEnd(prefix), ...options } };
 }

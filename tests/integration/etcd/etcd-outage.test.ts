@@ -29,7 +29,13 @@ describe.skipIf(url === undefined)('etcd going down while the scheduler runs', (
       commandTimeout: 1000,
     });
     const logger = collectingLogger();
-    const scheduler = new Scheduler({ jobStores: { default: store }, logger, leaseTime: 2, maxSleep: 0.5 });
+    const scheduler = new Scheduler({
+      jobStores: { default: store },
+      logger,
+      leaseTime: 2,
+      heartbeatInterval: 0.5,
+      maxSleep: 0.5,
+    });
     const runs: { id: string; at: number; scheduled: number }[] = [];
     await scheduler.registerTask('tick', () => {
       const job = currentJob();
@@ -84,7 +90,13 @@ describe.skipIf(url === undefined)('etcd going down while the scheduler runs', (
       commandTimeout: 1000,
     });
     const logger = collectingLogger();
-    const scheduler = new Scheduler({ jobStores: { default: store }, logger, leaseTime: 2, maxSleep: 0.5 });
+    const scheduler = new Scheduler({
+      jobStores: { default: store },
+      logger,
+      leaseTime: 2,
+      heartbeatInterval: 0.5,
+      maxSleep: 0.5,
+    });
     const runs: number[] = [];
     await scheduler.registerTask('tick', () => void runs.push(Date.now()));
     await scheduler.addJob('tick', 'interval', { id: 'tick', seconds: 0.3, misfireGraceTime: null });
