@@ -3,9 +3,11 @@ import { deserializeJob } from '../job-serializer.js';
 import type { JobRelease } from '../job-store.js';
 import {
   ZK,
+  ZkError,
   ignoreConflict,
   isZk,
   type KnownFolders,
+  type TransactionPart,
   type ZkOp,
   type ZooKeeperConnection,
 } from './zookeeper-connection.js';
@@ -18,6 +20,8 @@ const UNREADABLE_RETRY_MS = 60_000;
 const MAX_HELD = 100_000;
 /** Attempts of a release whose bucket was removed under it. */
 const ATTEMPTS = 5;
+/** Attempts of a release whose runs lost a race (each one means another writer's succeeded). */
+const PART_ATTEMPTS = 10;
 
 /** A job held under a lease: its holder, its document, and the versions of its znode and of its lease. */
 interface Held {
@@ -126,39 +130,57 @@ export class Claims {
     return { job };
   }
 
-  /** Ends `holder`'s lease on a job, storing its new schedule; ignored when another holds it now. */
-  async release(zk: ZooKeeperConnection, holder: string, release: JobRelease): Promise<void> {
+  /**
+   * Ends `holder`'s lease on a job, storing its new schedule, and commits `part` (the runs the
+   * release hands on) in the same transaction. Resolves false, with nothing written, when another
+   * holds the job now or a user changed it (the release is lost).
+   */
+  async release(
+    zk: ZooKeeperConnection,
+    holder: string,
+    release: JobRelease,
+    part?: TransactionPart,
+  ): Promise<boolean> {
     const { id } = release;
     // Several schedulers may share this store object: only the holder's own claim is its to use.
-    let claimed = this.held.get(id);
-    if (claimed?.holder === holder) this.held.delete(id);
-    else claimed = undefined;
+    // What this store wrote when it claimed the job saves reading it back: a write by anyone else
+    // since then changed a version, and the transaction fails as it should.
+    let held: Held | null | undefined = this.held.get(id);
+    if (held?.holder === holder) this.held.delete(id);
+    else held = undefined;
     for (let attempt = 1; ; attempt++) {
-      // What this store wrote when it claimed the job saves reading it back: a write by anyone else
-      // since then changed a version, and the transaction fails as it should.
-      const held = attempt === 1 && claimed !== undefined ? claimed : await this.readHeld(zk, id, holder);
-      if (held === null) return;
+      held ??= await this.readHeld(zk, id, holder);
+      if (held === null) return false;
       const ops: ZkOp[] = [{ op: 'remove', path: this.paths.lease(id), version: held.leaseVersion }];
       if (release.remove) ops.push({ op: 'remove', path: this.paths.job(id), version: held.jobVersion });
       else {
         const document = withTimes(held.document, release.nextRunTime, release.nextFireTime);
         // A document without its time fields stays leased, to be reported when next claimed.
-        if (document === null) return;
+        if (document === null) return false;
         ops.push({ op: 'set', path: this.paths.job(id), data: document, version: held.jobVersion });
         await fileEntry(zk, this.paths, this.folders, ops, id, release.nextRunTime);
       }
+      const own = ops.length;
+      if (part !== undefined) ops.push(...(await part.build(zk)));
       try {
         await zk.commit(ops);
-        return;
+        part?.done();
+        return true;
       } catch (error) {
+        if (part !== undefined && error instanceof ZkError && error.opIndex >= own) {
+          // The release itself stood; the runs lost a race (a count, a folder): again, same release.
+          if (attempt < PART_ATTEMPTS && part.retry(error, error.opIndex - own)) continue;
+          throw error;
+        }
         // A new lease holder or a user's change won: the release is ignored. A bucket removed
         // between our creating it and the commit is made again.
-        if (isZk(error, ZK.NO_NODE, ops.length - 1) && attempt < ATTEMPTS) {
+        if (isZk(error, ZK.NO_NODE, own - 1) && attempt < ATTEMPTS) {
           this.folders.clear();
+          held = undefined;
           continue;
         }
         ignoreConflict(error);
-        return;
+        return false;
       }
     }
   }

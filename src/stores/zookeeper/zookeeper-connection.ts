@@ -36,6 +36,22 @@ export interface Stored {
   version: number;
 }
 
+/**
+ * Operations that one module adds to another's transaction (the runs a release stores): it builds
+ * them, reading what it needs, and learns how the commit went.
+ */
+export interface TransactionPart {
+  /** The operations to add; called again, to read afresh, after `retry` said so. */
+  build(zk: ZooKeeperConnection): Promise<ZkOp[]>;
+  /**
+   * The commit failed on the part's operation at `index` (of its own): true when the part lost a
+   * race it may win on a fresh read, so the whole transaction is built again and retried.
+   */
+  retry(error: ZkError, index: number): boolean;
+  /** The transaction was committed. */
+  done(): void;
+}
+
 /** A lost race: the write is tried again from a fresh read. */
 export class Conflict extends Error {}
 
@@ -51,11 +67,28 @@ const KNOWN_FOLDERS = 10_000;
  */
 export class KnownFolders {
   private readonly paths = new Set<string>();
+  /** Creations under way, so that concurrent calls for one folder send one request. */
+  private readonly making = new Map<string, Promise<void>>();
 
   /** Creates `path` unless it is known to exist. */
   async ensure(zk: ZooKeeperConnection, path: string): Promise<void> {
     if (this.paths.has(path)) return;
-    await zk.ensure(path);
+    let making = this.making.get(path);
+    if (making === undefined) {
+      making = zk.ensure(path).finally(() => this.making.delete(path));
+      this.making.set(path, making);
+    }
+    await making;
+    this.add(path);
+  }
+
+  /** True when `path` is known to exist (made here, or found there). */
+  has(path: string): boolean {
+    return this.paths.has(path);
+  }
+
+  /** Records that `path` exists (a transaction of this store just made it). */
+  add(path: string): void {
     if (this.paths.size >= KNOWN_FOLDERS) this.paths.clear();
     this.paths.add(path);
   }
@@ -179,6 +212,24 @@ export class ZooKeeperConnection {
     }
   }
 
+  /**
+   * A znode's children and its data version, read together, or `null` when it does not exist: what
+   * a transaction that adds children checks (by setting the data at that version) to know that
+   * nobody added any since.
+   */
+  async childrenAndVersion(path: string): Promise<{ children: string[]; version: number } | null> {
+    try {
+      return await this.call('getChildren', path, (client, done) =>
+        client.getChildren(path, (error, children, stat) =>
+          done(error, { children, version: stat?.version ?? -1 }),
+        ),
+      );
+    } catch (error) {
+      if (isZk(error, ZK.NO_NODE)) return null;
+      throw error;
+    }
+  }
+
   async getChildren(path: string, watch = false): Promise<string[]> {
     return this.call('getChildren', path, (client, done) => {
       const callback = (error: unknown, children: string[]) => done(error, children);
@@ -239,9 +290,12 @@ export class ZooKeeperConnection {
         const { PERSISTENT, PERSISTENT_SEQUENTIAL } = this.driver.CreateMode;
         const mode = op.sequential === true ? PERSISTENT_SEQUENTIAL : PERSISTENT;
         transaction.create(op.path, Buffer.from(op.data ?? ''), mode);
-      } else if (op.op === 'set') transaction.setData(op.path, Buffer.from(op.data), op.version);
-      else if (op.op === 'remove') transaction.remove(op.path, op.version ?? -1);
-      else transaction.check(op.path, op.version);
+      } else {
+        if (op.op === 'set') transaction.setData(op.path, Buffer.from(op.data), op.version);
+        else if (op.op === 'remove') transaction.remove(op.path, op.version ?? -1);
+        else transaction.check(op.path, op.version);
+        keepVersion(transaction, op.version ?? -1);
+      }
     }
     const what = `transaction of ${ops.length} operations on ${ops[0]?.path}`;
     await this.bounded(
@@ -349,6 +403,19 @@ export class ZooKeeperConnection {
 }
 
 /**
+ * Puts back the version of the operation just added to `transaction`. node-zookeeper-client's
+ * transaction methods read `version || -1`, so version 0 (a znode never changed since it was made)
+ * became -1, "any version", and the check was silently dropped
+ * (https://github.com/alexguan/node-zookeeper-client/issues/67). A driver without its `ops` array
+ * is left as it is.
+ */
+function keepVersion(transaction: Zk.Transaction, version: number): void {
+  const ops = (transaction as unknown as { ops?: { version?: number }[] }).ops;
+  const last = Array.isArray(ops) ? ops[ops.length - 1] : undefined;
+  if (last !== undefined && 'version' in last) last.version = version;
+}
+
+/**
  * The index of the operation that failed a transaction, or -1: ZooKeeper answers each operation,
  * those before the failed one with OK (0), the failed one with its error, those after it with
  * RUNTIME_INCONSISTENCY (-2).
@@ -365,6 +432,37 @@ export function conflictOr(error: unknown): unknown {
   return isZk(error, ZK.BAD_VERSION) || isZk(error, ZK.NO_NODE) || isZk(error, ZK.NODE_EXISTS)
     ? new Conflict((error as Error).message)
     : error;
+}
+
+/**
+ * True when a write failed because another writer got there first: a version moved, a znode went
+ * away or appeared, or a folder to remove was given a child.
+ */
+export function lostRace(error: unknown): boolean {
+  return conflictOr(error) instanceof Conflict || isZk(error, ZK.NOT_EMPTY);
+}
+
+/**
+ * Commits several independent transactions: all in one when none of them lost a race (one round
+ * trip), else each on its own, so that one lost race costs only its own. Returns, for each, `null`
+ * when it was committed or the `ZkError` of the race it lost; any other failure is thrown.
+ */
+export async function commitEach(zk: ZooKeeperConnection, batches: ZkOp[][]): Promise<(ZkError | null)[]> {
+  const lost = (error: unknown): ZkError => {
+    if (error instanceof ZkError && lostRace(error)) return error;
+    throw error;
+  };
+  if (batches.length === 0) return [];
+  if (batches.length === 1) {
+    return [await zk.commit(batches[0] as ZkOp[]).then(() => null, lost)];
+  }
+  try {
+    await zk.commit(batches.flat());
+    return batches.map(() => null);
+  } catch (error) {
+    lost(error);
+  }
+  return Promise.all(batches.map((ops) => zk.commit(ops).then(() => null, lost)));
 }
 
 /** Swallows a lost race (the znode changed or went away); rethrows anything else. */

@@ -2,7 +2,16 @@ import { ConflictingIdError, HoraeError, JobLookupError, JobStoreError } from '.
 import type { JobState } from '../../job-state.js';
 import { defaultLogger, type Logger } from '../../logger.js';
 import { deserializeJob, serializeJob } from '../job-serializer.js';
-import type { JobRelease, JobStore, JobStoreContext, RunRecord } from '../job-store.js';
+import type {
+  ActiveRun,
+  InterruptedRun,
+  JobRelease,
+  JobStore,
+  JobStoreContext,
+  NodeRecord,
+  ReleaseResult,
+  RunRecord,
+} from '../job-store.js';
 import { compareJobs } from '../job-order.js';
 import { deserializeRunRecord } from '../run-record.js';
 import {
@@ -25,6 +34,7 @@ import {
   storedTime,
   type Bucket,
 } from './zookeeper-layout.js';
+import { ActiveRuns } from './zookeeper-active-runs.js';
 import { Claims } from './zookeeper-claims.js';
 import {
   byTime,
@@ -35,6 +45,7 @@ import {
   readLeases,
   type Candidate,
 } from './zookeeper-index.js';
+import { Nodes } from './zookeeper-nodes.js';
 import { readRuns, writeRuns } from './zookeeper-runs.js';
 import { resolveOptions, type ResolvedOptions, type ZooKeeperJobStoreOptions } from './zookeeper-options.js';
 
@@ -49,13 +60,17 @@ const ATTEMPTS = 5;
  * version, so two schedulers never claim the same job. A lease ends at its end or with its holder's
  * ZooKeeper session (an ephemeral znode per session), whichever comes first, so a scheduler that
  * dies frees its claims when its session expires; a free lease is taken over by a versioned write
- * (`zookeeper-claims.ts`). Run records are sequential znodes under the job's run folder. A watch on
- * the index wakes the scheduler when another process adds or moves a job (`JobStoreContext.wakeup`).
- * The layout is in `zookeeper-layout.ts`; needs the `node-zookeeper-client` package.
+ * (`zookeeper-claims.ts`). Run records are sequential znodes under the job's run folder. Runs in
+ * progress are znodes filed in a queue or in their holder's group, moved between them by one
+ * transaction each, and stored in the transaction of the release that hands them on, with the job's
+ * instance count checked by version (`zookeeper-active-runs.ts`); nodes are plain znodes named by
+ * their expiry (`zookeeper-nodes.ts`). A watch on the index wakes the scheduler when another process
+ * adds or moves a job (`JobStoreContext.wakeup`). The layout is in `zookeeper-layout.ts`; needs the
+ * `node-zookeeper-client` package.
  *
- * A stored job this version cannot read is reported through the scheduler's logger and as
- * `EVENT_JOB_UNREADABLE` and kept: `getAllJobs` passes over it, `lookupJob` throws its
- * `SerializationError`, and when due it is parked for a minute at a time.
+ * A stored job or run this version cannot read is reported through the scheduler's logger and as
+ * `EVENT_JOB_UNREADABLE` and kept: `getAllJobs` and `getActiveRuns` pass over it, `lookupJob` throws
+ * its `SerializationError`, and a due job or a run to hand out is parked for a minute at a time.
  *
  * @example
  * const scheduler = new Scheduler({
@@ -79,6 +94,8 @@ export class ZooKeeperJobStore implements JobStore {
    */
   private readonly folders = new KnownFolders();
   private readonly claims: Claims;
+  private readonly runs: ActiveRuns;
+  private readonly nodes: Nodes;
 
   /** Throws `JobStoreError` naming a bad or unknown option. */
   constructor(options: ZooKeeperJobStoreOptions = {}) {
@@ -86,6 +103,15 @@ export class ZooKeeperJobStore implements JobStore {
     this.root = this.options.root;
     this.paths = new Layout(this.root);
     this.claims = new Claims(this.paths, this.folders);
+    this.runs = new ActiveRuns(this.paths, this.folders, (jobId, runId, path, error) =>
+      this.reportBadRun(jobId, runId, path, error),
+    );
+    this.nodes = new Nodes(this.paths, this.runs, (path, error) =>
+      this.logger.error(
+        `A node in ZooKeeper job store "${this.alias}" cannot be read; it is skipped (znode ${path})`,
+        error,
+      ),
+    );
   }
 
   async start(context: JobStoreContext): Promise<void> {
@@ -260,11 +286,82 @@ export class ZooKeeperJobStore implements JobStore {
     });
   }
 
-  async releaseJobs(schedulerId: string, releases: JobRelease[]): Promise<void> {
-    if (releases.length === 0) return;
+  /**
+   * Each release is one transaction with the runs of its job (see `Claims.release`); the runs of a
+   * job not released (started by hand) are one transaction of their own. All go in parallel.
+   */
+  async releaseJobs(
+    schedulerId: string,
+    releases: JobRelease[],
+    runs: ActiveRun[] = [],
+  ): Promise<ReleaseResult> {
+    if (releases.length === 0 && runs.length === 0) return { lost: [], refused: [] };
+    const byJob = new Map<string, ActiveRun[]>();
+    for (const run of runs) {
+      const list = byJob.get(run.job.id);
+      if (list === undefined) byJob.set(run.job.id, [run]);
+      else list.push(run);
+    }
+    const batches = new Map([...byJob].map(([jobId, list]) => [jobId, this.runs.batch(jobId, list)]));
+    const releasing = new Set(releases.map((release) => release.id));
+    const released = new Set<string>();
+    const lost: string[] = [];
+    // Never retried as a whole (`guard`): a release that lost its job resolves false, not a `Conflict`.
     await this.guard('release jobs', (zk) =>
-      Promise.all(releases.map((release) => this.claims.release(zk, schedulerId, release))),
+      Promise.all([
+        ...releases.map(async (release) => {
+          if (await this.claims.release(zk, schedulerId, release, batches.get(release.id))) {
+            released.add(release.id);
+          } else lost.push(release.id);
+        }),
+        ...[...batches]
+          .filter(([jobId]) => !releasing.has(jobId))
+          .map(async ([jobId, batch]) => {
+            await this.runs.store(zk, batch);
+            released.add(jobId);
+          }),
+      ]),
     );
+    // The runs of a lost release were neither stored nor refused: they must not start.
+    const refused = [...batches]
+      .filter(([jobId]) => released.has(jobId))
+      .flatMap(([, batch]) => batch.refused);
+    return { lost, refused };
+  }
+
+  async acquireRuns(
+    node: string,
+    executors: readonly string[],
+    now: Date,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ActiveRun[]> {
+    return this.guard('acquire runs', (zk) => this.runs.acquire(zk, node, executors, now, leaseMs, limit));
+  }
+
+  async finishRuns(node: string, runIds: string[], records: RunRecord[], retention: number): Promise<void> {
+    if (runIds.length === 0 && records.length === 0) return;
+    await this.guard('finish runs', (zk) => this.runs.finish(zk, node, runIds, records, retention));
+  }
+
+  async heartbeat(node: NodeRecord, now: Date, leaseMs: number): Promise<void> {
+    await this.guard('store a heartbeat', (zk) => this.nodes.heartbeat(zk, node, now, leaseMs));
+  }
+
+  async removeNode(id: string): Promise<void> {
+    await this.guard('remove a node', (zk) => this.nodes.remove(zk, id));
+  }
+
+  async getNodes(now: Date): Promise<NodeRecord[]> {
+    return this.guard('list nodes', (zk) => this.nodes.list(zk, now));
+  }
+
+  async takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
+    return this.guard('take interrupted runs', (zk) => this.runs.takeInterrupted(zk, now, limit));
+  }
+
+  async getActiveRuns(): Promise<ActiveRun[]> {
+    return this.guard('list active runs', (zk) => this.runs.list(zk));
   }
 
   async addRun(record: RunRecord, retention: number): Promise<void> {
@@ -348,6 +445,15 @@ export class ZooKeeperJobStore implements JobStore {
       error,
     );
     this.reportUnreadable?.(id, error);
+  }
+
+  private reportBadRun(jobId: string, runId: string, path: string, error: unknown): void {
+    this.logger.error(
+      `Run "${runId}" of job "${jobId}" in ZooKeeper job store "${this.alias}" cannot be read; it is ` +
+        `skipped and kept (znode ${path}) for you to fix or remove`,
+      error,
+    );
+    this.reportUnreadable?.(jobId, error);
   }
 
   /** Runs `work`, again from a fresh read when it lost a race, and turns driver failures into `JobStoreError`. */

@@ -16,12 +16,29 @@ import { SerializationError } from '../../errors.js';
  * - `<root>/sessions/<session id>`: an ephemeral znode per live store session that holds leases, so
  *   a scheduler that dies frees its claims when its session expires.
  * - `<root>/runs/<id>/r<scheduled>-<started>-<sequence>`: run records, the names sorting oldest first.
+ * - `<root>/active/<job id>/<run id>`: each run in progress (`ActiveRun`, `serializeActiveRun`'s
+ *   JSON). The job's folder is its instance count (`maxInstances`): a transaction that stores a run
+ *   sets the folder's data at the version it read with the children it counted, so two writers
+ *   cannot both count the same free slot. The folder stays when its last run ends, as `runs/<id>`.
+ * - `<root>/waiting/<executor>/<created>~<run id>~<job id>`: one empty znode per run that waits for a
+ *   worker, by its job's executor, names sorting in the order runs are handed out.
+ * - `<root>/held/<bound>~<node>/<lease end>~<run id>~<job id>`: one empty znode per run a node holds,
+ *   named by its lease end, in a group of the holder's with a lower bound of its runs' lease ends.
+ *   A node's heartbeat moves its runs to one new group, so a live node has one or two groups whose
+ *   bound is ahead, and a pass over interrupted runs lists only the groups whose bound has passed.
+ *   Which index holds a run's entry, and the entry's name, are the truth of its holder and lease.
+ * - `<root>/nodes/<expires>~<node>`: each node's last heartbeat (`serializeNode`'s JSON), named by
+ *   its expiry, so a heartbeat finds the dead nodes to prune from the names alone.
  *
  * Job ids become znode names through `encodeId`, which leaves no `/`, no control character and no
  * name of `.` or `..`; times are zero-padded epoch milliseconds, so names sort as their times.
  */
 
-/** The layout of the znodes this version reads and writes; kept in `<root>/version`. */
+/**
+ * The layout of the znodes this version reads and writes; kept in `<root>/version`. The folders of
+ * runs in progress and of nodes (`active`, `waiting`, `held`, `nodes`) came later within version 1:
+ * older Horae never reads them, and `start()` makes them in a root that lacks them.
+ */
 export const ZOOKEEPER_SCHEMA_VERSION = 1;
 
 /** The width of one due-time bucket, in ms. */
@@ -58,6 +75,10 @@ export class Layout {
   readonly leases: string;
   readonly runs: string;
   readonly sessions: string;
+  readonly active: string;
+  readonly waiting: string;
+  readonly held: string;
+  readonly nodes: string;
 
   constructor(readonly root: string) {
     this.version = `${root}/version`;
@@ -66,11 +87,25 @@ export class Layout {
     this.leases = `${root}/leases`;
     this.runs = `${root}/runs`;
     this.sessions = `${root}/sessions`;
+    this.active = `${root}/active`;
+    this.waiting = `${root}/waiting`;
+    this.held = `${root}/held`;
+    this.nodes = `${root}/nodes`;
   }
 
-  /** The folders `start()` creates. */
+  /** The folders `start()` creates (those a root made by an older version lacks, too). */
   folders(): string[] {
-    return [this.jobs, this.due, this.leases, this.runs, this.sessions];
+    return [
+      this.jobs,
+      this.due,
+      this.leases,
+      this.runs,
+      this.sessions,
+      this.active,
+      this.waiting,
+      this.held,
+      this.nodes,
+    ];
   }
 
   job(id: string): string {
@@ -102,6 +137,49 @@ export class Layout {
   /** The name prefix of a run record; ZooKeeper appends a sequence number to it. */
   runPrefix(jobId: string, scheduledMs: number, startedMs: number): string {
     return `${this.jobRuns(jobId)}/r${timeName(scheduledMs)}-${timeName(Number.isNaN(startedMs) ? 0 : startedMs)}-`;
+  }
+
+  /** The folder of a job's runs in progress: its children are its instances. */
+  jobActive(jobId: string): string {
+    return `${this.active}/${encodeId(jobId)}`;
+  }
+
+  activeRun(jobId: string, runId: string): string {
+    return `${this.jobActive(jobId)}/${encodeId(runId)}`;
+  }
+
+  /** The queue of the runs that wait for a worker of this executor. */
+  queue(executor: string): string {
+    return `${this.waiting}/${encodeId(executor)}`;
+  }
+
+  /** A group of `node`'s held runs, none of which has a lease ending before `bound`. */
+  group(node: string, bound: number): string {
+    return `${this.held}/${timeName(bound)}~${encodeId(node)}`;
+  }
+
+  node(id: string, expiresMs: number): string {
+    return `${this.nodes}/${timeName(expiresMs)}~${encodeId(id)}`;
+  }
+}
+
+/** The name of a run's entry in a queue or a held group: its time (creation or lease end) and ids. */
+export function runEntry(ms: number, runId: string, jobId: string): string {
+  return `${timeName(ms)}~${encodeId(runId)}~${encodeId(jobId)}`;
+}
+
+/** A run entry's name read back; `null` for a name this store did not write. */
+export function parseRunEntry(name: string): { time: number; runId: string; jobId: string } | null {
+  const match = /^(\d{16})~([^~]+)~([^~]+)$/.exec(name);
+  if (match === null) return null;
+  try {
+    return {
+      time: Number(match[1]),
+      runId: decodeId(match[2] as string),
+      jobId: decodeId(match[3] as string),
+    };
+  } catch {
+    return null;
   }
 }
 

@@ -2,6 +2,7 @@ import type { RunRecord } from '../job-store.js';
 import { serializeRunRecord, startedMs } from '../run-record.js';
 import {
   ZK,
+  ZkError,
   ignoreConflict,
   isZk,
   type KnownFolders,
@@ -11,7 +12,7 @@ import {
 import type { Layout } from './zookeeper-layout.js';
 
 /** Run records created per transaction. */
-const RUNS_PER_TRANSACTION = 200;
+export const RUNS_PER_TRANSACTION = 200;
 
 /**
  * Writes run records, one transaction per job (per 200 records), each as a sequential znode named by
@@ -45,21 +46,46 @@ async function writeJobRuns(
 ): Promise<void> {
   const folder = paths.jobRuns(jobId);
   for (let start = 0; start < records.length; start += RUNS_PER_TRANSACTION) {
-    const ops: ZkOp[] = records.slice(start, start + RUNS_PER_TRANSACTION).map((record) => ({
-      op: 'create',
-      path: paths.runPrefix(jobId, record.scheduledRunTime.getTime(), startedMs(record)),
-      data: serializeRunRecord(record),
-      sequential: true,
-    }));
     await folders.ensure(zk, folder);
-    await zk.commit(ops).catch(async (error: unknown) => {
-      // The folder was removed (by hand) since this store made it: make it again, once.
-      if (!isZk(error, ZK.NO_NODE)) throw error;
-      folders.forget(folder);
-      await folders.ensure(zk, folder);
-      await zk.commit(ops);
-    });
+    await commitRecords(zk, folders, recordOps(paths, records.slice(start, start + RUNS_PER_TRANSACTION)));
   }
+  await trimRuns(zk, paths, jobId, retention);
+}
+
+/** Commits record creations, making their folder again, once, if it was removed (by hand) since this store made it. */
+export async function commitRecords(
+  zk: ZooKeeperConnection,
+  folders: KnownFolders,
+  ops: ZkOp[],
+): Promise<void> {
+  await zk.commit(ops).catch(async (error: unknown) => {
+    const path = error instanceof ZkError ? ops[error.opIndex]?.path : undefined;
+    if (path === undefined || !isZk(error, ZK.NO_NODE)) throw error;
+    const folder = path.slice(0, path.lastIndexOf('/'));
+    folders.forget(folder);
+    await folders.ensure(zk, folder);
+    await zk.commit(ops);
+  });
+}
+
+/** The creation of each record's znode, in its job's folder (which must exist). */
+export function recordOps(paths: Layout, records: RunRecord[]): ZkOp[] {
+  return records.map((record) => ({
+    op: 'create',
+    path: paths.runPrefix(record.jobId, record.scheduledRunTime.getTime(), startedMs(record)),
+    data: serializeRunRecord(record),
+    sequential: true,
+  }));
+}
+
+/** Removes a job's oldest run records beyond `retention`. */
+export async function trimRuns(
+  zk: ZooKeeperConnection,
+  paths: Layout,
+  jobId: string,
+  retention: number,
+): Promise<void> {
+  const folder = paths.jobRuns(jobId);
   const names = (await zk.getChildren(folder)).sort();
   const excess = names.slice(0, Math.max(0, names.length - Math.max(0, retention)));
   // Several schedulers may trim at once: a record already removed is fine.
