@@ -19,6 +19,7 @@ const SERVICES = {
     label: 'ZooKeeper',
     example: 'zookeeper://127.0.0.1:2181/horae-test',
   },
+  mqtt: { env: 'HORAE_MQTT_URL', label: 'MQTT (Mosquitto)', example: 'mqtt://127.0.0.1:1883' },
   redisCluster: {
     env: 'HORAE_REDIS_CLUSTER_URL',
     label: 'Redis Cluster',
