@@ -313,10 +313,17 @@ export class Scheduler {
       return Promise.reject(error);
     }
     if (typeof built.state.func === 'string') {
-      return this.resolver.resolve(built.state.func).then(() => this.jobs.add(built));
+      return this.checkFunction(built.state.func).then(() => this.jobs.add(built));
     }
     return this.jobs.add(built);
   }
+
+  /**
+   * Resolves a job's function name, so a bad one fails at once; a node that runs nothing (the
+   * client and scheduler roles) leaves that to the workers, which have the tasks and modules.
+   */
+  private checkFunction = (func: string): Promise<unknown> =>
+    this.components.runsJobs() ? this.resolver.resolve(func) : Promise.resolve();
 
   /**
    * The decorator form of `addJob`: `scheduler.scheduledJob('cron', { hour: 8 })(fn)` adds `fn` and
@@ -356,8 +363,11 @@ export class Scheduler {
   async modifyJob(id: string, changes: JobChanges, selector: StoreSelector = {}): Promise<Job> {
     if (changes === null || typeof changes !== 'object') throw invalidOption('changes', changes, 'an object');
     const found = await this.jobs.find(id, selector.jobStore);
-    const state = await applyJobChanges(copyJobState(found.state), changes, this.settings.timezone, (func) =>
-      this.resolver.resolve(func),
+    const state = await applyJobChanges(
+      copyJobState(found.state),
+      changes,
+      this.settings.timezone,
+      this.checkFunction,
     );
     if ('func' in changes || 'executor' in changes || 'args' in changes) this.validateForExecutor(state);
     return this.jobs.save(found, state);

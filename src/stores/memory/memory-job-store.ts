@@ -317,7 +317,10 @@ export class MemoryJobStore implements JobStore {
           continue;
         }
         this.instances.set(jobId, count + 1);
-        this.runs.set(run.id, copyActiveRun(run));
+        // Kept as given, not copied: the scheduler makes a new run object for each run and never
+        // changes it, and this store's own changes (`acquireRuns`, `takeInterruptedRuns`) replace
+        // its dates rather than change them. Copies go out.
+        this.runs.set(run.id, run);
       }
     }
     return { lost: lost ?? [], refused };
@@ -336,11 +339,9 @@ export class MemoryJobStore implements JobStore {
     }
     waiting.sort(compareRuns);
     const taken = waiting.slice(0, Math.max(0, limit));
-    for (const run of taken) {
-      run.node = node;
-      run.leaseUntil = new Date(now.getTime() + leaseMs);
-    }
-    return taken.map((run) => copyActiveRun(run));
+    const leaseUntil = new Date(now.getTime() + leaseMs);
+    for (const run of taken) this.runs.set(run.id, { ...run, node, leaseUntil });
+    return taken.map((run) => copyActiveRun(run, { node, leaseUntil: new Date(leaseUntil.getTime()) }));
   }
 
   async finishRuns(node: string, runIds: string[], records: RunRecord[], retention: number): Promise<void> {
@@ -357,8 +358,9 @@ export class MemoryJobStore implements JobStore {
     beat.lastHeartbeat = new Date(nowMs);
     beat.expiresAt = new Date(nowMs + leaseMs);
     this.nodes.set(node.id, beat);
+    const leaseUntil = new Date(nowMs + leaseMs);
     for (const run of this.runs.values()) {
-      if (run.node === node.id) run.leaseUntil = new Date(nowMs + leaseMs);
+      if (run.node === node.id) this.runs.set(run.id, { ...run, leaseUntil });
     }
     for (const [id, other] of this.nodes) {
       if (other.expiresAt.getTime() < nowMs - leaseMs) this.nodes.delete(id);
