@@ -186,10 +186,15 @@ export class MemoryJobStore implements JobStore {
   ).fill(undefined);
   /** The slot the next orphan history goes to (the oldest one). */
   private orphanNext = 0;
-  /** Runs in progress (`ActiveRun`), by id, in the order they were stored. */
-  private readonly runs = new Map<string, ActiveRun>();
+  /**
+   * Runs in progress (`ActiveRun`), by id, in the order they were stored. This map and the next are
+   * replaced by new ones whenever they empty (as `RunQueue` does with its own count): every run
+   * passes through them, and a long-lived map with an insert and a delete per run rehashes into
+   * old-generation tables, dragging each run along into a costly collection.
+   */
+  private runs = new Map<string, ActiveRun>();
   /** Stored runs per job id (`maxInstances`), for jobs with at least one. */
-  private readonly instances = new Map<string, number>();
+  private instances = new Map<string, number>();
   /** Nodes by id, as their last heartbeat left them. */
   private readonly nodes = new Map<string, NodeRecord>();
 
@@ -415,10 +420,12 @@ export class MemoryJobStore implements JobStore {
 
   /** Deletes a stored run and its instance. */
   private forgetRun(run: ActiveRun): void {
-    this.runs.delete(run.id);
+    if (this.runs.size === 1 && this.runs.has(run.id)) this.runs = new Map();
+    else this.runs.delete(run.id);
     const jobId = run.job.id;
     const count = (this.instances.get(jobId) ?? 1) - 1;
     if (count > 0) this.instances.set(jobId, count);
+    else if (this.instances.size === 1) this.instances = new Map();
     else this.instances.delete(jobId);
   }
 
