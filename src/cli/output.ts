@@ -84,9 +84,12 @@ export function formatDuration(ms: number): string {
   return durationInWords(ms);
 }
 
-/** A run outcome, coloured: green for success, red for a failure, yellow for a missed run. */
+/**
+ * A run outcome, coloured: green for success, red for a failure, yellow for a missed run or one
+ * whose node was cut off (neither is the job's own failure).
+ */
 export function paintOutcome(outcome: string): string {
   if (outcome.startsWith('success')) return colors.green(outcome);
-  if (outcome.startsWith('missed')) return colors.yellow(outcome);
+  if (outcome.startsWith('missed') || outcome.startsWith('interrupted')) return colors.yellow(outcome);
   return colors.red(outcome);
 }

@@ -6,6 +6,7 @@ import { registerDoctor } from './commands/doctor.js';
 import { registerJob } from './commands/job.js';
 import { registerJobs } from './commands/jobs.js';
 import { registerNext } from './commands/next.js';
+import { registerNodes } from './commands/nodes.js';
 import { registerRun } from './commands/run.js';
 import { registerRuns } from './commands/runs.js';
 import { examples } from './options.js';
@@ -34,6 +35,7 @@ export function buildProgram(version: string): Command {
   registerJobs(program);
   registerJob(program);
   registerRuns(program);
+  registerNodes(program);
   registerNext(program);
   registerDashboard(program);
   registerDoctor(program);
@@ -42,6 +44,7 @@ export function buildProgram(version: string): Command {
     'export HORAE_STORE=sqlite:///var/lib/horae/jobs.sqlite',
     'horae jobs',
     'horae job show nightly-report',
+    'horae nodes',
     'horae run ./scheduler.config.js',
   ]);
   program.addHelpText(

@@ -1,6 +1,7 @@
-// How a command reaches the jobs in a store: a Scheduler on the store, started paused so that it
-// never claims or runs a due job (another scheduler may be running on the same store), and shut
-// down when the command is done.
+// How a command reaches the jobs in a store: a Scheduler on the store in the client role, so it
+// never claims, holds or runs a job (other schedulers may be running on the same store), shut down
+// when the command is done.
+import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { CliUsageError, errorLine } from './cli-errors.js';
@@ -10,6 +11,12 @@ export interface StoreOptions {
   store?: string;
   baseDir?: string;
 }
+
+/**
+ * The node id of this command's scheduler: readable in `horae nodes` from another shell, and known
+ * here, so a listing can leave this command's own node out. One command runs one session at a time.
+ */
+export const CLI_NODE_ID = `${hostname()}:${process.pid}:horae-cli`;
 
 /** `--store`, else `HORAE_STORE`; a `CliUsageError` when neither is given. */
 export function storeUrl(options: StoreOptions): string {
@@ -44,15 +51,30 @@ function withDetail(message: string, details: unknown[]): string {
   return detail === undefined ? message : `${message}: ${errorLine(detail)}`;
 }
 
+/** How a command's scheduler is made. */
+export interface SessionOptions {
+  logger?: Logger;
+  /**
+   * `'client'` (default): it claims, holds and runs nothing, and `runJob` hands the run to the
+   * cluster's workers through the store. `'both'` only for `horae job run-now --here`, which runs
+   * the job in this process: started paused, it still never looks for due jobs or handed-over runs.
+   */
+  role?: 'client' | 'both';
+}
+
 /**
- * A scheduler on the store behind `options`, started paused: it never looks for due jobs, so it
- * claims and runs nothing, while `runJob` still works (executors take runs once a scheduler has
- * started). A store that cannot be reached or read rejects with its `JobStoreError`.
+ * A scheduler on the store behind `options`, in the client role and paused besides (a paused
+ * node shows as such in the dashboard's header). Like any node it beats in the store while the
+ * command runs (`horae nodes` elsewhere lists it, as a client), and its beat records the runs of
+ * dead nodes as interrupted, as every node's does. A store that cannot be reached or read rejects
+ * with its `JobStoreError`.
  */
-export async function openStore(options: StoreOptions, logger: Logger = cliLogger): Promise<Scheduler> {
+export async function openStore(options: StoreOptions, session: SessionOptions = {}): Promise<Scheduler> {
   const scheduler = new Scheduler({
     jobStores: { default: storeUrl(options) },
-    logger,
+    logger: session.logger ?? cliLogger,
+    role: session.role ?? 'client',
+    nodeId: CLI_NODE_ID,
     ...(options.baseDir === undefined ? {} : { baseDir: options.baseDir }),
   });
   await scheduler.start({ paused: true });
@@ -66,9 +88,9 @@ export async function openStore(options: StoreOptions, logger: Logger = cliLogge
 export async function withStore<T>(
   options: StoreOptions,
   work: (scheduler: Scheduler) => Promise<T>,
-  logger?: Logger,
+  session?: SessionOptions,
 ): Promise<T> {
-  const scheduler = await openStore(options, logger);
+  const scheduler = await openStore(options, session);
   try {
     return await work(scheduler);
   } finally {

@@ -22,9 +22,9 @@ export function registerDashboard(program: Command): void {
       .command('dashboard')
       .summary('serve the web dashboard and admin API for a store')
       .description(
-        'Serve the dashboard (jobs, next runs, history; pause, resume, run now, remove) and the ' +
-          'admin API for the jobs in a store, until Ctrl-C. The dashboard runs no scheduled job; ' +
-          '"run now" runs the job in this process, so its reference must import from here. ' +
+        'Serve the dashboard (jobs, next runs, history, nodes; pause, resume, run now, remove) and ' +
+          'the admin API for the jobs in a store, until Ctrl-C. The dashboard is a client node: it ' +
+          'runs no job, and "run now" hands the run to the cluster\'s workers through the store. ' +
           'Protect it with --user and a password (--password or HORAE_DASHBOARD_PASSWORD), or ' +
           'pass --insecure for a server only you can reach.',
       )

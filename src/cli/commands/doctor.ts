@@ -1,5 +1,5 @@
-// `horae doctor`: is this store usable, and are its jobs being run? For people, and for health
-// checks in containers (the exit code).
+// `horae doctor`: is this store usable, are its jobs being run, and did a node die in a run? For
+// people, and for health checks in containers (the exit code).
 import type { Command } from 'commander';
 import type { Job } from '../../scheduler/job.js';
 import { overdueSince } from '../../scheduler/health.js';
@@ -10,8 +10,15 @@ import { createJobStoreFromUrl } from '../../stores/registry.js';
 import { CommandFailed, errorLine } from '../cli-errors.js';
 import { DISPLAY_ZONE, examples, storeOptions } from '../options.js';
 import { colors, formatDuration, formatTime, printJson, println } from '../output.js';
-import { cliLogger, storeUrl, type StoreOptions } from '../store-session.js';
+import { CLI_NODE_ID, cliLogger, storeUrl, type StoreOptions } from '../store-session.js';
 import { zoneOf } from '../trigger-input.js';
+import {
+  examineCluster,
+  interruptedRun,
+  printClusterFindings,
+  printNodes,
+  type ClusterFindings,
+} from './doctor-cluster.js';
 
 interface DoctorOptions extends StoreOptions {
   json?: boolean;
@@ -19,11 +26,10 @@ interface DoctorOptions extends StoreOptions {
 }
 
 /** What a doctor found: each check's outcome, and the problems that make it exit 1. */
-interface Report {
+interface Report extends ClusterFindings {
   ok: boolean;
   store: { url: string; type: string | null; ok: boolean; latencyMs: number | null; error: string | null };
   schema: { version: number | null; note: string } | null;
-  nodes: null;
   jobs: { total: number; paused: number } | null;
   overdue: { id: string; dueSince: string; lateMs: number; lastRun: string | null }[];
   unreadable: { id: string; error: string }[];
@@ -36,9 +42,11 @@ export function registerDoctor(program: Command): void {
       .command('doctor')
       .summary('check a store and its jobs; exit 1 on a problem')
       .description(
-        'Connect to a store, check its schema version, and list overdue jobs (due longer ago than ' +
-          'their misfire grace time, at least 1 s: no scheduler is running them) and jobs that cannot ' +
-          'be read. Exits 0 when all is well and 1 on a problem, for health checks in containers.',
+        'Connect to a store, check its schema version, list the live scheduler nodes, and find ' +
+          'problems: overdue jobs (due longer ago than their misfire grace time, at least 1 s: no ' +
+          'scheduler is running them), jobs that cannot be read, runs held by nodes that stopped ' +
+          'heartbeating (recorded as interrupted), and runs waiting for a worker that no live node ' +
+          'can take. Exits 0 when all is well and 1 on a problem, for health checks in containers.',
       ),
   )
     .option(...DISPLAY_ZONE)
@@ -65,6 +73,8 @@ async function examine(url: string): Promise<Report> {
     jobs: null,
     overdue: [],
     unreadable: [],
+    deadNodeRuns: [],
+    stranded: [],
     problems: [],
   };
   let store: JobStore;
@@ -73,12 +83,20 @@ async function examine(url: string): Promise<Report> {
   try {
     store = await createJobStoreFromUrl(url);
     report.store.type = store.constructor.name;
-    scheduler = new Scheduler({ jobStores: { default: store }, logger: cliLogger });
+    scheduler = new Scheduler({
+      jobStores: { default: store },
+      logger: cliLogger,
+      role: 'client',
+      nodeId: CLI_NODE_ID,
+    });
     scheduler.on('job_unreadable', (event) =>
       report.unreadable.push({ id: event.jobId, error: errorLine(event.exception) }),
     );
-    // Paused, as every command's scheduler: it claims and runs nothing. Starting the store checks
-    // its schema version, or makes its tables on first use.
+    // The first heartbeat, in `start()`, takes the runs of dead nodes whose lease has ended and
+    // records them as interrupted; this listener hears of each.
+    scheduler.on('job_interrupted', (event) => report.deadNodeRuns.push(interruptedRun(event)));
+    // A client, as every command's scheduler: it claims, holds and runs nothing. Starting the
+    // store checks its schema version, or makes its tables on first use.
     await scheduler.start({ paused: true });
   } catch (error) {
     report.store.error = errorLine(error);
@@ -92,6 +110,7 @@ async function examine(url: string): Promise<Report> {
     const jobs = await scheduler.getJobs();
     report.jobs = { total: jobs.length, paused: jobs.filter((job) => job.nextRunTime === null).length };
     report.overdue = await overdueJobs(scheduler, jobs);
+    report.problems.push(...(await examineCluster(scheduler, report)));
     for (const job of report.overdue) {
       report.problems.push(`job ${job.id} is overdue by ${formatDuration(job.lateMs)}`);
     }
@@ -166,7 +185,7 @@ function printReport(report: Report, zone: string): void {
       `${version === null ? info : ok} schema    ${version === null ? note : `version ${version}: ${note}`}`,
     );
   }
-  println(`${info} nodes     not listed: this version of Horae does not record scheduler nodes`);
+  printNodes(report, zone);
   if (report.jobs !== null) {
     const { total, paused } = report.jobs;
     println(
@@ -183,6 +202,7 @@ function printReport(report: Report, zone: string): void {
     );
   }
   for (const job of report.unreadable) println(`${bad} unreadable ${colors.cyan(job.id)}: ${job.error}`);
+  printClusterFindings(report, zone);
   for (const problem of report.problems.filter((p) => p.startsWith('reading'))) println(`${bad} ${problem}`);
   println(
     report.problems.length === 0

@@ -1,6 +1,7 @@
 // `horae job add`: a job from a `module:export` reference and a trigger given by flags, or from a
 // crontab line.
 import type { Command } from 'commander';
+import { FunctionResolver } from '../../scheduler/function-resolver.js';
 import { CronTrigger } from '../../triggers/cron-trigger.js';
 import type { Trigger } from '../../triggers/trigger.js';
 import { CliUsageError } from '../cli-errors.js';
@@ -19,6 +20,7 @@ interface AddOptions extends StoreOptions, TriggerFlags {
   executor?: string;
   paused?: boolean;
   replace?: boolean;
+  requestsRecovery?: boolean;
 }
 
 export function registerJobAdd(job: Command): void {
@@ -40,6 +42,10 @@ export function registerJobAdd(job: Command): void {
     .option('--executor <alias>', 'executor alias of the scheduler that runs it (default: default)')
     .option('--paused', 'add the job paused')
     .option('--replace', 'replace a job with the same id instead of failing')
+    .option(
+      '--requests-recovery',
+      'run it once more on another node when the node running it dies mid-run (default: report only)',
+    )
     .action((reference: string | undefined, options: AddOptions) => add(reference, options));
   examples(command, [
     "horae job add ./tasks/report.js:send --cron '30 10 * * mon-fri' --tz Asia/Shanghai --id report",
@@ -52,6 +58,9 @@ export function registerJobAdd(job: Command): void {
 async function add(reference: string | undefined, options: AddOptions): Promise<void> {
   const { func, trigger } = jobOf(reference, options);
   const args = readArgs(options.args);
+  // Imported once here to check it: the command's scheduler, a client, leaves functions to the
+  // workers, and a typo should fail now rather than at the first run.
+  await new FunctionResolver(() => options.baseDir ?? process.cwd()).resolve(func);
   const zone = zoneOf(options);
   const job = await withStore(options, (scheduler) =>
     scheduler.addJob(func, trigger, {
@@ -59,6 +68,7 @@ async function add(reference: string | undefined, options: AddOptions): Promise<
       ...(options.name === undefined ? {} : { name: options.name }),
       ...(options.executor === undefined ? {} : { executor: options.executor }),
       ...(options.paused === true ? { nextRunTime: null } : {}),
+      ...(options.requestsRecovery === true ? { requestsRecovery: true } : {}),
       replaceExisting: options.replace === true,
       args,
     }),

@@ -1,13 +1,19 @@
-// `horae job run-now ID`: one run of a job, now, in this process, and its outcome.
+// `horae job run-now ID`: one run of a job, now: handed to the cluster's workers through the store
+// when a live one can take it, else run in this process, and its outcome.
 import type { Command } from 'commander';
-import { CommandFailed } from '../cli-errors.js';
+import { JobLookupError } from '../../errors.js';
+import type { Logger } from '../../logger.js';
+import { CliUsageError, CommandFailed } from '../cli-errors.js';
 import { baseDirOption, examples, storeOptions } from '../options.js';
 import { colors, formatDuration, printJson, println } from '../output.js';
-import type { Logger } from '../../logger.js';
 import { cliLogger, withStore, type StoreOptions } from '../store-session.js';
+import { handOver, workersFor, type HandedOver, type RunOutcome } from './job-hand-over.js';
 
 interface RunNowOptions extends StoreOptions {
   json?: boolean;
+  here?: boolean;
+  cluster?: boolean;
+  wait?: boolean;
 }
 
 export function registerRunNow(job: Command): void {
@@ -15,37 +21,67 @@ export function registerRunNow(job: Command): void {
     storeOptions(
       job
         .command('run-now')
-        .summary('run a job once, now, here, and wait for its outcome')
+        .summary("run a job once, now: on the cluster's workers, or here")
         .description(
-          'Run a job once, now, in this process (not on a running scheduler): its reference must ' +
-            'import from the working directory or --base-dir. Waits for the run to end, prints its ' +
-            'outcome and records it in the run history as a manual run; the schedule is left as it ' +
-            'is. Exits 1 when the run failed.',
+          "Run a job once, now, leaving its schedule as it is. When a live worker node runs the job's " +
+            "executor, the run is handed to the cluster's workers through the store and the command " +
+            'returns (--wait: waits for its outcome). Otherwise it runs in this process, whose job ' +
+            'reference must then import from the working directory or --base-dir, and the command ' +
+            'waits for it. Either way it is recorded as a manual run. Exits 1 when a run it waited ' +
+            'for failed.',
         )
         .argument('<id>', 'job id'),
     ),
-  ).action((id: string, options: RunNowOptions) => runNow(id, options));
+  )
+    .option('--here', 'run it in this process even when workers are live')
+    .option('--cluster', 'hand it to the workers even when none is live (it waits in the store)')
+    .option('--wait', "wait for the outcome of a run handed to the cluster's workers")
+    .action((id: string, options: RunNowOptions) => runNow(id, options));
   examples(command, [
     'horae job run-now nightly-report',
-    'horae job run-now nightly-report --base-dir /srv/app --json',
+    'horae job run-now nightly-report --wait --json',
+    'horae job run-now nightly-report --here --base-dir /srv/app',
   ]);
 }
 
-/** How the run ended, as the run history records it. */
-interface RunOutcome {
-  id: string;
-  outcome: 'success' | 'error' | 'timeout' | 'missed';
-  scheduledRunTime: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  durationMs: number | null;
-  returnValue?: unknown;
-  error?: { name: string; message: string };
+async function runNow(id: string, options: RunNowOptions): Promise<void> {
+  if (options.here === true && (options.cluster === true || options.wait === true)) {
+    throw new CliUsageError(
+      `Give --here or ${options.cluster === true ? '--cluster' : '--wait'}, not both: a run here is always waited for`,
+      { field: 'here' },
+    );
+  }
+  const handed =
+    options.here === true
+      ? undefined
+      : await withStore(options, async (scheduler) => {
+          const job = await scheduler.getJob(id);
+          if (job === null) throw new JobLookupError(id);
+          const workers = workersFor(await scheduler.getNodes(), job.executor);
+          if (workers.length === 0 && options.cluster !== true) return undefined;
+          return handOver(scheduler, job, workers, options.wait === true);
+        });
+  const result = handed === undefined ? await runHere(id, options) : handed;
+  if (result === null) {
+    if (options.json === true) printJson({ id, handedOver: true, outcome: null });
+    else println(`${colors.yellow('!')} Job ${colors.cyan(id)}'s run ended on the cluster, with no record`);
+    return;
+  }
+  if ('outcome' in result) {
+    if (options.json === true) printJson(result);
+    else println(outcomeLine(result));
+    if (result.outcome !== 'success')
+      throw new CommandFailed(`The run of job "${id}" ended: ${result.outcome}`);
+    return;
+  }
+  if (options.json === true) printJson(result);
+  else println(handedOverLine(result));
 }
 
-async function runNow(id: string, options: RunNowOptions): Promise<void> {
+/** Runs the job in this process, on a scheduler that may run jobs (paused: only this one). */
+async function runHere(id: string, options: StoreOptions): Promise<RunOutcome> {
   const { logger, told } = outcomeAwareLogger();
-  const result = await withStore(
+  return withStore(
     options,
     async (scheduler) => {
       // Registered before the run starts; the paused scheduler runs nothing else, so the first
@@ -60,6 +96,7 @@ async function runNow(id: string, options: RunNowOptions): Promise<void> {
             event.startedAt === undefined || event.finishedAt === undefined
               ? null
               : event.finishedAt.getTime() - event.startedAt.getTime(),
+          handedOver: false,
         });
         scheduler
           .on('job_executed', (event) => {
@@ -84,12 +121,8 @@ async function runNow(id: string, options: RunNowOptions): Promise<void> {
       await scheduler.runJob(id);
       return ended;
     },
-    logger,
+    { logger, role: 'both' },
   );
-  if (options.json === true) printJson(result);
-  else println(outcomeLine(result));
-  if (result.outcome !== 'success')
-    throw new CommandFailed(`The run of job "${id}" ended: ${result.outcome}`);
 }
 
 /**
@@ -110,8 +143,24 @@ function outcomeAwareLogger(): { logger: Logger; told: Set<unknown> } {
   return { logger, told };
 }
 
+function handedOverLine(result: HandedOver): string {
+  const job = colors.cyan(result.id);
+  const { workers, misfireGraceTime: grace } = result;
+  // A run that waits obeys the misfire grace time, counted from its hand-over, like any other.
+  const until =
+    grace === null
+      ? 'until one starts'
+      : `and is missed unless one starts it within ${formatDuration(grace * 1000)}`;
+  const who =
+    workers.length === 0
+      ? `none is live now: it waits in the store ${until}`
+      : `${workers.length} live: ${workers.join(', ')}; it runs when one of them takes it`;
+  return `${colors.green('→')} Job ${job} handed to the cluster's workers (${who})`;
+}
+
 function outcomeLine(result: RunOutcome): string {
   const took = result.durationMs === null ? '' : ` in ${formatDuration(result.durationMs)}`;
+  const where = result.handedOver && result.node !== undefined ? ` on node ${result.node}` : '';
   const job = colors.cyan(result.id);
   switch (result.outcome) {
     case 'success': {
@@ -119,13 +168,15 @@ function outcomeLine(result: RunOutcome): string {
         result.returnValue === undefined
           ? ''
           : `, returned ${JSON.stringify(result.returnValue) ?? String(result.returnValue)}`;
-      return `${colors.green('✓')} Job ${job} ran${took}${value}`;
+      return `${colors.green('✓')} Job ${job} ran${took}${where}${value}`;
     }
     case 'missed':
-      return `${colors.yellow('!')} Job ${job} was missed: it could not start within its misfire grace time`;
+      return `${colors.yellow('!')} Job ${job} was missed${where}: it could not start within its misfire grace time`;
+    case 'interrupted':
+      return `${colors.yellow('!')} Job ${job} was interrupted: node ${result.node ?? '?'} stopped heartbeating during the run`;
     default: {
       const what = result.outcome === 'timeout' ? 'timed out' : 'failed';
-      return `${colors.red('✗')} Job ${job} ${what}${took}: ${result.error?.name}: ${result.error?.message.split('\n')[0]}`;
+      return `${colors.red('✗')} Job ${job} ${what}${took}${where}: ${result.error?.name}: ${result.error?.message.split('\n')[0]}`;
     }
   }
 }

@@ -87,6 +87,7 @@ async function show(id: string, options: ShowOptions): Promise<void> {
     ['schedule', describeTrigger(job.trigger)],
     ['state', job.nextRunTime === null ? colors.yellow('paused') : 'scheduled'],
     ['executor', job.executor],
+    ['if interrupted', job.requestsRecovery ? 'runs once more (requestsRecovery)' : 'reported only'],
     ['last success', time(health.lastSuccess)],
     [
       'last failure',

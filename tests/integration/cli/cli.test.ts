@@ -16,6 +16,7 @@ const COMMANDS = [
   ['job', 'remove'],
   ['job', 'run-now'],
   ['runs'],
+  ['nodes'],
   ['next'],
   ['dashboard'],
   ['doctor'],
@@ -25,7 +26,7 @@ describe('horae --help', () => {
   it('lists every command', async () => {
     const result = await horae(['--help']);
     expect(result.code).toBe(0);
-    for (const command of ['run', 'jobs', 'job', 'runs', 'next', 'dashboard', 'doctor']) {
+    for (const command of ['run', 'jobs', 'job', 'runs', 'nodes', 'next', 'dashboard', 'doctor']) {
       expect(result.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     }
   });

@@ -309,7 +309,7 @@ describe.each(targets)('horae on $name', (target: StoreTarget) => {
       expect(healthy.code).toBe(0);
       expect(healthy.stdout).toMatch(/^✓ store +\S+ \((Sqlite|Postgres)JobStore\) answered in \d+ ms$/m);
       expect(healthy.stdout).toMatch(/^✓ schema +version 1/m);
-      expect(healthy.stdout).toMatch(/^· nodes +not listed/m);
+      expect(healthy.stdout).toMatch(/^· nodes +none live: no scheduler is heartbeating in this store$/m);
       expect(healthy.stdout).toMatch(/No problems found\.\n$/);
     },
   );
