@@ -4,6 +4,7 @@
 import type { Context, Hono } from 'hono';
 import type { Scheduler } from '../scheduler/scheduler.js';
 import type { AdminSettings } from './admin-options.js';
+import { clusterView } from './cluster-view.js';
 import type { EventHub } from './event-stream.js';
 import { HttpError } from './http-errors.js';
 import { readAddRequest, readModifyRequest } from './job-input.js';
@@ -137,6 +138,17 @@ export function apiRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettin
   app.delete('/api/jobs/:id', async (c) => {
     await (await findJob(c)).remove();
     return c.body(null, 204);
+  });
+
+  // The nodes and runs in progress of one store (`?jobStore=`, default "default").
+  app.get('/api/nodes', async (c) => {
+    const { jobStore, nodes } = await clusterView(scheduler, store(c) ?? 'default');
+    return c.json({ jobStore, nodes });
+  });
+
+  app.get('/api/runs/active', async (c) => {
+    const { jobStore, runs } = await clusterView(scheduler, store(c) ?? 'default');
+    return c.json({ jobStore, runs });
   });
 
   app.post('/api/scheduler/pause', (c) => {

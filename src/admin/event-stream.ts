@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
-import { EVENT_NAMES, type SchedulerEventUnion } from '../events/events.js';
+import { EVENT_ALL, EVENT_NAMES, type SchedulerEventUnion } from '../events/events.js';
 import type { Scheduler } from '../scheduler/scheduler.js';
 
 /** A scheduler event as the admin API streams it: JSON-safe, without return values or args. */
@@ -15,6 +15,14 @@ export interface EventView {
   scheduledRunTimes?: string[];
   error?: { name: string; message: string };
   timedOut?: boolean;
+  /** The node the event happened on (`nodeId`). */
+  node?: string;
+  /** `job_interrupted`: the node that stopped heartbeating during the run. */
+  interruptedNode?: string;
+  /** `job_interrupted`: the run was put back to run once more (`requestsRecovery`). */
+  recovered?: boolean;
+  /** A manual run's event (`Scheduler.runJob`). */
+  manual?: boolean;
 }
 
 const NAMES = new Map<number, string>(Object.entries(EVENT_NAMES).map(([name, code]) => [code, name]));
@@ -44,12 +52,18 @@ export function eventView(event: SchedulerEventUnion): EventView {
         : { name: typeof exception, message: String(exception) };
   }
   if (typeof fields.timedOut === 'boolean') view.timedOut = fields.timedOut;
+  if (typeof fields.nodeId === 'string') view.node = fields.nodeId;
+  if (typeof fields.interruptedNode === 'string') view.interruptedNode = fields.interruptedNode;
+  if (typeof fields.recovered === 'boolean') view.recovered = fields.recovered;
+  if (fields.manual === true) view.manual = true;
   return view;
 }
 
 /**
  * The scheduler's events fanned out to every open event stream. It listens to the scheduler only
- * while a stream is open, and `close()` ends every stream (for a server shutting down).
+ * while a stream is open, and `close()` ends every stream (for a server shutting down). It listens
+ * as a cluster listener: with an event broker, the events other nodes publish (`clusterEvents`)
+ * arrive too, each with its node.
  */
 export class EventHub {
   private readonly streams = new Set<(event: EventView | null) => void>();
@@ -99,7 +113,7 @@ export class EventHub {
   }
 
   private add(send: (event: EventView | null) => void): void {
-    if (this.streams.size === 0) this.scheduler.addListener(this.listener);
+    if (this.streams.size === 0) this.scheduler.addListener(this.listener, EVENT_ALL, { cluster: true });
     this.streams.add(send);
   }
 

@@ -10,3 +10,4 @@ export { CSRF_HEADER } from './security.js';
 export type { ErrorBody } from './http-errors.js';
 export type { JobView, RunView, HealthView } from './job-view.js';
 export type { EventView } from './event-stream.js';
+export type { NodeView, ActiveRunView, ClusterView } from './cluster-view.js';

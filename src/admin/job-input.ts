@@ -23,6 +23,7 @@ export const ADD_FIELDS = [
   'replaceExisting',
   'timeout',
   'retry',
+  'requestsRecovery',
 ] as const;
 
 /** Fields of `PATCH api/jobs/:id`. */
@@ -36,6 +37,7 @@ export const MODIFY_FIELDS = [
   'executor',
   'timeout',
   'retry',
+  'requestsRecovery',
 ] as const;
 
 /** What `addJob` is called with. */

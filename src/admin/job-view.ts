@@ -22,6 +22,8 @@ export interface JobView {
   maxInstances: number;
   timeout: number | null;
   retry: Job['retry'];
+  /** True when a run whose node dies mid-run runs once more on another node (`requestsRecovery`). */
+  requestsRecovery: boolean;
   args?: unknown[];
 }
 
@@ -35,6 +37,7 @@ export interface RunView {
   durationMs: number | null;
   error: RunRecord['error'];
   returnValue: unknown;
+  /** The node that ran it; for an `interrupted` run, the node that stopped heartbeating during it. */
   schedulerId: string;
   manual: boolean;
 }
@@ -63,6 +66,7 @@ export function jobView(job: Job, scheduler: Scheduler, showArgs: boolean): JobV
     maxInstances: job.maxInstances,
     timeout: job.timeout,
     retry: job.retry,
+    requestsRecovery: job.requestsRecovery,
   };
   if (showArgs) view.args = job.args;
   return view;

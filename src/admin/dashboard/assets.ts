@@ -23,7 +23,7 @@ pre { white-space: pre-wrap; overflow-wrap: anywhere; margin: .3rem 0; }
 .error-text { color: var(--bad); overflow-wrap: anywhere; }
 .badge { display: inline-block; padding: 0 .45rem; border-radius: 999px; font-size: 12px; border: 1px solid currentColor; }
 .badge.success, .badge.scheduled { color: var(--ok); } .badge.error, .badge.timeout { color: var(--bad); }
-.badge.missed, .badge.paused, .badge.readonly { color: var(--warn); } .badge.none { color: var(--muted); }
+.badge.missed, .badge.interrupted, .badge.paused, .badge.readonly { color: var(--warn); } .badge.none, .badge.role { color: var(--muted); }
 .actions { display: inline-flex; gap: .3rem; flex-wrap: wrap; }
 button { font: inherit; padding: .2rem .6rem; border: 1px solid var(--line); border-radius: 6px; background: transparent; color: inherit; cursor: pointer; }
 button:hover { border-color: var(--accent); } button.danger { color: var(--bad); } button:disabled { opacity: .5; cursor: wait; }
@@ -172,8 +172,11 @@ export const DASHBOARD_JS = `
     if (placeholder) placeholder.remove();
     const tr = document.createElement('tr');
     tr.dataset.type = view.type;
+    const times = view.scheduledRunTime || (view.scheduledRunTimes || []).join(', ');
     const detail = view.error ? view.error.name + ': ' + view.error.message
-      : view.scheduledRunTime || (view.scheduledRunTimes || []).join(', ') || view.alias || '';
+      : view.interruptedNode ? times + ': node ' + view.interruptedNode + ' stopped heartbeating' +
+        (view.recovered ? '; it runs once more' : '')
+      : times || view.alias || '';
     for (const text of [new Date(view.at).toLocaleTimeString(), view.type, view.jobId || '', detail]) {
       const td = document.createElement('td');
       td.textContent = text;
@@ -182,6 +185,9 @@ export const DASHBOARD_JS = `
     eventRows.prepend(tr);
     while (eventRows.rows.length > 200) eventRows.deleteRow(-1);
   }
+
+  // Heartbeats are not events: the Nodes page asks for itself again every few seconds.
+  if (root.dataset.page === 'nodes') setInterval(refresh, 5000);
 
   if (window.EventSource) {
     const source = new EventSource(base + '/api/events', { withCredentials: true });

@@ -4,7 +4,8 @@ import type { Job } from '../../scheduler/job.js';
 import type { Scheduler } from '../../scheduler/scheduler.js';
 import type { AdminSettings } from '../admin-options.js';
 import { intParam, jobQuery } from '../api-routes.js';
-import { healthView, jobView, runView } from '../job-view.js';
+import { clusterView } from '../cluster-view.js';
+import { healthView, jobView, runView, type HealthView, type JobView, type RunView } from '../job-view.js';
 import { jobCounts, listJobs, requireJob, runsPage } from '../operations.js';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets.js';
 import { eventsPage } from './events-page.js';
@@ -12,12 +13,15 @@ import type { SafeHtml } from './html.js';
 import { jobPage } from './job-page.js';
 import { jobsPage } from './jobs-page.js';
 import { page, type PageContext, type PageName } from './layout.js';
+import { nodesPage } from './nodes-page.js';
 import { overviewPage } from './overview-page.js';
 
 /** The most jobs whose health the overview reads, so a huge store does not stall it. */
 const OVERVIEW_LIMIT = 1_000;
 /** Jobs whose health is read at once. */
 const PARALLEL_READS = 8;
+/** The most entries of each of the overview's lists of recent errors and interrupted runs. */
+const RECENT = 20;
 
 const SECURITY_HEADERS = {
   'content-security-policy':
@@ -40,6 +44,16 @@ async function mapLimited<T, R>(items: T[], fn: (item: T) => Promise<R>): Promis
   };
   await Promise.all(Array.from({ length: Math.min(PARALLEL_READS, items.length) }, worker));
   return results;
+}
+
+type JobHealthItem = { job: JobView; health: HealthView };
+
+/** The jobs whose latest failure's outcome passes `keep`, the newest failure first. */
+function newestFailures(items: JobHealthItem[], keep: (outcome: string) => boolean): JobHealthItem[] {
+  return items
+    .filter(({ health }) => health.lastFailure !== null && keep(health.lastFailure.outcome))
+    .sort((a, b) => (b.health.lastFailure?.at ?? '').localeCompare(a.health.lastFailure?.at ?? ''))
+    .slice(0, RECENT);
 }
 
 export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: AdminSettings): void {
@@ -82,17 +96,23 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
       .filter(({ health }) => health.consecutiveFailures > 0)
       .sort((a, b) => b.health.consecutiveFailures - a.health.consecutiveFailures);
     const overdue = healths.filter(({ health }) => health.overdue);
-    // Errors and timeouts; a missed run is not an error of the job's.
-    const recentErrors = healths
-      .filter(({ health }) => health.lastFailure !== null && health.lastFailure.outcome !== 'missed')
-      .sort((a, b) => (b.health.lastFailure?.at ?? '').localeCompare(a.health.lastFailure?.at ?? ''))
-      .slice(0, 20);
+    // Errors and timeouts; a missed or interrupted run is not an error of the job's.
+    const recentErrors = newestFailures(
+      healths,
+      (outcome) => outcome !== 'missed' && outcome !== 'interrupted',
+    );
+    const [nodes, interrupted] = await Promise.all([
+      scheduler.getNodes(),
+      interruptedRuns(newestFailures(healths, (outcome) => outcome === 'interrupted')),
+    ]);
     return send(c, 'overview', 'Overview', (ctx) =>
       overviewPage(ctx, {
         counts,
+        nodes: nodes.length,
         failing,
         overdue,
         recentErrors,
+        interrupted,
         examined: examined.length,
       }),
     );
@@ -148,5 +168,23 @@ export function dashboardRoutes(app: Hono, scheduler: Scheduler, settings: Admin
     );
   });
 
+  app.get('/nodes', async (c) => {
+    const data = await clusterView(scheduler, c.req.query('jobStore') || 'default');
+    return send(c, 'nodes', 'Nodes', (ctx) => nodesPage(ctx, data));
+  });
+
   app.get('/events', (c) => send(c, 'events', 'Live events', eventsPage));
+
+  /** The interrupted runs on record of these jobs, newest first, each with its job. */
+  async function interruptedRuns(items: JobHealthItem[]): Promise<{ job: JobView; run: RunView }[]> {
+    const runs = await mapLimited(items, async ({ job }) =>
+      (await scheduler.getRuns(job.id, { jobStore: job.jobStore }))
+        .filter((run) => run.outcome === 'interrupted')
+        .map((run) => ({ job, run: runView(run) })),
+    );
+    return runs
+      .flat()
+      .sort((a, b) => b.run.scheduledRunTime.localeCompare(a.run.scheduledRunTime))
+      .slice(0, RECENT);
+  }
 }

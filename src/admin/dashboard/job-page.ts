@@ -20,19 +20,22 @@ function runRow(run: RunView, zone: string): SafeHtml {
     <td>${timeCell(run.scheduledRunTime, zone)}</td>
     <td>${timeCell(run.startedAt, zone)}</td>
     <td>${run.durationMs === null ? html`<span class="muted">—</span>` : `${run.durationMs} ms`}</td>
+    <td><code class="small">${run.schedulerId}</code></td>
     <td>
       ${
-        run.error === null
-          ? ''
-          : html`<div class="error-text"><strong>${run.error.name}</strong>: ${run.error.message}</div>
-              ${
-                run.error.stack
-                  ? html`<details>
-                      <summary>Stack trace</summary>
-                      <pre>${run.error.stack}</pre>
-                    </details>`
-                  : ''
-              }`
+        run.outcome === 'interrupted'
+          ? html`<div class="muted">Its node stopped heartbeating during the run.</div>`
+          : run.error === null
+            ? ''
+            : html`<div class="error-text"><strong>${run.error.name}</strong>: ${run.error.message}</div>
+                ${
+                  run.error.stack
+                    ? html`<details>
+                        <summary>Stack trace</summary>
+                        <pre>${run.error.stack}</pre>
+                      </details>`
+                    : ''
+                }`
       }
     </td>
   </tr>`;
@@ -101,7 +104,8 @@ export function jobPage(context: PageContext, data: JobPageData): SafeHtml {
           misfire grace ${job.misfireGraceTime === null ? 'none' : `${job.misfireGraceTime} s`}, coalesce
           ${String(job.coalesce)}, max instances ${job.maxInstances}, timeout
           ${job.timeout === null ? 'none' : `${job.timeout} s`}, retry
-          ${job.retry === null ? 'none' : `${job.retry.attempts} attempts`}
+          ${job.retry === null ? 'none' : `${job.retry.attempts} attempts`}, if interrupted
+          ${job.requestsRecovery ? 'runs once more' : 'reported only'}
         </dd>
         ${
           context.showArgs
@@ -149,6 +153,7 @@ export function jobPage(context: PageContext, data: JobPageData): SafeHtml {
                   <th>Scheduled</th>
                   <th>Started</th>
                   <th>Duration</th>
+                  <th>Node</th>
                   <th>Error</th>
                 </tr>
               </thead>

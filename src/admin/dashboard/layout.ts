@@ -11,11 +11,12 @@ export interface PageContext {
   schedulerState: string;
 }
 
-export type PageName = 'overview' | 'jobs' | 'job' | 'events';
+export type PageName = 'overview' | 'jobs' | 'job' | 'nodes' | 'events';
 
 const NAV: [PageName, string, string][] = [
   ['overview', 'Overview', '/'],
   ['jobs', 'Jobs', '/jobs'],
+  ['nodes', 'Nodes', '/nodes'],
   ['events', 'Live events', '/events'],
 ];
 

@@ -1,4 +1,4 @@
-import type { HealthView, JobView } from '../job-view.js';
+import type { HealthView, JobView, RunView } from '../job-view.js';
 import { outcomeBadge, timeCell } from './format.js';
 import { html, type SafeHtml } from './html.js';
 import { jobLink } from './job-actions.js';
@@ -6,11 +6,18 @@ import type { PageContext } from './layout.js';
 
 export interface OverviewData {
   counts: { total: number; scheduled: number; paused: number };
+  /** Live nodes in the default store. */
+  nodes: number;
   /** Jobs whose latest runs failed, most failures first. */
   failing: { job: JobView; health: HealthView }[];
   overdue: { job: JobView; health: HealthView }[];
   /** The latest failure of each job, newest first. */
   recentErrors: { job: JobView; health: HealthView }[];
+  /**
+   * Interrupted runs on record, newest first: of the jobs whose latest failure was an interruption
+   * (their node stopped heartbeating during the run).
+   */
+  interrupted: { job: JobView; run: RunView }[];
   /** How many jobs the lists were drawn from (all, unless there are more than the overview reads). */
   examined: number;
 }
@@ -27,7 +34,7 @@ function jobList(
   </ul>`;
 }
 
-/** The overview: counts, failing and overdue jobs, recent errors. */
+/** The overview: counts, failing and overdue jobs, recent errors and interrupted runs. */
 export function overviewPage(context: PageContext, data: OverviewData): SafeHtml {
   const { counts } = data;
   return html`<h1>Overview</h1>
@@ -52,6 +59,10 @@ export function overviewPage(context: PageContext, data: OverviewData): SafeHtml
         <div class="card">
           <div class="number" data-count="overdue">${data.overdue.length}</div>
           <div>overdue</div>
+        </div>
+        <div class="card">
+          <div class="number" data-count="nodes">${data.nodes}</div>
+          <div><a href="${context.base}/nodes">node${data.nodes === 1 ? '' : 's'}</a></div>
         </div>
       </div>
       ${data.examined < counts.total ? html`<p class="muted">Failing, overdue and errors are drawn from the first ${data.examined} jobs.</p>` : ''}
@@ -82,6 +93,30 @@ export function overviewPage(context: PageContext, data: OverviewData): SafeHtml
                       <td class="error-text">
                         ${health.lastFailure?.error ? `${health.lastFailure.error.name}: ${health.lastFailure.error.message}` : ''}
                       </td>
+                    </tr>`,
+                )}
+              </tbody>
+            </table>`
+      }
+      <h2>Recent interrupted runs</h2>
+      ${
+        data.interrupted.length === 0
+          ? html`<p class="muted">No interrupted runs.</p>`
+          : html`<table class="interrupted">
+              <thead>
+                <tr>
+                  <th>Job</th>
+                  <th>Scheduled</th>
+                  <th>Node that stopped</th>
+                </tr>
+              </thead>
+              <tbody>
+                ${data.interrupted.map(
+                  ({ job, run }) =>
+                    html`<tr data-interrupted="${job.id}">
+                      <td>${jobLink(context, job, job.name)}</td>
+                      <td>${timeCell(run.scheduledRunTime, job.timezone)}</td>
+                      <td><code>${run.schedulerId}</code></td>
                     </tr>`,
                 )}
               </tbody>

@@ -1,8 +1,8 @@
 // The dashboard in a real headless Chromium (Debian's, driven by playwright-core; no browser is
 // downloaded): a user finds a job, pauses it, sees changes made elsewhere arrive without a reload,
 // runs it now and sees the run in its history, edits its cron (a bad one is shown next to the
-// field), and removes it after a confirmation. Screenshots of each page go to
-// test-results/admin/ (or $HORAE_TEST_OUTPUT/admin/).
+// field), removes it after a confirmation, and sees the nodes and the runs in progress.
+// Screenshots of each page go to test-results/admin/ (or $HORAE_TEST_OUTPUT/admin/).
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -208,6 +208,41 @@ describe.skipIf(browserPath === undefined)('the dashboard in Chromium', () => {
     ]);
     expect(await scheduler.getJob('doomed')).toBeNull();
     expect(await page.locator('tr[data-job-row="doomed"]').count()).toBe(0);
+    await page.close();
+  });
+
+  it('shows the nodes and the runs in progress on the Nodes page', async () => {
+    const admin = await startAdmin({
+      store: target.open(uniquePrefix('dash')),
+      basePath: '/admin',
+      schedulerOptions: { nodeId: 'dash-node' },
+    });
+    fixture = admin;
+    await admin.api('POST', '/api/jobs', {
+      func: 'hold',
+      id: 'slow',
+      name: 'Slow report',
+      trigger: { type: 'interval', hours: 1 },
+    });
+    await admin.api('POST', '/api/jobs/slow/run');
+    await waitUntil(() => admin.ran.get('hold') === 1, 'the run to start');
+
+    const page = await openPage('/');
+    await Promise.all([page.waitForURL(/\/admin\/nodes$/), page.click('header nav a[href="/admin/nodes"]')]);
+    const node = page.locator('tr[data-node="dash-node"]');
+    await node.waitFor();
+    expect(await node.textContent()).toMatch(/this process[\s\S]*both/);
+    const run = page.locator('tr[data-state="held"]');
+    expect(await run.textContent()).toContain('Slow report');
+    expect(await run.textContent()).toContain('dash-node');
+    await page.screenshot({ path: join(screenshots, 'nodes.png'), fullPage: true });
+
+    // The run ends; the page follows without a reload.
+    await page.waitForSelector('#live-status[data-connected="true"]');
+    await mark(page);
+    admin.release();
+    await page.locator('#nodes', { hasText: 'No runs in progress.' }).waitFor();
+    expect(await stillMarked(page)).toBe(true);
     await page.close();
   });
 

@@ -1,4 +1,4 @@
-import { Scheduler, type JobStore } from '../../../src/index.js';
+import { Scheduler, type JobStore, type SchedulerOptions } from '../../../src/index.js';
 import { serveAdmin, type AdminServer, type ServeAdminOptions } from '../../../src/admin/index.js';
 
 /** A JSON response as the tests read it. */
@@ -39,16 +39,18 @@ export async function parseReply(response: Response): Promise<ApiReply> {
 
 /**
  * Starts a scheduler on `store` (memory when absent) with the tasks `ok`, `fail` and `hold` (which
- * waits until `release()`), and serves its admin handler on a free port.
+ * waits until `release()`), and serves its admin handler on a free port. `schedulerOptions` are
+ * added to the scheduler's (a node id, a short heartbeat).
  */
 export async function startAdmin(
-  options: Partial<ServeAdminOptions> & { store?: JobStore } = {},
+  options: Partial<ServeAdminOptions> & { store?: JobStore; schedulerOptions?: SchedulerOptions } = {},
 ): Promise<AdminFixture & { release(): void }> {
-  const { store, ...adminOptions } = options;
+  const { store, schedulerOptions, ...adminOptions } = options;
   const scheduler = new Scheduler({
     timezone: 'Asia/Shanghai',
     ...(store === undefined ? {} : { jobStores: { default: store } }),
     logger: { debug() {}, info() {}, warn() {}, error() {} },
+    ...schedulerOptions,
   });
   const ran = new Map<string, number>();
   const count = (name: string) => ran.set(name, (ran.get(name) ?? 0) + 1);

@@ -43,7 +43,16 @@ describe('basic auth', () => {
 
   it('answers 401 with a challenge without the right credentials, on the API and the pages', async () => {
     const { base } = await start({ basicAuth });
-    for (const path of ['/api/jobs', '/', '/jobs', '/api/events', '/assets/dashboard.js']) {
+    for (const path of [
+      '/api/jobs',
+      '/',
+      '/jobs',
+      '/nodes',
+      '/api/nodes',
+      '/api/runs/active',
+      '/api/events',
+      '/assets/dashboard.js',
+    ]) {
       const response = await fetch(`${base}${path}`);
       expect(response.status, path).toBe(401);
       expect(response.headers.get('www-authenticate')).toBe('Basic realm="Horae", charset="UTF-8"');
@@ -241,7 +250,7 @@ describe('read-only mode', () => {
         true,
         undefined,
       ]);
-      for (const path of ['/jobs', '/jobs/ro']) {
+      for (const path of ['/jobs', '/jobs/ro', '/nodes', '/']) {
         const page = await (await readOnly.fetch(new Request(`http://localhost${path}`))).text();
         expect(page).toContain('read-only');
         expect(page).not.toContain('data-action=');
