@@ -15,8 +15,9 @@ export interface JobHealth {
   /** When the newest successful run finished. */
   lastSuccess: Date | null;
   /**
-   * The newest run that failed, timed out or was missed: when it ended (a missed run: its
-   * scheduled time), how, and its error (`null` for a missed run).
+   * The newest run that failed, timed out, was missed or was interrupted (its node died): when it
+   * ended (a missed or interrupted run: its scheduled time), how, and its error (`null` for those
+   * two).
    */
   lastFailure: {
     at: Date;
@@ -24,7 +25,8 @@ export interface JobHealth {
     error: RunRecord['error'];
   } | null;
   /**
-   * Runs that ended in `error` or `timeout` since the last success (missed runs are not counted).
+   * Runs that ended in `error`, `timeout` or `interrupted` since the last success (missed runs are
+   * not counted: nothing went wrong with the job).
    * Counted in the kept history, so at most the scheduler's `runRetention`.
    */
   consecutiveFailures: number;

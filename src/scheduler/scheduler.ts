@@ -107,6 +107,16 @@ export class Scheduler {
     return this.settings.timezone;
   }
 
+  /** This node's id (`nodeId`): in leases, runs, run records, `getNodes()` and cluster events. */
+  get nodeId(): string {
+    return this.settings.schedulerId;
+  }
+
+  /** What this node does in a cluster (`role`): `'both'`, `'scheduler'`, `'worker'` or `'client'`. */
+  get role(): SchedulerSettings['role'] {
+    return this.settings.role;
+  }
+
   /** `'stopped'`, `'running'` or `'paused'` (started, but not processing jobs). */
   get state(): SchedulerState {
     return this.currentState;
