@@ -328,10 +328,7 @@ export class Scheduler {
     return this.jobs.add(built);
   }
 
-  /**
-   * Resolves a job's function name, so a bad one fails at once; a node that runs nothing (the
-   * client and scheduler roles) leaves that to the workers, which have the tasks and modules.
-   */
+  /** Resolves a job's function name, so a bad one fails at once; a node that runs nothing leaves it to workers. */
   private checkFunction = (func: string): Promise<unknown> =>
     this.components.runsJobs() ? this.resolver.resolve(func) : Promise.resolve();
 
