@@ -8,7 +8,6 @@ import { EVENT_JOB_INTERRUPTED, type EventListener, type SchedulerEventUnion } f
 import { ListenerRegistry } from '../events/listeners.js';
 import type { RunHistory } from '../runs/run-history.js';
 import type { InterruptedRun, JobStore, NodeRecord } from '../stores/job-store.js';
-import { TimedRunRecord } from '../stores/run-record.js';
 import type { SchedulerSettings } from './settings.js';
 
 /** Interrupted runs taken per call, until a store has none left. */
@@ -220,7 +219,8 @@ export class ClusterNode {
       try {
         await store.heartbeat(record, now, settings.leaseMs);
         for (;;) {
-          const taken = await store.takeInterruptedRuns(now, INTERRUPTED_BATCH);
+          // The store writes their `interrupted` records in the same step.
+          const taken = await store.takeInterruptedRuns(now, INTERRUPTED_BATCH, settings.runRetention);
           for (const run of taken) {
             this.interrupted(alias, run);
             if (run.requeued) {
@@ -240,29 +240,11 @@ export class ClusterNode {
     }
   }
 
-  /** Records an interrupted run (one record per run time, under the dead node's id) and reports it. */
+  /** Reports an interrupted run (its store has recorded it): a warning and `job_interrupted`. */
   private interrupted(alias: string, run: InterruptedRun): void {
-    const { logger, runRetention } = this.host.settings();
+    const { logger } = this.host.settings();
     const deadNode = run.node ?? 'unknown';
     const { job } = run;
-    if (runRetention > 0) {
-      for (const time of run.scheduledRunTimes) {
-        this.host.history.keep(
-          alias,
-          new TimedRunRecord(
-            job.id,
-            time.getTime(),
-            NaN,
-            NaN,
-            'interrupted',
-            null,
-            null,
-            deadNode,
-            run.manual,
-          ),
-        );
-      }
-    }
     const times = run.scheduledRunTimes.map((time) => time.toISOString()).join(', ');
     logger.warn(
       `Job "${job.name}" (id ${job.id}): the run at ${times} was interrupted (node "${deadNode}" stopped heartbeating)${run.requeued ? '; it runs once more, as the job asks (requestsRecovery)' : ''}`,

@@ -1,6 +1,7 @@
 import { SerializationError } from '../errors.js';
 import { deserializeJob, serializeJob, type SerializedJob } from './job-serializer.js';
-import type { ActiveRun, NodeRecord, NodeRole } from './job-store.js';
+import type { ActiveRun, NodeRecord, NodeRole, RunRecord } from './job-store.js';
+import { TimedRunRecord } from './run-record.js';
 
 /**
  * The stored forms of runs in progress (`ActiveRun`) and of nodes (`NodeRecord`), the same in every
@@ -174,4 +175,17 @@ export function copyNode(node: NodeRecord): NodeRecord {
     expiresAt: new Date(node.expiresAt.getTime()),
     executors: [...node.executors],
   };
+}
+
+/**
+ * The run records of an interrupted run (`JobStore.takeInterruptedRuns`): one `interrupted` record
+ * per run time, under the id of the node that held it, with no start or end time (it may have
+ * finished without its record, or never started).
+ */
+export function interruptedRecords(run: ActiveRun): RunRecord[] {
+  const node = run.node ?? 'unknown';
+  return run.scheduledRunTimes.map(
+    (time) =>
+      new TimedRunRecord(run.job.id, time.getTime(), NaN, NaN, 'interrupted', null, null, node, run.manual),
+  );
 }

@@ -276,11 +276,14 @@ export interface JobStore {
    * Takes up to `limit` runs whose holder's lease ended before `now` (`leaseUntil < now`), oldest
    * lease first: each is deleted, or, when its job asks for it (`job.requestsRecovery`) and it is
    * not itself a recovery, put back in the same step to wait for any node (`node: null`,
-   * `leaseUntil: null`, `recovery: true`, a new `createdAt: now`). Returns each run as it was before
-   * (its old holder and lease), with `requeued`. Two concurrent callers never take the same run, so
-   * each interruption is reported once.
+   * `leaseUntil: null`, `recovery: true`, a new `createdAt: now`). In that same step (so a node
+   * killed just after it leaves no interruption unrecorded) it stores the `interrupted` run records
+   * of the runs taken, `interruptedRecords(run)` (`stores/active-run.ts`), as `addRuns` does with
+   * `retention` (0: none). Returns each run as it was before (its old holder and lease), with
+   * `requeued`. Two concurrent callers never take the same run, so each interruption is recorded
+   * and reported once.
    */
-  takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]>;
+  takeInterruptedRuns(now: Date, limit: number, retention: number): Promise<InterruptedRun[]>;
 
   /** Every stored run, held or waiting, oldest first (`createdAt`, then `id`). */
   getActiveRuns(): Promise<ActiveRun[]>;

@@ -309,7 +309,7 @@ export function clusterTests(fixture: ClusterFixture): void {
         ],
       );
       const now = new Date(T0 + 5000);
-      const taken = await store.takeInterruptedRuns(now, 10);
+      const taken = await store.takeInterruptedRuns(now, 10, 10);
       expect(taken.map((run) => [run.id, run.node, run.leaseUntil?.getTime(), run.requeued])).toEqual([
         ['r-again', A, T0 + 500, false],
         ['r-plain', A, T0 + 1000, false],
@@ -317,7 +317,7 @@ export function clusterTests(fixture: ClusterFixture): void {
       ]);
       expect(taken[2]?.job.id).toBe('recover');
       // Taken once only.
-      expect(await store.takeInterruptedRuns(now, 10)).toEqual([]);
+      expect(await store.takeInterruptedRuns(now, 10, 10)).toEqual([]);
       const left = await store.getActiveRuns();
       const back = left.find((run) => run.id === 'r-recover') as ActiveRun;
       expect(back).toMatchObject({ node: null, leaseUntil: null, recovery: true });
@@ -328,11 +328,52 @@ export function clusterTests(fixture: ClusterFixture): void {
       expect(again?.id).toBe('r-waiting');
       const [recovery] = await store.acquireRuns(B, ['default'], now, 1000, 1);
       expect(recovery).toMatchObject({ id: 'r-recover', recovery: true, node: B });
-      const later = await store.takeInterruptedRuns(new Date(now.getTime() + 2000), 10);
+      const later = await store.takeInterruptedRuns(new Date(now.getTime() + 2000), 10, 10);
       expect(later.map((run) => [run.id, run.requeued]).sort()).toEqual([
         ['r-recover', false],
         ['r-waiting', false],
       ]);
+    });
+
+    it('records each run time of a run it takes as interrupted, in the same step, under its node', async () => {
+      const store = fixture.store();
+      const job = makeJob('j', T0, { maxInstances: 5 });
+      await store.addJob(job);
+      await store.releaseJobs(
+        A,
+        [],
+        [
+          makeActiveRun('r', job, A, {
+            leaseUntil: new Date(T0 + 10),
+            scheduledRunTimes: [new Date(T0 - 1000), new Date(T0)],
+          }),
+          makeActiveRun('m', job, B, { leaseUntil: new Date(T0 + 10), manual: true }),
+          makeActiveRun('quiet', makeJob('q', T0), B, { leaseUntil: new Date(T0 + 15) }),
+        ],
+      );
+      await store.addRun(makeRun('j', T0 - 5000), 10);
+      const taken = await store.takeInterruptedRuns(new Date(T0 + 20), 2, 10);
+      expect(runIds(taken)).toEqual(['m', 'r']);
+      const records = await store.getRuns('j', 10);
+      expect(
+        records.map((record) => [
+          record.scheduledRunTime.getTime() - T0,
+          record.outcome,
+          record.schedulerId,
+          record.startedAt,
+          record.finishedAt,
+          record.manual === true,
+        ]),
+      ).toEqual([
+        [0, 'interrupted', A, null, null, false],
+        [0, 'interrupted', B, null, null, true],
+        [-1000, 'interrupted', A, null, null, false],
+        [-5000, 'success', 'scheduler-a', new Date(T0 - 4995), new Date(T0 - 4975), false],
+      ]);
+      // Retention as for addRuns; none with 0.
+      await store.takeInterruptedRuns(new Date(T0 + 20), 10, 0);
+      expect(await store.getRuns('q', 10)).toEqual([]);
+      expect(await store.getActiveRuns()).toEqual([]);
     });
 
     it('takes at most the limit, and never one run for two concurrent callers', async () => {
@@ -343,10 +384,10 @@ export function clusterTests(fixture: ClusterFixture): void {
       }
       await store.releaseJobs(A, [], runs);
       const now = new Date(T0 + 1000);
-      expect(runIds(await store.takeInterruptedRuns(now, 3))).toEqual(['r0', 'r1', 'r2']);
+      expect(runIds(await store.takeInterruptedRuns(now, 3, 10))).toEqual(['r0', 'r1', 'r2']);
       const [x, y] = await Promise.all([
-        store.takeInterruptedRuns(now, 10),
-        store.takeInterruptedRuns(now, 10),
+        store.takeInterruptedRuns(now, 10, 10),
+        store.takeInterruptedRuns(now, 10, 10),
       ]);
       const all = [...runIds(x as ActiveRun[]), ...runIds(y as ActiveRun[])].sort();
       expect(all).toEqual(['r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
@@ -357,7 +398,7 @@ export function clusterTests(fixture: ClusterFixture): void {
       const job = makeJob('j', T0, { maxInstances: 1 });
       await store.addJob(job);
       await store.releaseJobs(A, [], [makeActiveRun('r', job, A, { leaseUntil: new Date(T0 + 10) })]);
-      await store.takeInterruptedRuns(new Date(T0 + 20), 10);
+      await store.takeInterruptedRuns(new Date(T0 + 20), 10, 10);
       // The slot is free again for another node.
       expect((await store.releaseJobs(B, [], [makeActiveRun('r2', job, B)])).refused).toEqual([]);
       await store.finishRuns(A, ['r2'], [], 10);

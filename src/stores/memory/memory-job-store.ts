@@ -3,7 +3,7 @@ import type { JobState } from '../../job-state.js';
 import { matchesJobQuery, searchWords } from '../job-query.js';
 import { compareIds, compareJobs } from '../job-order.js';
 import { TimedRunRecord } from '../run-record.js';
-import { copyActiveRun, copyNode } from '../active-run.js';
+import { copyActiveRun, copyNode, interruptedRecords } from '../active-run.js';
 import type {
   ActiveRun,
   InterruptedRun,
@@ -384,7 +384,7 @@ export class MemoryJobStore implements JobStore {
       .map(copyNode);
   }
 
-  async takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
+  async takeInterruptedRuns(now: Date, limit: number, retention: number): Promise<InterruptedRun[]> {
     const nowMs = now.getTime();
     const ended: ActiveRun[] = [];
     for (const run of this.runs.values()) {
@@ -397,6 +397,7 @@ export class MemoryJobStore implements JobStore {
     for (const run of ended.slice(0, Math.max(0, limit))) {
       const requeued = run.job.requestsRecovery === true && !run.recovery;
       taken.push({ ...copyActiveRun(run), requeued });
+      if (retention > 0) for (const record of interruptedRecords(run)) this.recordRun(record, retention);
       if (requeued) {
         // Out and back in: a run put back waits in order of its new creation time.
         this.runs.delete(run.id);
