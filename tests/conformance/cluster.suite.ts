@@ -213,7 +213,7 @@ export function clusterTests(fixture: ClusterFixture): void {
         store.acquireRuns(A, ['default'], now, LEASE, 12),
         store.acquireRuns(B, ['default'], now, LEASE, 12),
       ]);
-      const all = [...runIds(a as ActiveRun[]), ...runIds(b as ActiveRun[])].sort();
+      const all = [...runIds(a), ...runIds(b)].sort();
       expect(all).toEqual(runIds(runs));
     });
 
@@ -389,7 +389,7 @@ export function clusterTests(fixture: ClusterFixture): void {
         store.takeInterruptedRuns(now, 10, 10),
         store.takeInterruptedRuns(now, 10, 10),
       ]);
-      const all = [...runIds(x as ActiveRun[]), ...runIds(y as ActiveRun[])].sort();
+      const all = [...runIds(x), ...runIds(y)].sort();
       expect(all).toEqual(['r3', 'r4', 'r5', 'r6', 'r7', 'r8', 'r9']);
     });
 
