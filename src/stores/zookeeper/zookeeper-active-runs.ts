@@ -1,4 +1,4 @@
-import { serializeActiveRun } from '../active-run.js';
+import { interruptedRecords, serializeActiveRun } from '../active-run.js';
 import type { ActiveRun, InterruptedRun, RunRecord } from '../job-store.js';
 import {
   ZK,
@@ -264,9 +264,15 @@ export class ActiveRuns {
 
   /**
    * `JobStore.takeInterruptedRuns`: lists the held groups whose bound has passed, and takes their
-   * runs whose lease has, each in a transaction of its own once several callers race (see `commitEach`).
+   * runs whose lease has, each in a transaction of its own once several callers race (see `commitEach`)
+   * that also creates its `interrupted` records; then trims the histories of the jobs recorded.
    */
-  async takeInterrupted(zk: ZooKeeperConnection, now: Date, limit: number): Promise<InterruptedRun[]> {
+  async takeInterrupted(
+    zk: ZooKeeperConnection,
+    now: Date,
+    limit: number,
+    retention: number,
+  ): Promise<InterruptedRun[]> {
     if (limit <= 0) return [];
     const nowMs = now.getTime();
     const groups = (await zk.getChildren(this.paths.held)).flatMap((name) => {
@@ -285,18 +291,19 @@ export class ActiveRuns {
       .sort(byTime);
     const read = await this.index.readEntries(zk, ended.slice(0, limit), nowMs);
     const requeued = read.map(({ run }) => run.job.requestsRecovery === true && !run.recovery);
-    await Promise.all(
-      read.map(({ run }, i) =>
+    const recorded = retention > 0 ? [...new Set(read.map(({ entry }) => entry.jobId))] : [];
+    await Promise.all([
+      ...read.map(({ run }, i) =>
         requeued[i] === true ? this.folders.ensure(zk, this.paths.queue(run.job.executor)) : undefined,
       ),
-    );
+      ...recorded.map((jobId) => this.folders.ensure(zk, this.paths.jobRuns(jobId))),
+    ]);
     const batches = read.map(({ entry, run, version }, i): ZkOp[] => {
       const path = this.paths.activeRun(entry.jobId, entry.runId);
+      // Records beyond `retention` would be trimmed at once: the newest run times only (ascending).
+      const records = retention > 0 ? recordOps(this.paths, interruptedRecords(run).slice(-retention)) : [];
       if (requeued[i] !== true) {
-        return [
-          { op: 'remove', path: entry.path },
-          { op: 'remove', path, version },
-        ];
+        return [{ op: 'remove', path: entry.path }, { op: 'remove', path, version }, ...records];
       }
       const back = { ...run, node: null, leaseUntil: null, recovery: true, createdAt: new Date(nowMs) };
       return [
@@ -306,6 +313,7 @@ export class ActiveRuns {
           op: 'create',
           path: `${this.paths.queue(run.job.executor)}/${runEntry(nowMs, run.id, entry.jobId)}`,
         },
+        ...records,
       ];
     });
     // Groups of dead nodes left empty go too; one that was given a run meanwhile fails alone and stays.
@@ -317,11 +325,23 @@ export class ActiveRuns {
     for (const path of empty) this.index.forgetFolder(path);
     const taken: InterruptedRun[] = [];
     read.forEach(({ entry, run }, i) => {
-      if (results[i] !== null) return;
+      const error = results[i];
+      if (error !== null) {
+        // A history folder removed by hand since this store made it: made again on the next call.
+        const op = batches[i]?.[error?.opIndex ?? -1];
+        if (op?.op === 'create' && op.sequential === true) this.folders.forget(parent(op.path));
+        return;
+      }
       if (requeued[i] === true) this.index.forgetEntry(entry.runId);
       else this.index.forget(entry);
       taken.push({ ...run, requeued: requeued[i] === true });
     });
+    const trimmed = new Set(taken.map((run) => run.job.id));
+    await Promise.all(
+      recorded
+        .filter((jobId) => trimmed.has(jobId))
+        .map((jobId) => trimRuns(zk, this.paths, jobId, retention)),
+    );
     return taken;
   }
 

@@ -356,8 +356,8 @@ export class ZooKeeperJobStore implements JobStore {
     return this.guard('list nodes', (zk) => this.nodes.list(zk, now));
   }
 
-  async takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
-    return this.guard('take interrupted runs', (zk) => this.runs.takeInterrupted(zk, now, limit));
+  async takeInterruptedRuns(now: Date, limit: number, retention: number): Promise<InterruptedRun[]> {
+    return this.guard('take interrupted runs', (zk) => this.runs.takeInterrupted(zk, now, limit, retention));
   }
 
   async getActiveRuns(): Promise<ActiveRun[]> {

@@ -185,7 +185,7 @@ describe.skipIf(url === undefined)('ZooKeeper job store in a cluster', () => {
     });
   });
 
-  it('takes each interrupted run once across processes, and puts back once those that ask', async () => {
+  it('takes and records each interrupted run once across processes, and puts back once those that ask', async () => {
     const stores = await openMany(newRoot(), 4);
     const [first] = stores as [ZooKeeperJobStore];
     const runs = range(40).map((i) =>
@@ -200,15 +200,20 @@ describe.skipIf(url === undefined)('ZooKeeper job store in a cluster', () => {
     );
     await first.releaseJobs('dead', [], runs);
     const now = new Date(T0 + 5000);
-    const taken = (await Promise.all(stores.map((store) => store.takeInterruptedRuns(now, 100)))).flat();
+    const taken = (await Promise.all(stores.map((store) => store.takeInterruptedRuns(now, 100, 10)))).flat();
     expect(ids(taken)).toEqual(ids(runs));
     const requeued = taken.filter((run) => run.requeued).map((run) => run.id);
     expect(requeued.sort()).toEqual(runs.filter((_, i) => i % 2 === 0).map((run) => run.id));
     const left = await first.getActiveRuns();
     expect(ids(left)).toEqual(requeued);
     for (const run of left) expect(run).toMatchObject({ node: null, leaseUntil: null, recovery: true });
+    // Recorded once, by whichever process took it.
+    const records = await Promise.all(runs.map((run) => first.getRuns(run.job.id, 10)));
+    expect(records.map((list) => list.map((record) => [record.outcome, record.schedulerId]))).toEqual(
+      runs.map(() => [['interrupted', 'dead']]),
+    );
     // The dead node's groups are gone once emptied, so later passes list nothing of it.
-    expect(await stores[1]?.takeInterruptedRuns(now, 100)).toEqual([]);
+    expect(await stores[1]?.takeInterruptedRuns(now, 100, 10)).toEqual([]);
     expect(await getChildren(raw, `${first.root}/held`)).toEqual([]);
   });
 
@@ -254,7 +259,7 @@ describe.skipIf(url === undefined)('ZooKeeper job store in a cluster', () => {
     expect([...leases]).toEqual([T0 + 10_000 + LEASE]);
     // All of them in one group: nothing is interrupted before the new lease ends.
     expect(await getChildren(raw, `${store.root}/held`)).toHaveLength(1);
-    expect(await store.takeInterruptedRuns(new Date(T0 + LEASE + 5000), 10)).toEqual([]);
+    expect(await store.takeInterruptedRuns(new Date(T0 + LEASE + 5000), 10, 10)).toEqual([]);
   });
 
   it('upgrades a root made by the previous version, which had no runs in progress or nodes', async () => {
@@ -356,14 +361,14 @@ describe.skipIf(url === undefined)('ZooKeeper job store in a cluster', () => {
     const hour = 3_600_000;
     expect(ids(await store.acquireRuns('node-a', ['default'], now, hour, 10))).toEqual(['good']);
     expect(reported()).toEqual(['j1', 'j2']);
-    expect(await store.takeInterruptedRuns(now, 10)).toEqual([]);
+    expect(await store.takeInterruptedRuns(now, 10, 10)).toEqual([]);
     expect(reported()).toEqual(['j1', 'j2', 'j4']);
     // Passed over without a new report for a minute, then read and reported again.
     expect(await store.acquireRuns('node-a', ['default'], new Date(T0 + 30_000), LEASE, 10)).toEqual([]);
-    expect(await store.takeInterruptedRuns(new Date(T0 + 30_000), 10)).toEqual([]);
+    expect(await store.takeInterruptedRuns(new Date(T0 + 30_000), 10, 10)).toEqual([]);
     expect(reports).toHaveLength(3);
     expect(await store.acquireRuns('node-a', ['default'], new Date(T0 + 61_001), LEASE, 10)).toEqual([]);
-    expect(await store.takeInterruptedRuns(new Date(T0 + 61_001), 10)).toEqual([]);
+    expect(await store.takeInterruptedRuns(new Date(T0 + 61_001), 10, 10)).toEqual([]);
     expect(reports).toHaveLength(6);
     // Kept, for someone to fix or remove.
     expect(await getData(raw, held)).toContain('no-such-trigger');
