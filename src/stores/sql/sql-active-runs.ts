@@ -1,4 +1,4 @@
-import { serializeActiveRun } from '../active-run.js';
+import { interruptedRecords, serializeActiveRun } from '../active-run.js';
 import { compareIds } from '../job-order.js';
 import type { ActiveRun, InterruptedRun, RunRecord } from '../job-store.js';
 import { IN_LIST_CHUNK, placeholders, type RowClaim } from './sql-claim.js';
@@ -103,8 +103,9 @@ export async function finishRuns(
 /**
  * `JobStore.takeInterruptedRuns`, by the `(lease_until, id)` index. An idle store answers the
  * first, plain SELECT with no row, and that is all. Otherwise one transaction locks the ended runs
- * (`SKIP LOCKED`, so a concurrent taker gets others), deletes them or puts them back to wait, and
- * returns them. A run that cannot be read is left as it is.
+ * (`SKIP LOCKED`, so a concurrent taker gets others), deletes them or puts them back to wait,
+ * writes their `interrupted` records (`writeRunRecords`, kept to `retention`), and returns them. A
+ * run that cannot be read is left as it is.
  */
 export async function takeInterruptedRuns(
   db: SqlConnection,
@@ -112,6 +113,7 @@ export async function takeInterruptedRuns(
   reader: ActiveRunReader,
   now: Date,
   limit: number,
+  retention: number,
 ): Promise<InterruptedRun[]> {
   if (limit <= 0) return [];
   const nowMs = now.getTime();
@@ -137,6 +139,7 @@ export async function takeInterruptedRuns(
       await session.run(sql.requeueRun, [nowMs, serializeActiveRun(back), run.id]);
     }
     await inChunks(deleted, (ids) => session.run(sql.deleteRuns(ids.length), ids));
+    if (retention > 0) await writeRunRecords(session, sql, taken.flatMap(interruptedRecords), retention);
     return taken;
   });
 }

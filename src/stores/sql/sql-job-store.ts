@@ -197,9 +197,9 @@ export class SqlJobStore implements JobStore {
     );
   }
 
-  async takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
+  async takeInterruptedRuns(now: Date, limit: number, retention: number): Promise<InterruptedRun[]> {
     return this.guard('take interrupted runs', (db) =>
-      activeRuns.takeInterruptedRuns(db, this.parts, this.runReader, now, limit),
+      activeRuns.takeInterruptedRuns(db, this.parts, this.runReader, now, limit, retention),
     );
   }
 

@@ -164,8 +164,17 @@ for (const target of persistentTargets()) {
       );
       await stores[0]?.releaseJobs('dead', [], runs);
       const now = new Date(T0 + 1000);
-      const taken = await Promise.all(stores.map((store) => drain(() => store.takeInterruptedRuns(now, 4))));
+      const taken = await Promise.all(
+        stores.map((store) => drain(() => store.takeInterruptedRuns(now, 4, 10))),
+      );
       expect(disjointUnion(taken)).toEqual(runs.map((run) => run.id));
+      // Each taker wrote the records of its own runs only: one per run time, under the dead node.
+      for (const run of runs) {
+        const records = await stores[0]!.getRuns(run.job.id, 10);
+        expect(records.map((record) => [record.outcome, record.schedulerId])).toEqual([
+          ['interrupted', 'dead'],
+        ]);
+      }
       // The runs of jobs that asked for it wait once more, for any node; the others are gone.
       const left = await stores[0]!.getActiveRuns();
       expect(left.map((run) => run.id)).toEqual(runs.filter((_, i) => i % 3 === 0).map((run) => run.id));
@@ -231,9 +240,9 @@ for (const target of persistentTargets()) {
         'w-good',
       ]);
       expect(await store.acquireRuns('n', ['default'], now, LEASE, 1)).toEqual([]);
-      expect((await store.takeInterruptedRuns(now, 1)).map((run) => run.id)).toEqual([]);
-      expect((await store.takeInterruptedRuns(now, 1)).map((run) => run.id)).toEqual(['h-good']);
-      expect(await store.takeInterruptedRuns(now, 1)).toEqual([]);
+      expect((await store.takeInterruptedRuns(now, 1, 10)).map((run) => run.id)).toEqual([]);
+      expect((await store.takeInterruptedRuns(now, 1, 10)).map((run) => run.id)).toEqual(['h-good']);
+      expect(await store.takeInterruptedRuns(now, 1, 10)).toEqual([]);
       expect(reports.map((report) => report.jobId)).toEqual(['bad', 'bad-held']);
       expect(reports.every((report) => (report.error as Error).name === 'SerializationError')).toBe(true);
 
@@ -297,7 +306,7 @@ for (const target of persistentTargets()) {
           held = runs.filter((run) => !result.refused.includes(run.id));
           await store.heartbeat(node(name, now.getTime()), now, LEASE);
           await store.acquireRuns(name, ['default'], now, LEASE, 5);
-          await store.takeInterruptedRuns(now, 5);
+          await store.takeInterruptedRuns(now, 5, 5);
           const perJob = new Map<string, ActiveRun[]>();
           for (const run of await store.getActiveRuns())
             perJob.set(run.job.id, [...(perJob.get(run.job.id) ?? []), run]);
