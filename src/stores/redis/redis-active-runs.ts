@@ -1,4 +1,10 @@
-import { deserializeActiveRun, deserializeNode, serializeActiveRun, serializeNode } from '../active-run.js';
+import {
+  deserializeActiveRun,
+  deserializeNode,
+  interruptedRecords,
+  serializeActiveRun,
+  serializeNode,
+} from '../active-run.js';
 import { compareIds } from '../job-order.js';
 import type {
   ActiveRun,
@@ -9,7 +15,7 @@ import type {
   RunRecord,
 } from '../job-store.js';
 import { RUN_SCRIPTS } from './redis-run-scripts.js';
-import { runRecordChunks, SCRIPTS, type LuaScript } from './redis-scripts.js';
+import { runRecordArgs, runRecordChunks, SCRIPTS, type LuaScript } from './redis-scripts.js';
 
 /** How long a stored job or run this process cannot read is set aside before it is tried (and reported) again. */
 export const UNREADABLE_RETRY_MS = 60_000;
@@ -131,7 +137,8 @@ export class RedisActiveRuns {
     return nodes.sort((a, b) => compareIds(a.id, b.id));
   }
 
-  async takeInterrupted(now: Date, limit: number): Promise<InterruptedRun[]> {
+  /** See `JobStore.takeInterruptedRuns`: the runs' `interrupted` records go in the script that takes them. */
+  async takeInterrupted(now: Date, limit: number, retention: number): Promise<InterruptedRun[]> {
     if (limit <= 0) return [];
     const nowMs = now.getTime();
     const reads = this.read(
@@ -144,13 +151,18 @@ export class RedisActiveRuns {
       if ('run' in read) readable.set(read.id, read.run);
       else unreadable.set(read.id, read);
     }
+    const toTake: (string | number)[] = [];
+    for (const [id, run] of readable) {
+      const records = retention > 0 ? runRecordArgs(interruptedRecords(run), retention) : [];
+      toTake.push(id, run.node ?? '', records.length, ...records);
+    }
     const [taken, parked] = (await this.host.script(
       'take interrupted runs',
       RUN_SCRIPTS.takeInterrupted,
       nowMs,
       nowMs + UNREADABLE_RETRY_MS,
       readable.size,
-      ...readable.keys(),
+      ...toTake,
       ...unreadable.keys(),
     )) as [(string | null)[], string[]];
     // Reported once per park, by the caller that parked it.

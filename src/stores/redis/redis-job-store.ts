@@ -271,8 +271,8 @@ export class RedisJobStore implements JobStore {
     return this.active.getNodes(now);
   }
 
-  async takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
-    return this.active.takeInterrupted(now, limit);
+  async takeInterruptedRuns(now: Date, limit: number, retention: number): Promise<InterruptedRun[]> {
+    return this.active.takeInterrupted(now, limit, retention);
   }
 
   async getActiveRuns(): Promise<ActiveRun[]> {

@@ -209,12 +209,14 @@ return out
 `;
 
 /**
- * ARGV: prefix, now, park until, number of runs to take, their ids..., then ids of runs to park.
- * Of the runs whose lease still ended before now (another caller may have taken them, or a beat
- * extended them, since they were read): each run to take is deleted, or waits again as a recovery
- * when its job asks for it and it is not one; each run to park keeps its holder with the lease
- * `park until`, which its holder's beats no longer extend. Returns { per run taken: id, node,
- * lease end, requeued ('1' or '0'); ids parked }.
+ * ARGV: prefix, now, park until, number of runs to take, then per run to take: its id, its holder
+ * as read, the number of values of its run records, those records (as `ADD_RUNS` takes them); then
+ * ids of runs to park. Of the runs still held by the holder read whose lease still ended before now
+ * (another caller may have taken them, or a beat extended them, since they were read): each run to
+ * take is deleted, or waits again as a recovery when its job asks for it and it is not one, and its
+ * records are stored; each run to park keeps its holder with the lease `park until`, which its
+ * holder's beats no longer extend. Returns { per run taken: id, node, lease end, requeued ('1' or
+ * '0'); ids parked }.
  */
 const TAKE_INTERRUPTED = `
 local now, count = tonumber(ARGV[2]), tonumber(ARGV[4])
@@ -224,12 +226,15 @@ local function ended(id)
   return false
 end
 local taken, parked = {}, {}
-for i = 5, 4 + count do
-  local id = ARGV[i]
+local i = 5
+for _ = 1, count do
+  local id, holder, records = ARGV[i], ARGV[i + 1], i + 3
+  i = records + tonumber(ARGV[i + 2])
+  local key = runKey(id)
   local lease = ended(id)
-  if lease then
-    local key = runKey(id)
-    local run = redis.call('HMGET', key, 'node', 'exec', 'recover', 'recovery')
+  local run = lease and redis.call('HMGET', key, 'node', 'exec', 'recover', 'recovery')
+  -- The records name the holder read: a run taken and held again since then waits for the next call.
+  if run and run[1] == holder then
     local requeue = run[3] == '1' and run[4] ~= '1'
     if requeue then
       redis.call('ZREM', KEYS[8], id)
@@ -240,14 +245,15 @@ for i = 5, 4 + count do
     else
       forgetRun(id)
     end
+    addRunRecords(records, i - 1)
     taken[#taken + 1] = id
     taken[#taken + 1] = run[1]
     taken[#taken + 1] = lease
     taken[#taken + 1] = requeue and '1' or '0'
   end
 end
-for i = 5 + count, #ARGV do
-  local id = ARGV[i]
+for j = i, #ARGV do
+  local id = ARGV[j]
   if ended(id) then
     redis.call('ZADD', KEYS[8], ARGV[3], id)
     local node = redis.call('HGET', runKey(id), 'node')

@@ -94,9 +94,9 @@ local function releaseJob(holder, id, nextRun, nextFire, remove)
   end
   return true
 end
--- Stores the run records of ARGV[from..], five values each (see ADD_RUNS).
-local function addRunRecords(from)
-  for i = from, #ARGV, 5 do
+-- Stores the run records of ARGV[from..to] (to the end when to is nil), five values each (see ADD_RUNS).
+local function addRunRecords(from, to)
+  for i = from, to or #ARGV, 5 do
     local id = ARGV[i]
     local key = runs .. id
     local fresh = redis.call('EXISTS', key) == 0
@@ -213,22 +213,25 @@ const RUN_SCRIPT_CHUNK = 500;
 export function runRecordChunks(records: RunRecord[], retention: number): (string | number)[][] {
   const chunks: (string | number)[][] = [];
   for (let start = 0; start < records.length; start += RUN_SCRIPT_CHUNK) {
-    chunks.push(
-      records.slice(start, start + RUN_SCRIPT_CHUNK).flatMap((record) => {
-        // Ties on scheduled time order by start time: 16 digits of it lead the member.
-        const started = startedMs(record);
-        const startedKey = String(Number.isNaN(started) ? 0 : Math.max(0, started)).padStart(16, '0');
-        return [
-          record.jobId,
-          record.scheduledRunTime.getTime(),
-          startedKey,
-          serializeRunRecord(record),
-          retention,
-        ];
-      }),
-    );
+    chunks.push(runRecordArgs(records.slice(start, start + RUN_SCRIPT_CHUNK), retention));
   }
   return chunks;
+}
+
+/** The ARGV of `ADD_RUNS` (after the prefix) for these records, all in one call: five values each. */
+export function runRecordArgs(records: RunRecord[], retention: number): (string | number)[] {
+  return records.flatMap((record) => {
+    // Ties on scheduled time order by start time: 16 digits of it lead the member.
+    const started = startedMs(record);
+    const startedKey = String(Number.isNaN(started) ? 0 : Math.max(0, started)).padStart(16, '0');
+    return [
+      record.jobId,
+      record.scheduledRunTime.getTime(),
+      startedKey,
+      serializeRunRecord(record),
+      retention,
+    ];
+  });
 }
 
 /**

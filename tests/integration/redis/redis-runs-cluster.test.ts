@@ -188,7 +188,7 @@ describe.skipIf(targets.length === 0).each(rows)(
       const taken = new Map<string, boolean>();
       const take = async (store: RedisJobStore) => {
         for (;;) {
-          const got = await store.takeInterruptedRuns(now, 9);
+          const got = await store.takeInterruptedRuns(now, 9, 10);
           if (got.length === 0) return;
           for (const run of got) {
             expect(taken.has(run.id), `${run.id} taken twice`).toBe(false);
@@ -210,6 +210,11 @@ describe.skipIf(targets.length === 0).each(rows)(
         back.every((run) => run.recovery && run.node === null && run.createdAt.getTime() === now.getTime()),
       ).toBe(true);
       expect([...taken.values()].filter(Boolean)).toHaveLength(100);
+      // Recorded once each, by the caller that took it.
+      const records = await Promise.all(runs.map((run) => a.getRuns(run.job.id, 10)));
+      expect(records.map((list) => list.map((record) => [record.outcome, record.schedulerId]))).toEqual(
+        runs.map(() => [['interrupted', 'dead']]),
+      );
     });
 
     it('works on a prefix laid out before runs were stored, with a claim of that version held', async () => {
@@ -308,10 +313,10 @@ describe.skipIf(targets.length === 0).each(rows)(
 
       // Interrupted: the readable run is taken, the other reported once and kept.
       reported.length = 0;
-      const taken = await store.takeInterruptedRuns(now, 10);
+      const taken = await store.takeInterruptedRuns(now, 10, 10);
       expect(ids(taken)).toEqual(['h-good']);
       expect(reported).toEqual(['bad-held']);
-      expect(await store.takeInterruptedRuns(now, 10)).toEqual([]);
+      expect(await store.takeInterruptedRuns(now, 10, 10)).toEqual([]);
       expect(reported).toEqual(['bad-held']);
       expect(await client.hget(`${keyPrefix}active:h-bad`, 'doc')).toBe(unknownTrigger);
       expect(await client.hget(`${keyPrefix}active:w-bad`, 'doc')).toBe('not json');
