@@ -1,4 +1,4 @@
-import { deserializeActiveRun, serializeActiveRun } from '../active-run.js';
+import { deserializeActiveRun, interruptedRecords, serializeActiveRun } from '../active-run.js';
 import { compareIds } from '../job-order.js';
 import type { ActiveRun, InterruptedRun, RunRecord } from '../job-store.js';
 import type { EtcdKeyValue, EtcdRequestOp } from './etcd-connection.js';
@@ -14,8 +14,10 @@ const ATTEMPTS = 10;
 const HOLD_LIMIT = 20_000;
 /** How long a run this store cannot read is passed over before it is tried (and reported) again. */
 const UNREADABLE_RETRY_MS = 60_000;
-/** Runs in a transaction that takes or ends runs (a few writes each, under etcd's 128). */
+/** Runs in a transaction that acquires or ends runs (a few writes each, under etcd's 128). */
 const RUNS_PER_TXN = 25;
+/** Writes that take one interrupted run, besides its records (`takeOps`). */
+const TAKE_OPS = 4;
 
 /** A held run as this store last wrote or read its `holders/` key: what ending or moving it compares. */
 interface Hold {
@@ -42,6 +44,15 @@ interface Expired {
   runId: string;
   node: string;
   job: string;
+}
+
+/** A run being taken (null: its JSON is gone), its records, their writes in the take and after it. */
+interface Taking {
+  entry: Expired;
+  run: ActiveRun | null;
+  records: RunRecord[];
+  puts: EtcdRequestOp[];
+  late: EtcdRequestOp[];
 }
 
 /** The compare and writes that move one held run's lease (`moveLease`). */
@@ -189,8 +200,12 @@ export class EtcdActiveRuns {
     await this.records.trim(records, retention);
   }
 
-  /** See `JobStore.takeInterruptedRuns`. */
-  async takeInterrupted(nowMs: number, limit: number): Promise<InterruptedRun[]> {
+  /**
+   * See `JobStore.takeInterruptedRuns`: the transaction that takes a run writes its records, the
+   * newest `retention` (the trim would drop the rest); of a run with more run times than fit in it (a
+   * long catch-up), the older ones are written just after.
+   */
+  async takeInterrupted(nowMs: number, limit: number, retention: number): Promise<InterruptedRun[]> {
     if (limit <= 0) return [];
     const passed = this.passedOver(nowMs);
     const { kvs } = await this.requests.range('take interrupted runs', {
@@ -205,27 +220,39 @@ export class EtcdActiveRuns {
       'take interrupted runs',
       chosen.map((entry) => ops.get(this.keys.activeRun(entry.job, entry.runId))),
     );
-    let pending: { entry: Expired; run: ActiveRun | null }[] = [];
+    let pending: Taking[] = [];
     chosen.forEach((entry, i) => {
       const kv = texts[i]?.kvs[0];
       // An index key whose run is gone (it cannot be, short of a hand edit) is dropped with its twin.
       if (kv === undefined) {
-        pending.push({ entry, run: null });
+        pending.push({ entry, run: null, records: [], puts: [], late: [] });
         return;
       }
       const holder = { node: entry.node, leaseUntil: new Date(entry.until) };
       const run = this.decode(entry.job, entry.runId, kv.value.toString(), holder, nowMs);
-      if (run !== undefined) pending.push({ entry, run });
+      if (run === undefined) return;
+      const records = retention > 0 ? interruptedRecords(run).slice(-retention) : [];
+      const puts = this.records.puts(records);
+      const split = Math.max(0, puts.length - (MAX_TXN_OPS - TAKE_OPS));
+      pending.push({ entry, run, records, puts: puts.slice(split), late: puts.slice(0, split) });
     });
     const taken: InterruptedRun[] = [];
+    const recorded: RunRecord[] = [];
+    const late: EtcdRequestOp[] = [];
     for (let attempt = 0; pending.length > 0; attempt++) {
       if (attempt >= ATTEMPTS) throw this.requests.contended('take interrupted runs');
       const again: typeof pending = [];
-      for (const group of chunks(pending, RUNS_PER_TXN, () => 0)) {
+      const groups = chunks(
+        pending,
+        MAX_TXN_OPS,
+        (item) => item.puts.reduce((bytes, put) => bytes + opBytes(put), 0),
+        (item) => TAKE_OPS + item.puts.length,
+      );
+      for (const group of groups) {
         const response = await this.requests.txn(
           'take interrupted runs',
           group.map(({ entry }) => unchanged(entry.key, entry.revision)),
-          group.flatMap(({ entry, run }) => this.takeOps(entry, run, nowMs)),
+          group.flatMap(({ entry, run, puts }) => [...this.takeOps(entry, run, nowMs), ...puts]),
           group.map(({ entry }) => ops.get(entry.key)),
         );
         for (const [i, item] of group.entries()) {
@@ -233,6 +260,8 @@ export class EtcdActiveRuns {
           if (response.succeeded) {
             this.holds.delete(holdKey(entry.node, entry.runId));
             if (run !== null) taken.push({ ...run, requeued: requeues(run) });
+            recorded.push(...item.records);
+            late.push(...item.late);
             // Not taken by another caller nor moved by a heartbeat: only another run's key changed.
           } else if (response.responses[i]?.response_range?.kvs[0]?.mod_revision === entry.revision) {
             again.push(item);
@@ -241,6 +270,8 @@ export class EtcdActiveRuns {
       }
       pending = again;
     }
+    await this.requests.writeAll('record interrupted runs', late);
+    await this.records.trim(recorded, retention);
     const order = new Map(chosen.map((entry, i) => [entry.runId, i]));
     return taken.sort((a, b) => (order.get(a.id) ?? 0) - (order.get(b.id) ?? 0));
   }

@@ -262,8 +262,8 @@ export class EtcdJobStore implements JobStore {
     return this.nodes.getNodes(now.getTime());
   }
 
-  takeInterruptedRuns(now: Date, limit: number): Promise<InterruptedRun[]> {
-    return this.activeRuns.takeInterrupted(now.getTime(), limit);
+  takeInterruptedRuns(now: Date, limit: number, retention: number): Promise<InterruptedRun[]> {
+    return this.activeRuns.takeInterrupted(now.getTime(), limit, retention);
   }
 
   getActiveRuns(): Promise<ActiveRun[]> {

@@ -1,7 +1,8 @@
 // The cluster half of the etcd store beyond the conformance suite: stores on separate connections
 // (as separate processes are) racing to store runs of one job, to hand out waiting runs and to take
-// interrupted ones; a heartbeat racing a takeover; what a heartbeat, a release and a finish cost in
-// requests with 10,000 jobs stored; a prefix laid out by the previous version; unreadable runs.
+// interrupted ones; the records of a long catch-up run taken; a heartbeat racing a takeover; what a
+// heartbeat, a release and a finish cost in requests with 10,000 jobs stored; a prefix laid out by
+// the previous version; unreadable runs.
 import type { Etcd3 } from 'etcd3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { SystemClock } from '../../../src/clock.js';
@@ -107,7 +108,7 @@ describe.skipIf(url === undefined)('etcd store in a cluster', () => {
       expect(results[0]?.lost).toEqual([]);
       expect((await a.lookupJob('one'))?.nextRunTime).toEqual(next);
       // Frees the slots for the next round: the held runs as interrupted, a waiting one by a worker.
-      await a.takeInterruptedRuns(new Date(T0 + 2 * LEASE), 100);
+      await a.takeInterruptedRuns(new Date(T0 + 2 * LEASE), 100, 10);
       const waiting = await a.acquireRuns('W', ['default'], new Date(T0), LEASE, 10);
       await a.finishRuns('W', ids(waiting), [], 1);
       expect(await a.getActiveRuns()).toEqual([]);
@@ -160,7 +161,7 @@ describe.skipIf(url === undefined)('etcd store in a cluster', () => {
     const taken = new Map<string, boolean>();
     const take = async (store: JobStore) => {
       for (;;) {
-        const batch = await store.takeInterruptedRuns(new Date(T0 + 1000), 7);
+        const batch = await store.takeInterruptedRuns(new Date(T0 + 1000), 7, 10);
         if (batch.length === 0) return;
         for (const run of batch) {
           expect(taken.has(run.id), `${run.id} taken twice`).toBe(false);
@@ -175,10 +176,36 @@ describe.skipIf(url === undefined)('etcd store in a cluster', () => {
     const left = await first.getActiveRuns();
     expect(ids(left)).toEqual(requeued.sort());
     expect(left.every((run) => run.node === null && run.recovery)).toBe(true);
+    // Each interruption recorded once, by the store that took it.
+    const records = await Promise.all(runs.map((run) => first.getRuns(run.job.id, 10)));
+    expect(records.map((list) => list.map((record) => record.outcome))).toEqual(
+      runs.map(() => ['interrupted']),
+    );
     // Each recovery run waits once, in the index too.
     expect(ids(await second.acquireRuns('n', ['default'], new Date(T0 + 1000), LEASE, 100))).toEqual(
       requeued.sort(),
     );
+  });
+
+  it('records every run time of a long catch-up run it takes, past what a transaction holds', async () => {
+    const store = await open(newPrefix());
+    const times = Array.from({ length: 300 }, (_, i) => new Date(T0 - 1000 * (300 - i)));
+    const long = (id: string, job: string) =>
+      makeActiveRun(id, makeJob(job, T0, { maxInstances: 2 }), 'dead', {
+        leaseUntil: new Date(T0),
+        scheduledRunTimes: times,
+      });
+    await store.releaseJobs('dead', [], [long('r1', 'all'), long('r2', 'kept')]);
+    expect(ids(await store.takeInterruptedRuns(new Date(T0 + 1), 1, 1000))).toEqual(['r1']);
+    const all = await store.getRuns('all', 1000);
+    expect(all.map((record) => record.scheduledRunTime)).toEqual([...times].reverse());
+    expect(all.every((record) => record.outcome === 'interrupted' && record.schedulerId === 'dead')).toBe(
+      true,
+    );
+    // Within retention: the newest 200 are kept.
+    expect(ids(await store.takeInterruptedRuns(new Date(T0 + 1), 1, 200))).toEqual(['r2']);
+    const kept = await store.getRuns('kept', 1000);
+    expect(kept.map((record) => record.scheduledRunTime)).toEqual(times.slice(100).reverse());
   });
 
   it('never gives back the lease of a run taken while its node beats', async () => {
@@ -209,7 +236,7 @@ describe.skipIf(url === undefined)('etcd store in a cluster', () => {
     // A's beat at T0 + 10 has read the runs it holds; meanwhile the ten whose lease ended are taken.
     const beat = holder.heartbeat(node('A'), new Date(T0 + 10), LEASE);
     await waitUntil(() => moving, "A's heartbeat to move its leases");
-    const taken = await taker.takeInterruptedRuns(new Date(T0 + 10), 100);
+    const taken = await taker.takeInterruptedRuns(new Date(T0 + 10), 100, 10);
     expect(ids(taken)).toEqual(ids(runs.slice(0, 10)));
     letGo();
     await beat;
@@ -219,7 +246,7 @@ describe.skipIf(url === undefined)('etcd store in a cluster', () => {
     // No key of a taken run came back: each held run has its two index keys, no more.
     expect(await raw.getAll().prefix(`${prefix}/held/`).keys()).toHaveLength(10);
     expect(await raw.getAll().prefix(`${prefix}/holders/`).keys()).toHaveLength(10);
-    expect(await taker.takeInterruptedRuns(new Date(T0 + 20), 100)).toEqual([]);
+    expect(await taker.takeInterruptedRuns(new Date(T0 + 20), 100, 10)).toEqual([]);
   });
 
   it('beats, releases and finishes in a request or two among 10,000 jobs, reading its own keys', async () => {
@@ -340,18 +367,18 @@ describe.skipIf(url === undefined)('etcd store in a cluster', () => {
     const now = new Date(T0 + 1000);
     // Held past the minute below, so that only the unreadable runs are left to take.
     expect(ids(await store.acquireRuns('N', ['default'], now, 10 * LEASE, 10))).toEqual(['w-good']);
-    expect(ids(await store.takeInterruptedRuns(now, 10))).toEqual(['h-good']);
+    expect(ids(await store.takeInterruptedRuns(now, 10, 10))).toEqual(['h-good']);
     expect(reports.map((report) => report.jobId)).toEqual(['bad', 'bad2']);
     // Passed over for a minute: not reported again, and still stored where it was.
     expect(await store.acquireRuns('N', ['default'], now, LEASE, 10)).toEqual([]);
-    expect(await store.takeInterruptedRuns(now, 10)).toEqual([]);
+    expect(await store.takeInterruptedRuns(now, 10, 10)).toEqual([]);
     expect(reports).toHaveLength(2);
     expect(await raw.getAll().prefix(`${prefix}/waiting/default/`).keys()).toHaveLength(1);
     expect(await raw.getAll().prefix(`${prefix}/holders/dead/`).keys()).toHaveLength(1);
     // A minute on, it is tried (and reported) again; the listing passes over it too.
     const later = new Date(T0 + 62_000);
     expect(await store.acquireRuns('N', ['default'], later, LEASE, 10)).toEqual([]);
-    expect(await store.takeInterruptedRuns(later, 10)).toEqual([]);
+    expect(await store.takeInterruptedRuns(later, 10, 10)).toEqual([]);
     expect(ids(await store.getActiveRuns())).toEqual(['w-good']);
     expect(reports.map((report) => report.jobId)).toEqual(['bad', 'bad2', 'bad', 'bad2', 'bad', 'bad2']);
     expect(await raw.getAll().prefix(`${prefix}/active/`).keys()).toHaveLength(3);
