@@ -103,10 +103,24 @@ export function processTargets(): ProcessTarget[] {
 
 /**
  * One `describe` per backend, `${title} on ${target.name}`, skipped when its server is not
- * configured; the backend is prepared before its tests and cleaned up after them.
+ * configured; the backend is prepared before its tests and cleaned up after them. With `names`,
+ * only the backends of those names (`'SQLite'`, `'PostgreSQL'`, ...), in that order.
  */
-export function describeOnEachStore(title: string, body: (target: ProcessTarget) => void): void {
-  for (const target of processTargets()) {
+export function describeOnEachStore(
+  title: string,
+  body: (target: ProcessTarget) => void,
+  names?: readonly string[],
+): void {
+  const targets = processTargets();
+  const chosen =
+    names === undefined
+      ? targets
+      : names.map((name) => {
+          const target = targets.find((candidate) => candidate.name === name);
+          if (target === undefined) throw new Error(`No process target is named ${name}`);
+          return target;
+        });
+  for (const target of chosen) {
     describe.skipIf(!target.available)(`${title} on ${target.name}`, () => {
       beforeAll(() => target.prepare());
       afterAll(() => target.dispose());
@@ -152,7 +166,7 @@ export function useProcesses(): ProcessHarness {
 }
 
 /** What `Cluster.spawn` takes besides the scheduler id: see `SchedulerProcessConfig`. */
-export type ProcessOptions = Pick<SchedulerProcessConfig, 'scheduler' | 'jobs' | 'startTimeoutMs'>;
+export type ProcessOptions = Pick<SchedulerProcessConfig, 'scheduler' | 'broker' | 'jobs' | 'startTimeoutMs'>;
 
 /** Scheduler processes on one store, sharing one run log. */
 export class Cluster {

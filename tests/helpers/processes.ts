@@ -14,8 +14,23 @@ export const STORE_FIXTURES = resolve(import.meta.dirname, '../integration/fixtu
  */
 export const RECORD_RUN = `${resolve(STORE_FIXTURES, 'record-run.mjs')}:record`;
 
+/**
+ * The same job held `holdMs` (its one argument), logged once when it ends, with `RunLine.end`: for
+ * tests that check that runs never overlap. A run cut short (a killed process) is not logged.
+ */
+export const RECORD_SPAN = `${resolve(STORE_FIXTURES, 'record-run.mjs')}:span`;
+
 /** A job as `scheduler.addJob(func, trigger, options)` takes it, in JSON. */
 export type JobSpec = [func: string, trigger: string, options: Record<string, unknown>];
+
+/**
+ * An event broker for a scheduler process: the subpath `horae/brokers/<module>` and the options of
+ * its class (`PostgresEventBroker`, `RedisEventBroker`, `MqttEventBroker`), as JSON.
+ */
+export interface BrokerConfig {
+  module: 'postgres' | 'redis' | 'mqtt';
+  options: Record<string, unknown>;
+}
 
 /** One scheduler process: what scheduler-process.mjs runs. */
 export interface SchedulerProcessConfig {
@@ -31,6 +46,8 @@ export interface SchedulerProcessConfig {
   runLog: string;
   /** `new Scheduler()` options, as JSON, over the fixture's `{ timezone: 'UTC', leaseTime: 60, maxSleep: 1 }`. */
   scheduler?: Record<string, unknown>;
+  /** The scheduler's `eventBroker`, made in the process. Default: none (nodes poll). */
+  broker?: BrokerConfig;
   /** Jobs added before the scheduler starts. */
   jobs?: JobSpec[];
   /** How long `started` waits for the scheduler to start. Default 30 s. */
@@ -44,6 +61,8 @@ export interface RunLine {
   scheduled: number;
   /** When it began, epoch ms. */
   at: number;
+  /** When it ended, epoch ms: only in the lines of `RECORD_SPAN`, written when the run ends. */
+  end?: number;
   /** The `schedulerId` of the process that ran it, and its pid (a restarted scheduler keeps its id). */
   scheduler: string;
   pid: number;
@@ -83,6 +102,24 @@ export interface SchedulerProcess {
   stop(timeoutMs?: number): Promise<void>;
   /** SIGKILL, as a crash; resolves with the time (epoch ms) it was seen gone. */
   kill(): Promise<number>;
+  /**
+   * Asks the running scheduler to do `op` (`'addJob'`, `'runJob'`, `'getNodes'`: see `COMMANDS` in
+   * scheduler-process.mjs) with JSON `args`; resolves with its answer (dates as epoch ms), rejects
+   * with its error (`Name: message`) or when the process exits first.
+   */
+  call(op: string, ...args: unknown[]): Promise<unknown>;
+}
+
+/** A node as `getNodes()` lists it, in the JSON a scheduler process answers with: dates as epoch ms. */
+export interface ReportedNode {
+  id: string;
+  role: string;
+  hostname: string;
+  pid: number;
+  startedAt: number;
+  lastHeartbeat: number;
+  expiresAt: number;
+  executors: string[];
 }
 
 /** Spawns one scheduler process running the built package (see scheduler-process.mjs). */
@@ -93,18 +130,26 @@ export function spawnScheduler(config: SchedulerProcessConfig): SchedulerProcess
     [resolve(STORE_FIXTURES, 'scheduler-process.mjs'), JSON.stringify(fixtureConfig)],
     {
       env: { ...process.env, HORAE_DIST: dist, HORAE_RUN_LOG: runLog },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
   const label = `scheduler process '${config.schedulerId}' (pid ${child.pid})`;
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const events: ReportedEvent[] = [];
+  const replies = new Map<number, { result?: unknown; error?: string }>();
   createInterface({ input: child.stdout }).on('line', (line) => {
     // Anything else a job prints is not the fixture's.
     if (line.startsWith('{"name":'))
       events.push({ ...(JSON.parse(line) as ReportedEvent), scheduler: config.schedulerId });
+    else if (line.startsWith('{"reply":')) {
+      const { reply, ...answer } = JSON.parse(line) as { reply: number; result?: unknown; error?: string };
+      replies.set(reply, answer);
+    }
   });
+  // A process killed while a command is on its way must not fail the test with EPIPE.
+  child.stdin?.on('error', () => undefined);
+  let commands = 0;
   // 'close', not 'exit': by then every event the process printed has been read.
   let exit: string | undefined;
   child.on('close', (code, signal) => (exit = code === null ? `signal ${signal}` : `code ${code}`));
@@ -150,6 +195,22 @@ export function spawnScheduler(config: SchedulerProcessConfig): SchedulerProcess
       child.kill('SIGKILL');
       await waitUntil(() => !running(), `${label} to exit after SIGKILL`, 15_000, 5);
       return Date.now();
+    },
+    call: async (op, ...args) => {
+      const id = ++commands;
+      child.stdin?.write(`${JSON.stringify({ id, op, args })}\n`);
+      await waitUntil(
+        () => replies.has(id) || !running(),
+        () => `${label} to answer ${op}; ${tail()}`,
+        15_000,
+        5,
+      );
+      const answer = replies.get(id);
+      replies.delete(id);
+      if (answer === undefined)
+        throw new Error(`${label} exited (${exit}) before it answered ${op}; ${tail()}`);
+      if (answer.error !== undefined) throw new Error(`${label} failed ${op}: ${answer.error}`);
+      return answer.result;
     },
   };
 }
