@@ -84,6 +84,11 @@ export class Run implements RunSubmission, RunOutcome {
    * ends it (`RunQueueHost.runEnded`); `null` for a run not kept in a store.
    */
   storeRunId: string | null = null;
+  /**
+   * The second run of an interrupted run whose job asked for it (`requestsRecovery`): found only
+   * after its node's lease ran out, so it is not checked against `misfireGraceTime`.
+   */
+  recovery = false;
   attempt = 1;
   /** When the first attempt of the current run time started (epoch ms), or `NaN`. */
   firstStartedAt = NaN;

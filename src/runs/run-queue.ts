@@ -43,7 +43,7 @@ export interface RunQueueHost {
  * - A submission counts as one instance of its job until all of its run times are done (retries
  *   included); a job with `maxInstances` submissions in progress is refused.
  * - A run that would start later than its scheduled time plus the job's `misfireGraceTime` is
- *   reported missed instead.
+ *   reported missed instead (not a recovery run, which the job asked for after an interruption).
  * - Every run that starts ends in exactly one outcome, `success` or `error`/`timeout`, timed from
  *   its first attempt's start to its last attempt's end.
  * - A job's `timeout` (seconds) bounds each attempt: the attempt is aborted with a `JobTimeoutError`.
@@ -270,7 +270,7 @@ export class RunQueue {
     const clock = this.host.clock();
     const { job } = run;
     const scheduledRunTime = run.scheduledRunTime;
-    if (run.attempt === 1) {
+    if (run.attempt === 1 && !run.recovery) {
       const grace = job.misfireGraceTime;
       if (grace !== null && clock.now() - scheduledRunTime.getTime() > grace * 1000) {
         run.status = 'missed';

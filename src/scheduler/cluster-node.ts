@@ -7,6 +7,7 @@ import { eventFromWire, eventToWire } from '../events/event-wire.js';
 import { EVENT_JOB_INTERRUPTED, type EventListener, type SchedulerEventUnion } from '../events/events.js';
 import { ListenerRegistry } from '../events/listeners.js';
 import type { RunHistory } from '../runs/run-history.js';
+import { interruptedRecords } from '../stores/active-run.js';
 import type { InterruptedRun, JobStore, NodeRecord } from '../stores/job-store.js';
 import type { SchedulerSettings } from './settings.js';
 
@@ -64,6 +65,7 @@ export class ClusterNode {
     const settings = this.host.settings();
     this.stopped = false;
     this.startedAt = new Date(settings.clock.now());
+    await this.endEarlierLife();
     // The first beat wakes nobody: the scheduler's start makes its first pass itself.
     await this.beat(false);
     this.broker = settings.eventBroker;
@@ -80,6 +82,41 @@ export class ClusterNode {
       });
     }
     this.arm();
+  }
+
+  /**
+   * Runs stored under this node's id by an earlier process with the same id (a restart with a
+   * fixed `nodeId`) are nobody's now: this process never started them, and its heartbeat would keep
+   * them leased for ever. They are ended as interrupted, with their records (and a recovery run put
+   * back for a job that asks for one), before the first heartbeat.
+   */
+  private async endEarlierLife(): Promise<void> {
+    const { schedulerId, runRetention, clock, logger } = this.host.settings();
+    for (const [alias, store] of [...this.host.stores]) {
+      try {
+        const mine = (await store.getActiveRuns()).filter((run) => run.node === schedulerId);
+        if (mine.length === 0) continue;
+        const records = runRetention > 0 ? mine.flatMap(interruptedRecords) : [];
+        await store.finishRuns(
+          schedulerId,
+          mine.map((run) => run.id),
+          records,
+          runRetention,
+        );
+        const now = new Date(clock.now());
+        const again = mine
+          .filter((run) => run.job.requestsRecovery === true && !run.recovery)
+          .map((run) => ({ ...run, node: null, leaseUntil: null, recovery: true, createdAt: now }));
+        if (again.length > 0) await store.releaseJobs(schedulerId, [], again);
+        const requeued = new Set(again.map((run) => run.id));
+        for (const run of mine) this.interrupted(alias, { ...run, requeued: requeued.has(run.id) });
+      } catch (error) {
+        logger.error(
+          `Could not end the runs an earlier "${schedulerId}" left in job store "${alias}"`,
+          error,
+        );
+      }
+    }
   }
 
   /** Stops beating and leaves: this node's record is deleted from each store, the broker closed. */

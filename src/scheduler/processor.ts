@@ -390,6 +390,7 @@ export class JobProcessor {
       const submissions = runs.map((run) => {
         const submission = new Submission(run.job, alias, run.scheduledRunTimes, null, null);
         submission.manual = run.manual;
+        submission.recovery = run.recovery;
         submission.storeRunId = run.id;
         return submission;
       });

@@ -120,11 +120,12 @@ describe('interrupted runs', () => {
     let reported = 0;
     await scheduler.start();
     // The dead node's jobs, as its scheduler stored them.
+    // The default misfire grace time (1 s): the recovery run starts long after its scheduled
+    // time, and runs all the same, as the job asked.
     const donor = await scheduler.addJob(() => recovered++, 'interval', {
       hours: 1,
       id: 'recover',
       requestsRecovery: true,
-      misfireGraceTime: null,
     });
     await scheduler.addJob(() => reported++, 'interval', { hours: 1, id: 'report' });
     const jobs = await store.getAllJobs();
@@ -154,6 +155,32 @@ describe('interrupted runs', () => {
       'interrupted',
     ]);
     expect(await scheduler.getActiveRuns()).toEqual([]);
+  });
+
+  it('ends, as interrupted, the runs an earlier process with the same node id left', async () => {
+    const store = new MemoryJobStore();
+    const clock = new FakeClock(T0);
+    const first = node(store, clock, { nodeId: 'worker-1' });
+    await first.scheduler.start();
+    await first.scheduler.addJob(() => undefined, 'interval', { hours: 1, id: 'long', maxInstances: 1 });
+    const [job] = await store.getAllJobs();
+    // The earlier worker-1 was killed mid-run: its run is still leased to it for a long while.
+    await store.releaseJobs(
+      'worker-1',
+      [],
+      [{ ...deadRun(job as JobState), node: 'worker-1', leaseUntil: at(600_000) }],
+    );
+    await first.scheduler.shutdown();
+    const again = node(store, clock, { nodeId: 'worker-1' });
+    await again.scheduler.start();
+    expect(again.events.filter((event) => event.code === EVENT_JOB_INTERRUPTED)).toMatchObject([
+      { jobId: 'long', interruptedNode: 'worker-1', recovered: false },
+    ]);
+    expect(await again.scheduler.getActiveRuns()).toEqual([]);
+    expect((await again.scheduler.getRuns('long'))[0]).toMatchObject({
+      outcome: 'interrupted',
+      schedulerId: 'worker-1',
+    });
   });
 });
 
