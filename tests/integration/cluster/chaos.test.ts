@@ -24,8 +24,16 @@ import { uniquePrefix } from '../../helpers/sql.js';
 import { waitUntil } from '../../helpers/wait.js';
 import { account, type JobOutcome, type Ledger } from './run-accounting.js';
 
-/** The issue's four stores first, then the others processes can share (about 40 s each). */
-const STORES = ['PostgreSQL', 'MySQL/MariaDB', 'Redis', 'SQLite', 'Redis Cluster', 'ZooKeeper', 'etcd'];
+/**
+ * The issue's four stores, about 40 s each. The others processes can share pass it too; to keep
+ * the suite within its time they run on request: `HORAE_CHAOS_STORES='Redis Cluster,ZooKeeper,etcd'`.
+ */
+const STORES = process.env.HORAE_CHAOS_STORES?.split(',').map((name) => name.trim()) ?? [
+  'PostgreSQL',
+  'MySQL/MariaDB',
+  'Redis',
+  'SQLite',
+];
 const LEASE_S = 2;
 const WINDOW_MS = 25_000;
 const SLOTS = ['a', 'b', 'c'];
