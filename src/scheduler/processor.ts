@@ -299,34 +299,32 @@ export class JobProcessor {
     if (batch === undefined) return;
     const result = await store.releaseJobs(settings.schedulerId, batch.submissions, batch.runs);
     this.unreleased.delete(alias);
-    await this.retried(alias, store, batch, result, settings);
     this.released(alias, batch.submissions, result, settings);
+    this.retried(alias, batch, result, settings);
   }
 
   /**
    * A release written again after a store failure reads as lost when the failed call had in fact
    * been stored (its claim then ended there): the runs it stored were never started here. They
-   * are ended in the store, and each is logged, so none waits forever under this node's heartbeat.
+   * are ended in the store (through the run history, which keeps trying while the store fails),
+   * and each is logged, so none waits for ever under this node's heartbeat.
    */
-  private async retried(
+  private retried(
     alias: string,
-    store: JobStore,
     batch: Unreleased,
     result: ReleaseResult,
     settings: ProcessorSettings,
-  ): Promise<void> {
+  ): void {
     if (result.lost.length === 0) return;
     const lost = new Set(result.lost);
-    const ended: string[] = [];
     for (const submission of batch.submissions) {
       if (!lost.has(submission.job.id) || submission.storeRunId === null) continue;
-      ended.push(submission.storeRunId);
+      this.host.history.end(alias, submission.storeRunId);
       const { job } = submission;
       settings.logger.warn(
         `Job store "${alias}" failed while taking the run of job "${job.name}" (id ${job.id}) at ${submission.scheduledRunTimes[0]?.toISOString()}; that run may not happen`,
       );
     }
-    if (ended.length > 0) await store.finishRuns(settings.schedulerId, ended, [], 0);
   }
 
   /** After a release: removed jobs reported, refused runs reported, the others handed on. */

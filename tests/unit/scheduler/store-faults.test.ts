@@ -12,12 +12,14 @@ import {
   type JobStoreErrorEvent,
   type JobUnreadableEvent,
 } from '../../../src/index.js';
+import { collectingLogger } from '../../helpers/jobs.js';
 import { T0, makeScheduler } from './helpers.js';
 
 /** The memory store, with failures switched on and off by the test (a database going away). */
 class FlakyStore extends MemoryJobStore {
   failAcquire = 0;
   failRelease = 0;
+  loseReply = 0;
   context: JobStoreContext | undefined;
   override async start(context: JobStoreContext): Promise<void> {
     this.context = context;
@@ -32,6 +34,12 @@ class FlakyStore extends MemoryJobStore {
   override async releaseJobs(id: string, releases: JobRelease[], runs?: ActiveRun[]): Promise<ReleaseResult> {
     if (this.failRelease > 0) {
       this.failRelease--;
+      throw new Error('connection reset');
+    }
+    if (this.loseReply > 0) {
+      // The store did the work; its reply was lost.
+      this.loseReply--;
+      await super.releaseJobs(id, releases, runs);
       throw new Error('connection reset');
     }
     return super.releaseJobs(id, releases, runs);
@@ -84,6 +92,29 @@ describe('a failing job store', () => {
     // run) to be written at the second retry (13 s), ran once then, and the schedule went on.
     expect(fired).toEqual([13_000, 20_000, 30_000]);
     expect((await scheduler.getJob('tick'))?.nextRunTime?.getTime()).toBe(T0 + 40_000);
+    await scheduler.shutdown();
+  });
+});
+
+describe('a release whose reply is lost', () => {
+  it('ends the run it had stored, never started, and says so', async () => {
+    const store = new FlakyStore();
+    const logger = collectingLogger();
+    const { clock, scheduler } = makeScheduler({ jobStores: { default: store }, logger });
+    const fired: number[] = [];
+    await scheduler.addJob(() => fired.push(clock.now() - T0), 'interval', {
+      seconds: 10,
+      id: 'tick',
+      misfireGraceTime: 60,
+    });
+    await scheduler.start();
+    store.loseReply = 1;
+    await clock.advance(25_000);
+    // The 10 s run was stored with its release, but its node never learnt so: it did not run, it
+    // is not left held in the store, and the log names it. The schedule went on.
+    expect(fired).toEqual([20_000]);
+    expect(await store.getActiveRuns()).toEqual([]);
+    expect(logger.lines.some((line) => line.level === 'warn' && line.message.includes('"tick"'))).toBe(true);
     await scheduler.shutdown();
   });
 });
