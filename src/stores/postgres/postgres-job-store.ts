@@ -61,6 +61,11 @@ export class PostgresJobStore extends SqlJobStore {
           connectionTimeoutMillis: connectTimeout,
           keepAlive: true,
           keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+          // A release stores its runs in a transaction of several statements. Should this side's
+          // connection go silent in the middle (a half-open connection, which the store then drops),
+          // the server would keep that transaction, and the row locks it holds on jobs, for as long
+          // as the dead connection lasts: it ends it after this long idle instead.
+          idle_in_transaction_session_timeout: statementTimeout,
           stream: () => sockets.create(),
           ...(url === undefined ? config : { connectionString: url }),
         });
