@@ -18,8 +18,8 @@ import { waitUntil } from '../../helpers/wait.js';
 const context = { alias: 'default', clock: new FakeClock(T0), logger: silentLogger };
 const JOBS = 300;
 
-async function fill(store: JobStore): Promise<string[]> {
-  const ids = Array.from({ length: JOBS }, (_, i) => `job-${String(i).padStart(4, '0')}`);
+async function fill(store: JobStore, count = JOBS): Promise<string[]> {
+  const ids = Array.from({ length: count }, (_, i) => `job-${String(i).padStart(5, '0')}`);
   for (const [i, id] of ids.entries()) await store.addJob(makeJob(id, T0 - (i % 17) * 1000));
   return ids;
 }
@@ -71,7 +71,9 @@ describe('concurrent claims on SQLite from separate processes', () => {
     const prefix = uniquePrefix('k');
     const store = target.open(prefix);
     await store.start(context);
-    const ids = await fill(store);
+    // Enough jobs that the claimer in this process, which sees the go signal first, is still
+    // draining when the others wake up on a loaded machine (300 were sometimes all its own).
+    const ids = await fill(store, 3000);
     const file = new URL(target.url(prefix)).pathname;
     const run = promisify(execFile);
     const barrier = `${file}.barrier`;
