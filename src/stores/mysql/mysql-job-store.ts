@@ -69,10 +69,29 @@ export class MySqlJobStore extends SqlJobStore {
             sockets.connect(socketPath === undefined ? { host, port } : { path: socketPath }),
           ...(url === undefined ? config : { uri: url.replace(/^mariadb:/, 'mysql:') }),
         });
+        // A release stores its runs in a transaction of several statements. Should a connection go
+        // silent in the middle (a half-open connection, which the store then drops), the server
+        // would keep that transaction and its locks for as long as the dead connection lasts:
+        // MariaDB ends it after this long idle (MySQL has no such setting and refuses it, which is
+        // ignored). Sent as each connection opens, before any statement of the store.
+        const idleSeconds = Math.max(1, Math.ceil(statementTimeout / 1000));
+        (created as unknown as PoolEvents).pool?.on?.('connection', (connection) => {
+          connection.query(`SET SESSION idle_transaction_timeout = ${idleSeconds}`, () => undefined);
+        });
         return new MySqlConnection(created, true, statementTimeout, sockets);
       },
     });
   }
+}
+
+/** The callback pool under a mysql2/promise pool, which announces each new connection. */
+interface PoolEvents {
+  pool?: {
+    on?(
+      event: 'connection',
+      listener: (connection: { query(sql: string, done: () => void): void }) => void,
+    ): void;
+  };
 }
 
 async function loadDriver(): Promise<CreatePool> {
