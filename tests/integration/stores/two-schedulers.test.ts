@@ -164,11 +164,6 @@ describeOnEachStore('two schedulers', (target) => {
     // Nor is one lost without a trace: a run time nobody ran is one A held when it was killed
     // (handed to its executor, or stored and not yet reported submitted), which B, taking A's runs
     // over after A's lease, reported as interrupted.
-    const takenByA = new Set(
-      a.events
-        .filter((event) => event.name === 'job_submitted')
-        .flatMap((event) => (event.scheduledRunTimes ?? []).map((time) => `${event.jobId}@${time}`)),
-    );
     const interrupted = new Set(
       b.events
         .filter((event) => event.name === 'job_interrupted' && event.interruptedNode === 'A')
@@ -188,13 +183,13 @@ describeOnEachStore('two schedulers', (target) => {
       }
     }
     // An interrupted run was A's: if it ran at all, A ran it (and died before storing its end).
+    // (Not checked against A's job_submitted events: a SIGKILL can cut the line A was printing.)
     const groups = groupRuns(runs);
     for (const key of interrupted) {
       expect(
         (groups.get(key) ?? []).map((run) => run.scheduler).filter((node) => node !== 'A'),
         key,
       ).toEqual([]);
-      if (groups.has(key)) expect(takenByA.has(key), key).toBe(true);
     }
     const byA = runs.filter((run) => run.scheduler === 'A');
     const afterKill = runs.filter((run) => run.at > killedAt);
